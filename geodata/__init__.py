@@ -1,0 +1,45 @@
+"""geodata: read, validate and store the layers of Hạ tầng số.
+
+This package is the only code that reads files. Everything it hands on is validated
+against the data contract (:mod:`geodata.schemas`), has its text in Unicode NFC and its
+coordinates in a known CRS: EPSG:4326 as stored, :data:`geodata.crs.WORK_CRS`
+(WGS 84 / UTM 49N) for computation.
+"""
+
+from geodata import crs as crs
+from geodata import schemas as schemas
+from geodata import text as text
+from geodata._errors import CRSProblem as CRSProblem
+from geodata._errors import HatangsoError as HatangsoError
+from geodata._errors import InputError as InputError
+from geodata._errors import InputFileError as InputFileError
+from geodata._errors import LayerValidationError as LayerValidationError
+from geodata._errors import LegacyEncodingWarning as LegacyEncodingWarning
+from geodata._errors import Problem as Problem
+from geodata._errors import StoreError as StoreError
+from geodata.importer import import_file as import_file
+from geodata.importer import load_layer as load_layer
+from geodata.store import LayerMeta as LayerMeta
+from geodata.store import Store as Store
+from geodata.validate import ValidatedLayer as ValidatedLayer
+from geodata.validate import ValidationContext as ValidationContext
+
+__all__ = [
+    "CRSProblem",
+    "HatangsoError",
+    "InputError",
+    "InputFileError",
+    "LayerMeta",
+    "LayerValidationError",
+    "LegacyEncodingWarning",
+    "Problem",
+    "StoreError",
+    "Store",
+    "ValidatedLayer",
+    "ValidationContext",
+    "crs",
+    "import_file",
+    "load_layer",
+    "schemas",
+    "text",
+]

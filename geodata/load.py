@@ -1,0 +1,544 @@
+"""Readers: every file format officials send, turned into a frame in EPSG:4326.
+
+This is the only module (with :mod:`geodata.store` and :mod:`geodata.demo`) that opens
+files. A reader does three things and no more: read the rows, decode text (Unicode NFC,
+legacy TCVN3/VNI when declared or obvious), and settle the coordinates' CRS without
+guessing (:func:`geodata.crs.check_coordinates`). Checking the values against the data
+contract is :mod:`geodata.validate`'s job.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from geodata._errors import InputFileError, LegacyEncodingWarning, Problem
+from geodata.crs import STORE_CRS, check_coordinates, resolve_crs, swap_xy_geometries
+from geodata.schemas import column_key
+from geodata.text import decode_legacy, detect_legacy, to_nfc
+
+if TYPE_CHECKING:
+    import pyproj
+
+__all__ = [
+    "RASTER_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "RawLayer",
+    "list_source_layers",
+    "read_raw",
+]
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", *TABLE_SUFFIXES)
+RASTER_SUFFIXES = (".tif", ".tiff")
+LEGACY = ("tcvn3", "vni")
+
+#: Column names that hold x (longitude / easting) and y (latitude / northing).
+X_ALIASES = ("lon", "lng", "long", "longitude", "kinh_do", "kinhdo", "x", "easting", "toa_do_x")
+Y_ALIASES = ("lat", "latitude", "vi_do", "vido", "y", "northing", "toa_do_y")
+
+
+@dataclass
+class RawLayer:
+    """A file's rows as read, geometry in EPSG:4326, before contract validation.
+
+    Attributes
+    ----------
+    frame
+        The file's own columns (text in NFC) and a geometry column in EPSG:4326.
+    source
+        The file name shown in messages.
+    row_label
+        ``"row"`` for spreadsheets (numbered as the spreadsheet shows them) or
+        ``"feature"`` for vector files (1-based).
+    row_numbers
+        The number shown for each row of ``frame``.
+    problems
+        Findings made while reading (bad coordinates, legacy encodings).
+    crs
+        The CRS the coordinates were read in.
+    """
+
+    frame: gpd.GeoDataFrame
+    source: str
+    row_label: str
+    row_numbers: list[int]
+    problems: list[Problem] = field(default_factory=list)
+    crs: pyproj.CRS | None = None
+
+
+def list_source_layers(path: Path) -> list[str]:
+    """Return the layer names inside a multi-layer file (GeoPackage).
+
+    Parameters
+    ----------
+    path
+        A vector file.
+
+    Returns
+    -------
+    list of str
+    """
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except (DataSourceError, DataLayerError) as err:
+        raise _unreadable(path, err) from None
+
+
+def read_raw(
+    path: str | Path,
+    *,
+    layer: str,
+    crs: str | int | pyproj.CRS | None = None,
+    encoding: str | None = None,
+    swap_xy: bool = False,
+    source_layer: str | None = None,
+    sheet: str | int | None = None,
+) -> RawLayer:
+    """Read a vector or table file for a contract layer.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, Shapefile (``.shp``, a folder or a ``.zip``), CSV or Excel.
+    layer
+        The contract layer the file is meant to be (used to pick a GeoPackage layer).
+    crs
+        The CRS of the coordinates when the file does not declare one (short names such
+        as ``"vn2000-binhdinh"``, ``"EPSG:9217"``). A file that declares a different CRS
+        is refused rather than silently overridden.
+    encoding
+        ``"tcvn3"`` or ``"vni"`` for legacy Vietnamese text, or any Python codec name.
+    swap_xy
+        Swap x and y (latitude and longitude given in the wrong order).
+    source_layer
+        The layer inside a GeoPackage, when it is not named like ``layer``.
+    sheet
+        The Excel sheet (name or 0-based index); default the first.
+
+    Returns
+    -------
+    RawLayer
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, unreadable or of an unknown kind.
+    CRSProblem
+        The coordinates do not fit the province in the declared CRS, or no CRS is given
+        and they are not degrees.
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: no such file. Check the path."
+        raise InputFileError(msg)
+    legacy = encoding.lower() if encoding and encoding.lower() in LEGACY else None
+    codec = None if legacy or not encoding or encoding.lower() == "none" else encoding
+    declared = resolve_crs(crs)
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return _read_table(path, declared, legacy, codec, encoding, swap_xy, sheet)
+    if path.is_dir() or suffix in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
+        return _read_vector(
+            path, layer, declared, legacy, codec, encoding, swap_xy, source_layer
+        )
+    msg = (
+        f"{path.name}: cannot read files of type {suffix or '(none)'!r}. Use GeoJSON, "
+        "GeoPackage, Shapefile (.shp, folder or .zip), CSV or Excel (.xlsx) with "
+        "coordinate columns."
+    )
+    raise InputFileError(msg)
+
+
+# --------------------------------------------------------------------------- vector
+
+
+def _read_vector(  # noqa: PLR0913
+    path: Path,
+    layer: str,
+    declared: pyproj.CRS | None,
+    legacy: str | None,
+    codec: str | None,
+    encoding_arg: str | None,
+    swap_xy: bool,
+    source_layer: str | None,
+) -> RawLayer:
+    name = path.name
+    target = _vector_target(path)
+    chosen_layer = _choose_layer(target, name, layer, source_layer)
+    read_encoding = "latin1" if legacy else codec
+    try:
+        with warnings.catch_warnings():
+            # pyogrio warns about e.g. measured geometries; the report covers what matters
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(
+                target, layer=chosen_layer, encoding=read_encoding, on_invalid="ignore"
+            )
+    except (DataSourceError, DataLayerError, OSError, ValueError) as err:
+        raise _unreadable(path, err) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name is None:
+        msg = f"{name}: has no geometry column. Layers of this tool need geometries."
+        raise InputFileError(msg)
+    file_crs = _declared_file_crs(path, frame)
+    problems: list[Problem] = []
+    frame = _decode_text(frame, name, legacy, encoding_arg, problems)
+    crs_used = _settle_crs(frame, name, file_crs, declared, swap_xy)
+    rows = list(range(1, len(frame) + 1))
+    return RawLayer(
+        frame=_to_store(frame, crs_used, swap_xy),
+        source=name,
+        row_label="feature",
+        row_numbers=rows,
+        problems=problems,
+        crs=crs_used,
+    )
+
+
+def _vector_target(path: Path) -> str | Path:
+    """Return what GDAL should open: the file, the .shp in a folder, or a /vsizip/ path."""
+    if path.is_dir():
+        shps = sorted(path.glob("*.shp"))
+        if len(shps) != 1:
+            found = ", ".join(p.name for p in shps) or "none"
+            msg = f"{path.name}: expected one .shp file in the folder, found {found}."
+            raise InputFileError(msg)
+        return shps[0]
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.namelist() if not m.startswith("__MACOSX")]
+        except zipfile.BadZipFile:
+            msg = f"{path.name}: is not a readable .zip archive (truncated?). Re-create it."
+            raise InputFileError(msg) from None
+        vectors = [m for m in members if m.lower().endswith((".shp", ".geojson", ".gpkg"))]
+        if len(vectors) != 1:
+            found = ", ".join(vectors) or "none"
+            msg = f"{path.name}: expected one .shp/.geojson/.gpkg in the archive, found {found}."
+            raise InputFileError(msg)
+        return f"/vsizip/{path.resolve()}/{vectors[0]}"
+    return path
+
+
+def _choose_layer(
+    target: str | Path, name: str, layer: str, source_layer: str | None
+) -> str | None:
+    if source_layer is not None:
+        return source_layer
+    if not str(target).lower().endswith(".gpkg"):
+        return None
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(target)]
+    except (DataSourceError, DataLayerError) as err:
+        raise _unreadable(Path(str(target)), err) from None
+    if len(layers) == 1:
+        return layers[0]
+    if layer in layers:
+        return layer
+    msg = (
+        f"{name}: holds several layers ({', '.join(layers)}) and none is called "
+        f"{layer!r}. Name the one to read with --source-layer."
+    )
+    raise InputFileError(msg)
+
+
+def _declared_file_crs(path: Path, frame: gpd.GeoDataFrame) -> pyproj.CRS | None:
+    """Return the CRS the file itself declares, ``None`` when it declares none.
+
+    GDAL reports EPSG:4326 for every GeoJSON without a ``crs`` member (RFC 7946), so a
+    GeoJSON counts as declaring a CRS only when it has that member.
+    """
+    if frame.crs is None:
+        return None
+    if path.suffix.lower() in (".geojson", ".json"):
+        try:
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                head = json.load(fh)
+        except (json.JSONDecodeError, OSError):
+            return frame.crs
+        if isinstance(head, dict) and "crs" not in head:
+            return None
+    return frame.crs
+
+
+def _unreadable(path: Path, err: Exception) -> InputFileError:
+    detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+    kind = {
+        ".gpkg": "GeoPackage",
+        ".geojson": "GeoJSON",
+        ".json": "GeoJSON",
+        ".shp": "Shapefile",
+        ".zip": "zipped Shapefile",
+    }.get(path.suffix.lower(), "vector file")
+    msg = (
+        f"{path.name}: is not a readable {kind} (truncated or corrupted?): {detail}. "
+        "Export the file again from its source."
+    )
+    return InputFileError(msg)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _read_table(  # noqa: PLR0913
+    path: Path,
+    declared: pyproj.CRS | None,
+    legacy: str | None,
+    codec: str | None,
+    encoding_arg: str | None,
+    swap_xy: bool,
+    sheet: str | int | None,
+) -> RawLayer:
+    name = path.name
+    frame = _read_excel(path, sheet) if path.suffix.lower().startswith(".xls") else _read_csv(
+        path, legacy, codec
+    )
+    frame.columns = [to_nfc(str(c)).strip() for c in frame.columns]
+    problems: list[Problem] = []
+    frame = _decode_text(frame, name, legacy, encoding_arg, problems)
+    x_col = _find_column(frame, X_ALIASES)
+    y_col = _find_column(frame, Y_ALIASES)
+    if x_col is None or y_col is None:
+        msg = (
+            f"{name}: no coordinate columns found (columns: {', '.join(map(str, frame.columns))}). "
+            "Add longitude/latitude columns named lon/lat (or kinh_do/vi_do, x/y)."
+        )
+        raise InputFileError(msg)
+    row_numbers = [int(i) + 2 for i in range(len(frame))]  # header is spreadsheet row 1
+    xs = _parse_coordinates(frame[x_col], x_col, row_numbers, problems)
+    ys = _parse_coordinates(frame[y_col], y_col, row_numbers, problems)
+    ok = ~(np.isnan(xs) | np.isnan(ys))
+    geoms = np.full(len(frame), None, dtype=object)
+    geoms[ok] = shapely.points(xs[ok], ys[ok])
+    gdf = gpd.GeoDataFrame(
+        frame.drop(columns=[x_col, y_col]), geometry=list(geoms), crs=None
+    )
+    source = f"{name} (columns {x_col!r}, {y_col!r})"
+    if ok.any():
+        crs_used = _settle_crs(gdf, source, None, declared, swap_xy)
+    else:
+        msg = f"{name}: no row has usable coordinates in columns {x_col!r} and {y_col!r}."
+        raise InputFileError(msg)
+    return RawLayer(
+        frame=_to_store(gdf, crs_used, swap_xy),
+        source=name,
+        row_label="row",
+        row_numbers=row_numbers,
+        problems=problems,
+        crs=crs_used,
+    )
+
+
+def _read_csv(path: Path, legacy: str | None, codec: str | None) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if legacy:
+        text = raw.decode("latin-1")
+    elif codec:
+        try:
+            text = raw.decode(codec)
+        except (UnicodeDecodeError, LookupError) as err:
+            msg = f"{path.name}: cannot be decoded as {codec!r}: {err}. Check --encoding."
+            raise InputFileError(msg) from None
+    else:
+        text = _decode_unknown(raw)
+    sample = text[:4096]
+    try:
+        sep = ";" if sample.count(";") > sample.count(",") else ","
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        msg = f"{path.name}: is not a readable CSV table: {str(err).strip()}."
+        raise InputFileError(msg) from None
+
+
+def _decode_unknown(raw: bytes) -> str:
+    """Decode bytes of undeclared encoding: UTF-8 if valid, else Windows-1258, else Latin-1."""
+    for codec in ("utf-8-sig", "cp1258"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
+    except ValueError as err:
+        msg = f"{path.name}: {err}. Name an existing sheet with --sheet."
+        raise InputFileError(msg) from None
+    except ImportError as err:
+        msg = f"{path.name}: reading this Excel format needs {err.name}; save it as .xlsx."
+        raise InputFileError(msg) from None
+    except Exception as err:  # openpyxl/xlrd raise many types for corrupt files
+        msg = f"{path.name}: is not a readable Excel workbook ({type(err).__name__}: {err})."
+        raise InputFileError(msg) from None
+    if not isinstance(frame, pd.DataFrame):  # pragma: no cover - sheet_name=None not used
+        msg = f"{path.name}: expected one sheet."
+        raise InputFileError(msg)
+    frame = frame.dropna(how="all")
+    return frame.reset_index(drop=True)
+
+
+def _find_column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
+    keys = {column_key(str(c)): str(c) for c in frame.columns}
+    for alias in aliases:
+        if alias in keys:
+            return keys[alias]
+    return None
+
+
+_DMS = re.compile(
+    r"^\s*(?P<d>\d+(?:\.\d+)?)\s*[°º]\s*(?:(?P<m>\d+(?:\.\d+)?)\s*['′]\s*)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:\"|″|'')\s*)?(?P<h>[NSEW])?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _parse_number(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, int | float | np.number):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    match = _DMS.match(text)
+    if match:
+        deg = float(match["d"]) + float(match["m"] or 0) / 60 + float(match["s"] or 0) / 3600
+        return -deg if (match["h"] or "").upper() in ("S", "W") else deg
+    if "," in text and "." not in text:  # Vietnamese decimal comma: 108,95
+        text = text.replace(",", ".")
+    text = text.replace(" ", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _parse_coordinates(
+    column: pd.Series, name: str, row_numbers: list[int], problems: list[Problem]
+) -> np.ndarray:
+    out = np.full(len(column), np.nan)
+    for i, value in enumerate(column.tolist()):
+        number = _parse_number(value)
+        if number is None:
+            problems.append(
+                Problem(
+                    f"coordinate {value!r} is not a number.",
+                    fix="enter decimal degrees (e.g. 108.95) or the CRS's metres.",
+                    row=row_numbers[i],
+                    column=name,
+                )
+            )
+        else:
+            out[i] = number
+    return out
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _decode_text(
+    frame: pd.DataFrame,
+    name: str,
+    legacy: str | None,
+    encoding_arg: str | None,
+    problems: list[Problem],
+) -> Any:
+    """NFC every text cell; decode declared legacy encodings, flag obvious undeclared ones."""
+    text_cols = [
+        c
+        for c in frame.columns
+        if c != getattr(frame, "_geometry_column_name", None)
+        and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+    ]
+    for col in text_cols:
+        series = frame[col]
+        mask = series.map(lambda v: isinstance(v, str))
+        if not mask.any():
+            continue
+        values = series[mask]
+        if legacy:
+            decoded = values.map(lambda v: decode_legacy(v, legacy))  # type: ignore[arg-type]
+        else:
+            decoded = values.map(to_nfc)
+            if encoding_arg is None:
+                guess = detect_legacy(values.tolist())
+                if guess is not None:
+                    example = next(
+                        (v for v in values.tolist() if decode_legacy(v, guess) != v), values.iloc[0]
+                    )
+                    msg = (
+                        f"{name}: text in column {col!r} looks {guess.upper()}-encoded "
+                        f"({example!r} reads as {decode_legacy(example, guess)!r})."
+                    )
+                    warnings.warn(msg, LegacyEncodingWarning, stacklevel=4)
+                    problems.append(
+                        Problem(
+                            f"text looks {guess.upper()}-encoded: {example!r} reads as "
+                            f"{decode_legacy(example, guess)!r}.",
+                            fix=f"re-run with --encoding {guess} (or --encoding none to keep "
+                            "the text as it is).",
+                            column=col,
+                        )
+                    )
+        frame[col] = series.astype(object).where(~mask, decoded)
+    frame.columns = [to_nfc(str(c)) for c in frame.columns]
+    return frame
+
+
+def _representative_xy(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Return up to 20,000 coordinates spread over the geometries, for the CRS checks."""
+    valid = geoms[~(geoms.isna() | geoms.is_empty)]
+    coords = shapely.get_coordinates(valid.to_numpy())
+    if len(coords) > 20_000:
+        coords = coords[:: len(coords) // 20_000 + 1]
+    return coords[:, 0], coords[:, 1]
+
+
+def _settle_crs(
+    frame: gpd.GeoDataFrame,
+    source: str,
+    file_crs: pyproj.CRS | None,
+    declared: pyproj.CRS | None,
+    swap_xy: bool,
+) -> pyproj.CRS:
+    if file_crs is not None and declared is not None and not file_crs.equals(declared):
+        msg = (
+            f"{source}: the file declares its CRS as {file_crs.to_string()!r} but --crs says "
+            f"{declared.to_string()!r}. Drop --crs, or fix the CRS stored with the file."
+        )
+        raise InputFileError(msg)
+    xs, ys = _representative_xy(frame.geometry)
+    if len(xs) == 0:
+        msg = f"{source}: has no geometry with coordinates. Check the file."
+        raise InputFileError(msg)
+    return check_coordinates(
+        xs, ys, crs=file_crs if file_crs is not None else declared, source=source, swap_xy=swap_xy
+    )
+
+
+def _to_store(frame: gpd.GeoDataFrame, crs: pyproj.CRS, swap_xy: bool) -> gpd.GeoDataFrame:
+    geometry = frame.geometry
+    if swap_xy:
+        geometry = swap_xy_geometries(geometry)
+    out = frame.set_geometry(gpd.GeoSeries(geometry.to_numpy(), index=frame.index, crs=None))
+    out = out.set_crs(crs, allow_override=True)
+    if not out.crs.equals(STORE_CRS):
+        out = out.to_crs(STORE_CRS)
+    return out.rename_geometry("geometry") if out.geometry.name != "geometry" else out

@@ -1,0 +1,566 @@
+"""Validation of a layer against the data contract: every problem found, reported at once.
+
+Like OSMnx's ``_validate``, the checks collect :class:`~geodata._errors.Problem` objects
+and raise a single :class:`~geodata._errors.LayerValidationError` at the end, so an
+official fixing a spreadsheet sees everything that is wrong with it in one go.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geodata._errors import LayerValidationError, Problem
+from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
+from geodata.load import RawLayer
+from geodata.schemas import LAYERS, ColumnSpec, LayerSchema, column_key, layer_schema
+from geodata.text import to_nfc
+
+__all__ = ["MAX_ROWS_PER_PROBLEM", "ValidatedLayer", "ValidationContext", "validate_layer"]
+
+log = logging.getLogger(__name__)
+
+#: A problem that repeats on many rows is listed for this many rows, then counted.
+MAX_ROWS_PER_PROBLEM = 20
+#: Features farther than this outside the province polygon are refused (degrees, ~1 km).
+PROVINCE_TOLERANCE_DEG = 0.01
+
+_TRUE = {"1", "true", "t", "yes", "y", "co", "x", "dung", "1.0"}
+_FALSE = {"0", "false", "f", "no", "n", "khong", "chua", "sai", "0.0"}
+
+
+@dataclass
+class ValidationContext:
+    """What validation knows besides the file: the province and ids of other layers.
+
+    Attributes
+    ----------
+    province
+        The province outline in EPSG:4326; the bounding box of Bình Định when unknown.
+    known_ids
+        ``(layer, level) -> ids``; ``level`` is ``None`` for all units of a layer.
+    """
+
+    province: BaseGeometry | None = None
+    known_ids: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
+
+    def ids(self, layer: str, level: str | None) -> set[str] | None:
+        """Return the known ids of a layer (and admin level), ``None`` when unknown."""
+        return self.known_ids.get((layer, level))
+
+    def add_layer(self, name: str, frame: pd.DataFrame) -> None:
+        """Learn the ids (and, for admin units, the province outline) a layer holds.
+
+        Parameters
+        ----------
+        name
+            The contract layer.
+        frame
+            Its validated rows (geometry in EPSG:4326).
+        """
+        if name == "admin_units":
+            ids = frame["unit_id"].astype(str)
+            self.known_ids[("admin_units", None)] = set(ids)
+            for level in ("province", "district", "commune"):
+                self.known_ids[("admin_units", level)] = set(ids[frame["level"] == level])
+            province = frame[frame["level"] == "province"]
+            if len(province):
+                self.province = shapely.union_all(province.geometry.to_numpy())
+        elif name in LAYERS:
+            id_column = LAYERS[name].id_column
+            self.known_ids[(name, None)] = set(frame[id_column].astype(str))
+
+
+@dataclass
+class ValidatedLayer:
+    """A layer that passed validation: contract columns, EPSG:4326, text in NFC."""
+
+    layer: str
+    source: str
+    frame: gpd.GeoDataFrame
+    problems: list[Problem]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Findings that did not refuse the layer (repairs, unchecked references)."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+class _Collector:
+    """Collects problems, listing a repeated one for at most MAX_ROWS_PER_PROBLEM rows."""
+
+    def __init__(self, raw: RawLayer) -> None:
+        self.raw = raw
+        self.problems: list[Problem] = list(raw.problems)
+        self._counts: dict[tuple[str, str | None], int] = defaultdict(int)
+
+    def add(  # noqa: PLR0913
+        self,
+        key: str,
+        message: str,
+        *,
+        fix: str = "",
+        pos: int | None = None,
+        feature_id: str | None = None,
+        column: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        counter = (key, column)
+        self._counts[counter] += 1
+        if self._counts[counter] > MAX_ROWS_PER_PROBLEM:
+            return
+        row = self.raw.row_numbers[pos] if pos is not None else None
+        self.problems.append(
+            Problem(
+                message,
+                fix=fix,
+                row=row,
+                feature_id=feature_id,
+                column=column,
+                severity="warning" if severity == "warning" else "error",
+                row_label=self.raw.row_label,
+            )
+        )
+
+    def finish(self) -> list[Problem]:
+        for (key, column), n in self._counts.items():
+            if n > MAX_ROWS_PER_PROBLEM:
+                self.problems.append(
+                    Problem(
+                        f"… and {n - MAX_ROWS_PER_PROBLEM} more rows with the same problem "
+                        f"({key}).",
+                        column=column,
+                    )
+                )
+        return self.problems
+
+
+def validate_layer(
+    raw: RawLayer,
+    layer: str | LayerSchema,
+    *,
+    context: ValidationContext | None = None,
+    repair: bool = False,
+) -> ValidatedLayer:
+    """Check a file's rows against the data contract and normalise them.
+
+    Parameters
+    ----------
+    raw
+        The rows as read by :func:`geodata.load.read_raw`.
+    layer
+        The contract layer (name or schema).
+    context
+        The province outline and the ids other layers hold (from the store), so that a
+        village's ``commune_id`` can be checked. Without it, references to other layers
+        are reported as not checked.
+    repair
+        Repair invalid geometries with :func:`shapely.make_valid` instead of refusing them
+        (each repair is reported as a warning).
+
+    Returns
+    -------
+    ValidatedLayer
+        Contract columns first (canonical values, proper dtypes), then the file's other
+        columns; geometry in EPSG:4326.
+
+    Raises
+    ------
+    LayerValidationError
+        With every problem found.
+    """
+    schema = layer if isinstance(layer, LayerSchema) else layer_schema(layer)
+    context = context or ValidationContext()
+    out = _Collector(raw)
+    frame = _map_columns(raw, schema, out)
+    ids = _id_strings(frame, schema)
+    missing = [c for c, spec in schema.columns.items() if spec.required and c not in frame]
+    result: dict[str, Any] = {}
+    for col, spec in schema.columns.items():
+        if col in frame:
+            result[col] = _coerce(frame[col], col, spec, ids, out, raw)
+        elif not spec.required:
+            result[col] = pd.Series([spec.default] * len(frame), index=frame.index, dtype=object)
+            if spec.kind == "bool":
+                result[col] = result[col].astype(bool)
+    for col in missing:
+        spec = schema.columns[col]
+        accepted = ", ".join(sorted({col, *spec.aliases}))
+        out.add(
+            "missing column",
+            f"required column {col!r} is missing (columns in the file: "
+            f"{', '.join(map(str, raw.frame.columns.drop('geometry', errors='ignore')))}).",
+            fix=f"add it, under one of these names: {accepted}.",
+            column=col,
+        )
+    _check_ids(result.get(schema.id_column), schema, ids, out)
+    geometry = _check_geometry(raw.frame.geometry, schema, ids, out, repair=repair)
+    _check_inside(geometry, context, ids, out)
+    _check_references(result, schema, context, ids, out)
+    problems = out.finish()
+    if any(p.severity == "error" for p in problems):
+        raise LayerValidationError(raw.source, schema.name, problems)
+    extras = [
+        c for c in frame.columns if c not in schema.columns and c not in ("geometry",)
+    ]
+    data = pd.DataFrame(result, index=frame.index)
+    for col in extras:
+        data[col] = frame[col]
+    gdf = gpd.GeoDataFrame(data, geometry=geometry, crs=STORE_CRS).reset_index(drop=True)
+    return ValidatedLayer(schema.name, raw.source, gdf, problems)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _map_columns(raw: RawLayer, schema: LayerSchema, out: _Collector) -> pd.DataFrame:
+    """Rename the file's columns onto the contract through the schema's aliases."""
+    alias_map = schema.alias_map()
+    frame = pd.DataFrame(raw.frame.drop(columns="geometry"))
+    renames: dict[str, str] = {}
+    claimed: dict[str, list[str]] = defaultdict(list)
+    for col in frame.columns:
+        target = alias_map.get(column_key(str(col)))
+        if target is not None:
+            claimed[target].append(str(col))
+    for target, sources in claimed.items():
+        exact = [s for s in sources if column_key(s) == target]
+        if len(sources) == 1 or exact:
+            renames[exact[0] if exact else sources[0]] = target
+        else:
+            out.add(
+                "ambiguous columns",
+                f"columns {', '.join(map(repr, sources))} could all be {target!r}.",
+                fix=f"rename the one that holds {target!r} to {target!r} and the others "
+                "to something else.",
+                column=target,
+            )
+    renamed = {k: v for k, v in renames.items() if k != v}
+    if renamed:
+        log.info("%s: columns mapped onto the contract: %s", raw.source, renamed)
+    return frame.rename(columns=renames)
+
+
+def _id_strings(frame: pd.DataFrame, schema: LayerSchema) -> list[str | None]:
+    if schema.id_column not in frame:
+        return [None] * len(frame)
+    return [_as_text(v) for v in frame[schema.id_column].tolist()]
+
+
+def _as_text(value: object) -> str | None:
+    """Return a cell as NFC text; whole floats from spreadsheets lose their ``.0``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    text = to_nfc(str(value)).strip()
+    return text or None
+
+
+def _number(value: object) -> float | None | str:
+    """Parse a number (decimal comma allowed); ``None`` when empty, the text when not a number."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return float(value)
+    if isinstance(value, int | float | np.number):
+        return None if np.isnan(float(value)) else float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):  # 1.176 = one thousand one hundred …
+        text = text.replace(".", "")
+    elif "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return str(value)
+
+
+def _coerce(  # noqa: C901, PLR0912, PLR0913
+    series: pd.Series,
+    col: str,
+    spec: ColumnSpec,
+    ids: list[str | None],
+    out: _Collector,
+    raw: RawLayer,
+) -> pd.Series:
+    values = series.tolist()
+    result: list[Any] = []
+    lookup = _enum_lookup(spec.values) if spec.values else {}
+    allowed = ", ".join(spec.values)
+    for pos, value in enumerate(values):
+        fid = ids[pos]
+        empty = _as_text(value) is None
+
+        def bad(key: str, message: str, fix: str, pos: int = pos, fid: str | None = fid) -> None:
+            out.add(key, message, fix=fix, pos=pos, feature_id=fid, column=col)
+
+        if empty:
+            if spec.required:
+                bad("empty value", "is empty.", f"fill in {col!r} for this row.")
+            result.append(spec.default)
+            continue
+        if spec.kind == "str":
+            result.append(_as_text(value))
+        elif spec.kind in ("int", "float"):
+            number = _number(value)
+            if isinstance(number, str) or number is None:
+                bad("not a number", f"{value!r} is not a number.", "enter a number.")
+                result.append(None)
+                continue
+            if spec.minimum is not None and number < spec.minimum:
+                bad(
+                    "negative value",
+                    f"{_show(number)} is negative.",
+                    f"{col!r} must be at least {_show(spec.minimum)}.",
+                )
+            if spec.integer and not float(number).is_integer():
+                bad(
+                    "not a whole number",
+                    f"{_show(number)} is not a whole number.",
+                    f"{col!r} counts things: enter a whole number.",
+                )
+            result.append(number)
+        elif spec.kind == "bool":
+            key = column_key(str(value))
+            if key in _TRUE:
+                result.append(True)
+            elif key in _FALSE:
+                result.append(False)
+            else:
+                bad("not yes/no", f"{value!r} is not yes/no.", "use 1/0, yes/no or có/không.")
+                result.append(spec.default)
+        elif spec.kind == "enum":
+            canon = lookup.get(column_key(str(value)))
+            if canon is None:
+                bad("unknown value", f"unknown value {value!r}.", f"use one of: {allowed}.")
+            result.append(canon)
+        elif spec.kind == "enum_list":
+            parts = [p for p in re.split(r"[,;/+|\s]+", str(value)) if p]
+            canon_parts = [lookup.get(column_key(p)) for p in parts]
+            unknown = [p for p, c in zip(parts, canon_parts, strict=True) if c is None]
+            if unknown or not parts:
+                bad(
+                    "unknown value",
+                    f"unknown value {', '.join(map(repr, unknown or [str(value)]))}.",
+                    f"list any of: {allowed} (e.g. '2G,4G').",
+                )
+            known = {c for c in canon_parts if c is not None}
+            result.append(",".join(v for v in spec.values if v in known) or None)
+        else:  # pragma: no cover - schema kinds are closed
+            result.append(value)
+    del raw
+    return _typed(pd.Series(result, index=series.index, dtype=object), spec)
+
+
+def _typed(series: pd.Series, spec: ColumnSpec) -> pd.Series:
+    if spec.kind == "int":
+        numbers = pd.to_numeric(series, errors="coerce")
+        whole = numbers.where(numbers.isna() | (numbers == numbers.round()))
+        return whole.astype("Int64") if whole.isna().any() else whole.astype("int64")
+    if spec.kind == "float":
+        return pd.to_numeric(series, errors="coerce").astype("float64")
+    if spec.kind == "bool":
+        return series.fillna(bool(spec.default)).astype(bool)
+    return series.astype(object)
+
+
+def _enum_lookup(values: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canon, aliases in values.items():
+        table[column_key(canon)] = canon
+        for alias in aliases:
+            table.setdefault(column_key(alias), canon)
+    return table
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(number)
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def _check_ids(
+    series: pd.Series | None, schema: LayerSchema, ids: list[str | None], out: _Collector
+) -> None:
+    if series is None:
+        return
+    positions: dict[str, list[int]] = defaultdict(list)
+    for pos, value in enumerate(ids):
+        if value is not None:
+            positions[value].append(pos)
+    for value, where in positions.items():
+        if len(where) > 1:
+            rows = ", ".join(str(out.raw.row_numbers[p]) for p in where)
+            out.add(
+                "duplicate id",
+                f"id {value!r} is used {len(where)} times ({out.raw.row_label}s {rows}).",
+                fix=f"give every feature its own {schema.id_column!r}.",
+                pos=where[1],
+                feature_id=value,
+                column=schema.id_column,
+            )
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _check_geometry(
+    geoms: gpd.GeoSeries,
+    schema: LayerSchema,
+    ids: list[str | None],
+    out: _Collector,
+    *,
+    repair: bool,
+) -> gpd.GeoSeries:
+    arr = geoms.to_numpy().copy()
+    allowed = schema.geometry_types
+    for pos, geom in enumerate(arr):
+        fid = ids[pos]
+        if geom is None or geom.is_empty:
+            out.add(
+                "no geometry",
+                "has no geometry (empty or missing coordinates).",
+                fix="add the coordinates or remove the row.",
+                pos=pos,
+                feature_id=fid,
+            )
+            continue
+        if geom.geom_type == "MultiPoint" and len(geom.geoms) == 1 and "Point" in allowed:
+            geom = arr[pos] = geom.geoms[0]
+        if geom.geom_type not in allowed:
+            out.add(
+                "wrong geometry type",
+                f"geometry type {geom.geom_type!r} is not allowed for {schema.name!r}.",
+                fix=f"use {' or '.join(allowed)} geometries.",
+                pos=pos,
+                feature_id=fid,
+            )
+            continue
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            if repair:
+                fixed = _repair(geom, allowed)
+                if fixed is None:
+                    out.add(
+                        "invalid geometry",
+                        f"invalid geometry ({reason}) could not be repaired.",
+                        fix="fix the geometry in a GIS.",
+                        pos=pos,
+                        feature_id=fid,
+                    )
+                else:
+                    arr[pos] = fixed
+                    out.add(
+                        "repaired geometry",
+                        f"invalid geometry ({reason}) was repaired.",
+                        pos=pos,
+                        feature_id=fid,
+                        severity="warning",
+                    )
+            else:
+                out.add(
+                    "invalid geometry",
+                    f"invalid geometry: {reason}.",
+                    fix="repair it in a GIS, or re-run with --repair to repair it "
+                    "automatically (shapely.make_valid).",
+                    pos=pos,
+                    feature_id=fid,
+                )
+    return gpd.GeoSeries(arr, index=geoms.index, crs=geoms.crs)
+
+
+def _repair(geom: BaseGeometry, allowed: tuple[str, ...]) -> BaseGeometry | None:
+    fixed = shapely.make_valid(geom)
+    if fixed.geom_type in allowed:
+        return fixed
+    if fixed.geom_type == "GeometryCollection":
+        dim = shapely.get_dimensions(geom)
+        parts = [g for g in fixed.geoms if shapely.get_dimensions(g) == dim]
+        if parts:
+            merged = shapely.union_all(parts)
+            if merged.geom_type in allowed:
+                return merged
+            if merged.geom_type == "Polygon" and "MultiPolygon" in allowed:
+                return shapely.MultiPolygon([merged])
+    if fixed.geom_type == "Polygon" and "MultiPolygon" in allowed:
+        return shapely.MultiPolygon([fixed])
+    return None
+
+
+def _check_inside(
+    geoms: gpd.GeoSeries, context: ValidationContext, ids: list[str | None], out: _Collector
+) -> None:
+    area = context.province
+    if area is None:
+        area = shapely.box(*BINH_DINH_BBOX_LONLAT)
+    zone = shapely.buffer(area, PROVINCE_TOLERANCE_DEG)
+    shapely.prepare(zone)
+    arr = geoms.to_numpy()
+    present = np.array([g is not None and not g.is_empty for g in arr], dtype=bool)
+    inside = np.ones(len(arr), dtype=bool)
+    if present.any():
+        inside[present] = shapely.intersects(zone, arr[present])
+    for pos in np.flatnonzero(~inside):
+        point = arr[pos].representative_point()
+        distance_km = shapely.distance(area, point) * 111.0
+        out.add(
+            "outside the province",
+            f"lies outside Bình Định (at {point.x:.5f}, {point.y:.5f}, about "
+            f"{distance_km:,.0f} km away).",
+            fix="check its coordinates (latitude/longitude swapped? wrong CRS?) or drop it.",
+            pos=int(pos),
+            feature_id=ids[pos],
+        )
+
+
+def _check_references(
+    result: dict[str, Any],
+    schema: LayerSchema,
+    context: ValidationContext,
+    ids: list[str | None],
+    out: _Collector,
+) -> None:
+    for col, spec in schema.columns.items():
+        if spec.references is None or col not in result:
+            continue
+        ref_layer, level = spec.references
+        known = context.ids(ref_layer, level)
+        if ref_layer == schema.name:  # e.g. admin_units.parent_id -> the same file
+            known = (known or set()) | {i for i in ids if i is not None}
+        if known is None:
+            what = f"{level} " if level else ""
+            out.add(
+                "reference not checked",
+                f"{col!r} values were not checked against {what}{ref_layer}: none is known.",
+                fix=f"import {ref_layer} into the store first, or validate with --store.",
+                column=col,
+                severity="warning",
+            )
+            continue
+        for pos, value in enumerate(result[col].tolist()):
+            text = _as_text(value)
+            if text is not None and text not in known:
+                target = f"{level} in {ref_layer}" if level else ref_layer
+                out.add(
+                    "unknown reference",
+                    f"{text!r} is not a known {target}.",
+                    fix=f"use the id of an existing {target} (GSO code for units), or "
+                    f"import that {target} first.",
+                    pos=pos,
+                    feature_id=ids[pos],
+                    column=col,
+                )

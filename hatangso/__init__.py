@@ -1,0 +1,1 @@
+"""The ``hatangso`` command line (``hatangso --help``), beside the Streamlit app ``app.py``."""
