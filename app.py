@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -93,7 +94,7 @@ def main() -> None:
     path = store_path()
     st.title("Hạ tầng số — Bình Định")
     try:
-        mtime = os.path.getmtime(path)
+        mtime = Path(path).stat().st_mtime
         info = load_info(path, mtime)
         summary = load_summary(path, mtime)
     except (HatangsoError, OSError) as err:
@@ -103,9 +104,7 @@ def main() -> None:
         )
         return
     synthetic = [row for row in info["layers"] if row["synthetic"]]
-    st.caption(
-        f"Bộ dữ liệu: **{info['name']}** · số liệu đến ngày **{vn_date(info['as_of'])}**"
-    )
+    st.caption(f"Bộ dữ liệu: **{info['name']}** · số liệu đến ngày **{vn_date(info['as_of'])}**")
     if synthetic:
         names = ", ".join(LAYER_TITLES.get(r["layer"], r["layer"]) for r in synthetic)
         st.warning(f"Dữ liệu tổng hợp (minh hoạ, không phải số liệu thực): {names}.")

@@ -142,8 +142,7 @@ def import_file(  # noqa: PLR0913
             )
             raise InputFileError(msg)
         data = check_raster(path, crs=crs)
-        store.write({}, {layer: meta}, rasters={layer: data}, as_of=as_of,
-                    imported_from=path.name)
+        store.write({}, {layer: meta}, rasters={layer: data}, as_of=as_of, imported_from=path.name)
         return None
     context = store.validation_context()
     validated = load_layer(
@@ -164,7 +163,9 @@ def import_file(  # noqa: PLR0913
         existing = store.read(name)
         kept = existing[~existing[id_col].astype(str).isin(set(frame[id_col].astype(str)))]
         frame = pd.concat([kept, frame], ignore_index=True)
-        log.info("%s: %d features kept, %d added or replaced", name, len(kept), len(validated.frame))
+        log.info(
+            "%s: %d features kept, %d added or replaced", name, len(kept), len(validated.frame)
+        )
     elif mode not in ("replace", "upsert"):
         msg = f"mode {mode!r} is not one of 'replace', 'upsert'."
         raise InputError(msg)

@@ -9,6 +9,7 @@ contract is :mod:`geodata.validate`'s job.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -17,22 +18,19 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geodata._errors import InputFileError, LegacyEncodingWarning, Problem
 from geodata.crs import STORE_CRS, check_coordinates, resolve_crs, swap_xy_geometries
 from geodata.schemas import column_key
-from geodata.text import decode_legacy, detect_legacy, to_nfc
-
-if TYPE_CHECKING:
-    import pyproj
+from geodata.text import LegacyEncoding, decode_legacy, detect_legacy, to_nfc
 
 __all__ = [
     "RASTER_SUFFIXES",
@@ -101,7 +99,7 @@ def list_source_layers(path: Path) -> list[str]:
         raise _unreadable(path, err) from None
 
 
-def read_raw(
+def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-only
     path: str | Path,
     *,
     layer: str,
@@ -155,9 +153,7 @@ def read_raw(
     if suffix in TABLE_SUFFIXES:
         return _read_table(path, declared, legacy, codec, encoding, swap_xy, sheet)
     if path.is_dir() or suffix in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
-        return _read_vector(
-            path, layer, declared, legacy, codec, encoding, swap_xy, source_layer
-        )
+        return _read_vector(path, layer, declared, legacy, codec, encoding, swap_xy, source_layer)
     msg = (
         f"{path.name}: cannot read files of type {suffix or '(none)'!r}. Use GeoJSON, "
         "GeoPackage, Shapefile (.shp, folder or .zip), CSV or Excel (.xlsx) with "
@@ -265,15 +261,16 @@ def _declared_file_crs(path: Path, frame: gpd.GeoDataFrame) -> pyproj.CRS | None
     """
     if frame.crs is None:
         return None
+    declared = pyproj.CRS.from_user_input(frame.crs)
     if path.suffix.lower() in (".geojson", ".json"):
         try:
             with path.open(encoding="utf-8", errors="replace") as fh:
                 head = json.load(fh)
         except (json.JSONDecodeError, OSError):
-            return frame.crs
+            return declared
         if isinstance(head, dict) and "crs" not in head:
             return None
-    return frame.crs
+    return declared
 
 
 def _unreadable(path: Path, err: Exception) -> InputFileError:
@@ -305,8 +302,10 @@ def _read_table(  # noqa: PLR0913
     sheet: str | int | None,
 ) -> RawLayer:
     name = path.name
-    frame = _read_excel(path, sheet) if path.suffix.lower().startswith(".xls") else _read_csv(
-        path, legacy, codec
+    frame = (
+        _read_excel(path, sheet)
+        if path.suffix.lower().startswith(".xls")
+        else _read_csv(path, legacy, codec)
     )
     frame.columns = [to_nfc(str(c)).strip() for c in frame.columns]
     problems: list[Problem] = []
@@ -325,9 +324,7 @@ def _read_table(  # noqa: PLR0913
     ok = ~(np.isnan(xs) | np.isnan(ys))
     geoms = np.full(len(frame), None, dtype=object)
     geoms[ok] = shapely.points(xs[ok], ys[ok])
-    gdf = gpd.GeoDataFrame(
-        frame.drop(columns=[x_col, y_col]), geometry=list(geoms), crs=None
-    )
+    gdf = gpd.GeoDataFrame(frame.drop(columns=[x_col, y_col]), geometry=list(geoms), crs=None)
     source = f"{name} (columns {x_col!r}, {y_col!r})"
     if ok.any():
         crs_used = _settle_crs(gdf, source, None, declared, swap_xy)
@@ -384,7 +381,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     except ImportError as err:
         msg = f"{path.name}: reading this Excel format needs {err.name}; save it as .xlsx."
         raise InputFileError(msg) from None
-    except Exception as err:  # openpyxl/xlrd raise many types for corrupt files
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many types for corrupt files
         msg = f"{path.name}: is not a readable Excel workbook ({type(err).__name__}: {err})."
         raise InputFileError(msg) from None
     if not isinstance(frame, pd.DataFrame):  # pragma: no cover - sheet_name=None not used
@@ -459,7 +456,7 @@ def _decode_text(
     legacy: str | None,
     encoding_arg: str | None,
     problems: list[Problem],
-) -> Any:
+) -> pd.DataFrame:
     """NFC every text cell; decode declared legacy encodings, flag obvious undeclared ones."""
     text_cols = [
         c
@@ -474,7 +471,8 @@ def _decode_text(
             continue
         values = series[mask]
         if legacy:
-            decoded = values.map(lambda v: decode_legacy(v, legacy))  # type: ignore[arg-type]
+            codec: LegacyEncoding = "vni" if legacy == "vni" else "tcvn3"
+            decoded = values.map(functools.partial(_decode_cell, encoding=codec))
         else:
             decoded = values.map(to_nfc)
             if encoding_arg is None:
@@ -500,6 +498,10 @@ def _decode_text(
         frame[col] = series.astype(object).where(~mask, decoded)
     frame.columns = [to_nfc(str(c)) for c in frame.columns]
     return frame
+
+
+def _decode_cell(value: str, *, encoding: LegacyEncoding) -> str:
+    return decode_legacy(value, encoding)
 
 
 def _representative_xy(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyproj
 import rasterio
 from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
@@ -21,7 +22,6 @@ from geodata._errors import CRSProblem, InputFileError
 from geodata.crs import BINH_DINH_BBOX_LONLAT, resolve_crs
 
 if TYPE_CHECKING:
-    import pyproj
     from affine import Affine
 
 __all__ = ["RASTER_LAYERS", "Grid", "check_raster", "grid_from_bytes"]
@@ -58,8 +58,6 @@ class Grid:
 
 def grid_from_bytes(data: bytes) -> Grid:
     """Open GeoTIFF bytes (as stored in a store) as a :class:`Grid` of band 1."""
-    import pyproj
-
     with MemoryFile(data) as mem, mem.open() as src:
         array = src.read(1, masked=True).astype("float64").filled(np.nan)
         return Grid(array=array, transform=src.transform, crs=pyproj.CRS.from_user_input(src.crs))

@@ -24,6 +24,7 @@ __all__ = [
     "ColumnSpec",
     "LayerSchema",
     "canonical_value",
+    "choice_lookup",
     "column_key",
     "layer_schema",
 ]
@@ -51,12 +52,12 @@ class ColumnSpec:
     Parameters
     ----------
     kind
-        Storage type; ``enum`` takes one of ``values``, ``enum_list`` several.
+        Storage type; ``enum`` takes one of ``choices``, ``enum_list`` several.
     required
         Whether a file must have the column (after alias mapping).
     aliases
         Other names real files use, English and Vietnamese.
-    values
+    choices
         For enumerations: canonical value -> its aliases.
     default
         Value used when an optional column is absent or a cell is empty.
@@ -71,7 +72,7 @@ class ColumnSpec:
     kind: Kind = "str"
     required: bool = True
     aliases: tuple[str, ...] = ()
-    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default: object = None
     minimum: float | None = None
     integer: bool = False
@@ -210,7 +211,7 @@ LAYERS: dict[str, LayerSchema] = {
                 aliases=("ma_dvhc", "ma_don_vi", "gso_code", "ma_xa", "ma", *_ID_ALIASES)
             ),
             "name": ColumnSpec(aliases=("ten", "ten_dvhc", "ten_don_vi", "ten_xa", "name_vi")),
-            "level": ColumnSpec(kind="enum", values=ADMIN_LEVELS, aliases=("cap", "cap_dvhc")),
+            "level": ColumnSpec(kind="enum", choices=ADMIN_LEVELS, aliases=("cap", "cap_dvhc")),
             "parent_id": ColumnSpec(
                 required=False,
                 aliases=("ma_cap_tren", "parent", "ma_huyen", "parent_code"),
@@ -281,11 +282,11 @@ LAYERS: dict[str, LayerSchema] = {
             "route_id": ColumnSpec(aliases=("ma_tuyen", "ma_tuyen_cap", *_ID_ALIASES)),
             "operator": ColumnSpec(
                 kind="enum",
-                values=OPERATORS,
+                choices=OPERATORS,
                 aliases=("nha_mang", "doanh_nghiep", "don_vi", "nha_cung_cap", "carrier"),
             ),
             "level": ColumnSpec(
-                kind="enum", values=FIBER_LEVELS, aliases=("cap", "cap_mang", "loai_tuyen")
+                kind="enum", choices=FIBER_LEVELS, aliases=("cap", "cap_mang", "loai_tuyen")
             ),
         },
         geometry_types=_LINE,
@@ -299,11 +300,11 @@ LAYERS: dict[str, LayerSchema] = {
             "node_id": ColumnSpec(aliases=("ma_nut", "ma_thiet_bi", *_ID_ALIASES)),
             "operator": ColumnSpec(
                 kind="enum",
-                values=OPERATORS,
+                choices=OPERATORS,
                 aliases=("nha_mang", "doanh_nghiep", "don_vi", "carrier"),
             ),
             "kind": ColumnSpec(
-                kind="enum", values=FIBER_NODE_KINDS, aliases=("loai", "loai_thiet_bi", "type")
+                kind="enum", choices=FIBER_NODE_KINDS, aliases=("loai", "loai_thiet_bi", "type")
             ),
         },
         geometry_types=_POINT,
@@ -317,12 +318,12 @@ LAYERS: dict[str, LayerSchema] = {
             "site_id": ColumnSpec(aliases=("ma_tram", "ten_tram", "site", "bts_id", *_ID_ALIASES)),
             "operator": ColumnSpec(
                 kind="enum",
-                values=OPERATORS,
+                choices=OPERATORS,
                 aliases=("nha_mang", "doanh_nghiep", "don_vi", "carrier"),
             ),
             "tech": ColumnSpec(
                 kind="enum_list",
-                values=TECHS,
+                choices=TECHS,
                 aliases=("cong_nghe", "technology", "cong_nghe_song", "rat"),
             ),
             "height_m": ColumnSpec(
@@ -340,7 +341,7 @@ LAYERS: dict[str, LayerSchema] = {
             "power": ColumnSpec(
                 kind="enum",
                 required=False,
-                values=POWER_SOURCES,
+                choices=POWER_SOURCES,
                 aliases=("nguon_dien", "nguon", "power_source"),
             ),
         },
@@ -355,7 +356,7 @@ LAYERS: dict[str, LayerSchema] = {
             "road_id": ColumnSpec(aliases=("ma_duong", *_ID_ALIASES)),
             "class": ColumnSpec(
                 kind="enum",
-                values=ROAD_CLASSES,
+                choices=ROAD_CLASSES,
                 aliases=("cap_duong", "loai_duong", "highway", "road_class", "fclass"),
             ),
         },
@@ -382,7 +383,7 @@ LAYERS: dict[str, LayerSchema] = {
         columns={
             "place_id": ColumnSpec(aliases=("ma_dia_diem", *_ID_ALIASES)),
             "name": ColumnSpec(aliases=("ten", "ten_dia_diem")),
-            "kind": ColumnSpec(kind="enum", values=PLACE_KINDS, aliases=("loai", "loai_hinh")),
+            "kind": ColumnSpec(kind="enum", choices=PLACE_KINDS, aliases=("loai", "loai_hinh")),
         },
         geometry_types=(*_POINT, *_AREA),
     ),
@@ -427,7 +428,20 @@ def layer_schema(name: str) -> LayerSchema:
     raise KeyError(msg)
 
 
-def canonical_value(values: Mapping[str, tuple[str, ...]], raw: str) -> str | None:
+def choice_lookup(choices: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Return ``column_key(spelling) -> canonical value`` for an enumeration.
+
+    Build it once per column and look every cell up in it.
+    """
+    table: dict[str, str] = {}
+    for canon, aliases in choices.items():
+        table[column_key(canon)] = canon
+        for alias in aliases:
+            table.setdefault(column_key(alias), canon)
+    return table
+
+
+def canonical_value(choices: Mapping[str, tuple[str, ...]], raw: str) -> str | None:
     """Map a raw enumerated value onto its canonical form, or ``None`` when unknown.
 
     Examples
@@ -437,8 +451,4 @@ def canonical_value(values: Mapping[str, tuple[str, ...]], raw: str) -> str | No
     >>> canonical_value(OPERATORS, "Vinaphone")
     'VNPT'
     """
-    key = column_key(raw)
-    for canon, aliases in values.items():
-        if key == column_key(canon) or key in {column_key(a) for a in aliases}:
-            return canon
-    return None
+    return choice_lookup(choices).get(column_key(raw))

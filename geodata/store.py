@@ -40,6 +40,8 @@ import pandas as pd
 import pyogrio
 import pyproj
 from pyogrio.errors import DataLayerError, DataSourceError
+from rasterio.errors import RasterioError
+from rasterio.io import MemoryFile
 
 from geodata._errors import StoreError
 from geodata.crs import STORE_CRS, WORK_CRS
@@ -315,7 +317,7 @@ class Store:
         rasters: Mapping[str, bytes] | None = None,
         imported_from: str | None = None,
         written_at: dt.datetime | None = None,
-        results: Mapping[str, tuple[str, Mapping[str, Any], Any]] | None = None,
+        results: Mapping[str, tuple[str, Mapping[str, Any], object]] | None = None,
     ) -> None:
         """Write layers (replacing those of the same name) atomically.
 
@@ -349,8 +351,10 @@ class Store:
         with self._locked(), self._staging() as tmp:
             with _gdal_date(stamp):
                 for layer, frame in layers.items():
-                    out = frame if frame.crs is not None and frame.crs.equals(STORE_CRS) else (
-                        frame.to_crs(STORE_CRS)
+                    out = (
+                        frame
+                        if frame.crs is not None and frame.crs.equals(STORE_CRS)
+                        else (frame.to_crs(STORE_CRS))
                     )
                     pyogrio.write_dataframe(
                         _storable(out), tmp, layer=layer, driver="GPKG", promote_to_multi=False
@@ -358,7 +362,8 @@ class Store:
             with self._connect(tmp) as con:
                 self._ensure_tables(con, stamp)
                 current = dict(con.execute("SELECT key, value FROM hatangso_dataset").fetchall())
-                layer_as_of = as_of_text or current.get("as_of") or dt.date.today().isoformat()
+                today = dt.datetime.now(dt.UTC).date().isoformat()
+                layer_as_of = as_of_text or current.get("as_of") or today
                 if name is not None or "name" not in current:
                     _put(con, "name", name or self.path.stem)
                 if as_of_text or "as_of" not in current:
@@ -368,21 +373,42 @@ class Store:
                     m = meta[layer]
                     con.execute(
                         "INSERT OR REPLACE INTO hatangso_layers VALUES (?,?,?,?,?,?,?,?)",
-                        (layer, len(frame), layer_as_of, m.source, m.licence, int(m.synthetic),
-                         imported_from, stamp),
+                        (
+                            layer,
+                            len(frame),
+                            layer_as_of,
+                            m.source,
+                            m.licence,
+                            int(m.synthetic),
+                            imported_from,
+                            stamp,
+                        ),
                     )
                 for raster, data in (rasters or {}).items():
                     m = meta[raster]
                     con.execute(
                         "INSERT OR REPLACE INTO hatangso_rasters VALUES (?,?,?,?,?,?,?,?)",
-                        (raster, layer_as_of, m.source, m.licence, int(m.synthetic),
-                         imported_from, stamp, sqlite3.Binary(data)),
+                        (
+                            raster,
+                            layer_as_of,
+                            m.source,
+                            m.licence,
+                            int(m.synthetic),
+                            imported_from,
+                            stamp,
+                            sqlite3.Binary(data),
+                        ),
                     )
                 for result, (kind, params, payload) in (results or {}).items():
                     con.execute(
                         "INSERT OR REPLACE INTO hatangso_results VALUES (?,?,?,?,?)",
-                        (result, kind, stamp, json.dumps(params, ensure_ascii=False),
-                         json.dumps(payload, ensure_ascii=False)),
+                        (
+                            result,
+                            kind,
+                            stamp,
+                            json.dumps(params, ensure_ascii=False),
+                            json.dumps(payload, ensure_ascii=False),
+                        ),
                     )
                 con.commit()
                 check = con.execute("PRAGMA integrity_check").fetchone()
@@ -390,7 +416,7 @@ class Store:
                 msg = f"{self.path}: the new store failed SQLite's integrity check; not written."
                 raise StoreError(msg)
 
-    def save_result(self, name: str, kind: str, params: Mapping[str, Any], payload: Any) -> None:
+    def save_result(self, name: str, kind: str, params: Mapping[str, Any], payload: object) -> None:
         """Save a named result (JSON-serialisable) into the store, atomically."""
         self.check()
         self.write({}, {}, results={name: (kind, params, payload)})
@@ -421,7 +447,8 @@ class Store:
             if not tmp.exists():  # nothing written at all (no layers, new store)
                 _create_empty_gpkg(tmp)
                 with self._connect(tmp) as con:
-                    self._ensure_tables(con, dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+                    now = dt.datetime.now(dt.UTC)
+                    self._ensure_tables(con, now.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
                     con.commit()
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())
@@ -450,13 +477,10 @@ class Store:
             )
 
     def _raster_crs(self, name: str) -> str | None:
-        import rasterio
-        from rasterio.io import MemoryFile
-
         try:
             with MemoryFile(self.read_raster(name)) as mem, mem.open() as src:
                 return None if src.crs is None else str(src.crs)
-        except rasterio.errors.RasterioError:
+        except RasterioError:
             return None
 
 

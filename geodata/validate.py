@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +22,14 @@ from shapely.geometry.base import BaseGeometry
 from geodata._errors import LayerValidationError, Problem
 from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
 from geodata.load import RawLayer
-from geodata.schemas import LAYERS, ColumnSpec, LayerSchema, column_key, layer_schema
+from geodata.schemas import (
+    LAYERS,
+    ColumnSpec,
+    LayerSchema,
+    choice_lookup,
+    column_key,
+    layer_schema,
+)
 from geodata.text import to_nfc
 
 __all__ = ["MAX_ROWS_PER_PROBLEM", "ValidatedLayer", "ValidationContext", "validate_layer"]
@@ -210,9 +216,7 @@ def validate_layer(
     problems = out.finish()
     if any(p.severity == "error" for p in problems):
         raise LayerValidationError(raw.source, schema.name, problems)
-    extras = [
-        c for c in frame.columns if c not in schema.columns and c not in ("geometry",)
-    ]
+    extras = [c for c in frame.columns if c not in schema.columns and c != "geometry"]
     data = pd.DataFrame(result, index=frame.index)
     for col in extras:
         data[col] = frame[col]
@@ -267,7 +271,7 @@ def _as_text(value: object) -> str | None:
     return text or None
 
 
-def _number(value: object) -> float | None | str:
+def _number(value: object) -> float | str | None:
     """Parse a number (decimal comma allowed); ``None`` when empty, the text when not a number."""
     if value is None or value is pd.NA:
         return None
@@ -288,7 +292,7 @@ def _number(value: object) -> float | None | str:
         return str(value)
 
 
-def _coerce(  # noqa: C901, PLR0912, PLR0913
+def _coerce(  # noqa: C901, PLR0912, PLR0913, PLR0915
     series: pd.Series,
     col: str,
     spec: ColumnSpec,
@@ -298,8 +302,8 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913
 ) -> pd.Series:
     values = series.tolist()
     result: list[Any] = []
-    lookup = _enum_lookup(spec.values) if spec.values else {}
-    allowed = ", ".join(spec.values)
+    lookup = choice_lookup(spec.choices) if spec.choices else {}
+    allowed = ", ".join(spec.choices)
     for pos, value in enumerate(values):
         fid = ids[pos]
         empty = _as_text(value) is None
@@ -358,7 +362,7 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913
                     f"list any of: {allowed} (e.g. '2G,4G').",
                 )
             known = {c for c in canon_parts if c is not None}
-            result.append(",".join(v for v in spec.values if v in known) or None)
+            result.append(",".join(v for v in spec.choices if v in known) or None)
         else:  # pragma: no cover - schema kinds are closed
             result.append(value)
     del raw
@@ -375,15 +379,6 @@ def _typed(series: pd.Series, spec: ColumnSpec) -> pd.Series:
     if spec.kind == "bool":
         return series.fillna(bool(spec.default)).astype(bool)
     return series.astype(object)
-
-
-def _enum_lookup(values: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for canon, aliases in values.items():
-        table[column_key(canon)] = canon
-        for alias in aliases:
-            table.setdefault(column_key(alias), canon)
-    return table
 
 
 def _show(number: float) -> str:
@@ -440,7 +435,8 @@ def _check_geometry(
             )
             continue
         if geom.geom_type == "MultiPoint" and len(geom.geoms) == 1 and "Point" in allowed:
-            geom = arr[pos] = geom.geoms[0]
+            arr[pos] = geom.geoms[0]
+            geom = arr[pos]  # noqa: PLW2901 - the single point replaces its MultiPoint
         if geom.geom_type not in allowed:
             out.add(
                 "wrong geometry type",
@@ -489,15 +485,15 @@ def _repair(geom: BaseGeometry, allowed: tuple[str, ...]) -> BaseGeometry | None
         return fixed
     if fixed.geom_type == "GeometryCollection":
         dim = shapely.get_dimensions(geom)
-        parts = [g for g in fixed.geoms if shapely.get_dimensions(g) == dim]
+        parts = [g for g in shapely.get_parts(fixed) if shapely.get_dimensions(g) == dim]
         if parts:
             merged = shapely.union_all(parts)
             if merged.geom_type in allowed:
                 return merged
             if merged.geom_type == "Polygon" and "MultiPolygon" in allowed:
-                return shapely.MultiPolygon([merged])
+                return shapely.MultiPolygon([cast("shapely.Polygon", merged)])
     if fixed.geom_type == "Polygon" and "MultiPolygon" in allowed:
-        return shapely.MultiPolygon([fixed])
+        return shapely.MultiPolygon([cast("shapely.Polygon", fixed)])
     return None
 
 

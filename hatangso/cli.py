@@ -14,7 +14,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from geodata._errors import InputError, LayerValidationError, LegacyEncodingWarning
 from geodata._errors import format_report as _format_report
@@ -74,7 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _emit_json_error(args: argparse.Namespace, source: str, layer: str, err: Any) -> None:
+def _emit_json_error(
+    args: argparse.Namespace, source: str, layer: str, err: LayerValidationError
+) -> None:
     if getattr(args, "json", False):
         payload = {
             "ok": False,
@@ -169,7 +170,10 @@ def _cmd_layers(args: argparse.Namespace) -> int:
         print(json.dumps(info.as_dict(), ensure_ascii=False, indent=2))  # noqa: T201
         return EXIT_OK
     print(f"{info.name}  (as of {info.as_of})  {info.path}")  # noqa: T201
-    header = f"{'layer':<20} {'kind':<7} {'count':>8}  {'geometry':<16} {'crs':<10} {'as_of':<11} synthetic"
+    header = (
+        f"{'layer':<20} {'kind':<7} {'count':>8}  {'geometry':<16} {'crs':<10} "
+        f"{'as_of':<11} synthetic"
+    )
     print(header)  # noqa: T201
     for row in info.layers:
         count = f"{row.feature_count:,}".replace(",", ".")
@@ -184,6 +188,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from geodata.demo import build_demo
+
     from geodata.importer import write_demo
     from geodata.store import Store
 

@@ -44,8 +44,15 @@ def test_import_creates_store_and_layers_lists_it(
 ) -> None:
     store = tmp_path / "new.gpkg"
     status, out, _ = run(
-        capsys, "import", units_file, "--layer", "admin_units", "--into", store,
-        "--as-of", "2024-06-30",
+        capsys,
+        "import",
+        units_file,
+        "--layer",
+        "admin_units",
+        "--into",
+        store,
+        "--as-of",
+        "2024-06-30",
     )
     assert status == 0, out
     assert "(5 features)" in out
@@ -201,7 +208,7 @@ def test_sample_demo_without_base_is_reproducible(tmp_path: Path) -> None:
 
 
 @pytest.mark.basedata
-def test_bình_định_demo_end_to_end(
+def test_binh_dinh_demo_end_to_end(
     base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "bd.gpkg"
@@ -214,7 +221,8 @@ def test_bình_định_demo_end_to_end(
     assert layers["admin_units"]["synthetic"] is False
     store = Store(out)
     units = store.read("admin_units")
-    assert units["level"].value_counts().to_dict() == {"commune": 159, "district": 11, "province": 1}
+    counts = units["level"].value_counts().to_dict()
+    assert counts == {"commune": 159, "district": 11, "province": 1}
     villages = store.read("villages")
     assert int(villages["households"].sum()) == 434_379
     o2 = villages[villages["name"] == "Làng O2"]

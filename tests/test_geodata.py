@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 import warnings
 import zipfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from geodata import (
     LayerValidationError,
     LegacyEncodingWarning,
     Store,
+    StoreError,
     import_file,
     load_layer,
 )
@@ -172,8 +174,15 @@ def test_geotiff_raster_import_round_trip(tmp_path: Path, store: Store) -> None:
     array = np.arange(12, dtype="float32").reshape(3, 4)
     transform = from_origin(108.7, 14.3, 0.01, 0.01)
     with rasterio.open(
-        path, "w", driver="GTiff", width=4, height=3, count=1, dtype="float32",
-        crs="EPSG:4326", transform=transform,
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=3,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=transform,
     ) as dst:
         dst.write(array, 1)
     import_file(path, layer="population_density", into=store)
@@ -294,7 +303,7 @@ def test_self_intersecting_polygon_refused_unless_repair(tmp_path: Path) -> None
     assert repaired.frame.geometry.is_valid.all()
     assert repaired.frame["level"].tolist() == ["province"]
     assert shapely.area(repaired.frame.geometry.iloc[0]) == pytest.approx(0.005)
-    assert [p.message for p in repaired.warnings][0].startswith("invalid geometry")
+    assert next(p.message for p in repaired.warnings).startswith("invalid geometry")
 
 
 def test_wrong_geometry_type(tmp_path: Path) -> None:
@@ -384,8 +393,6 @@ def test_tcvn3_shapefile_is_flagged_without_encoding_and_decoded_with_it(
 
 
 def test_text_is_stored_in_nfc(tmp_path: Path) -> None:
-    import unicodedata
-
     frame = VILLAGES.assign(**{"Tên thôn": [unicodedata.normalize("NFD", "Làng Ô Rô")] * 4})
     frame["ma_thon"] = ["a", "b", "c", "d"]
     path = tmp_path / "thon.csv"
@@ -403,14 +410,14 @@ def test_truncated_geopackage(tmp_path: Path) -> None:
     villages_gdf().to_file(path, driver="GPKG")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3])
-    with pytest.raises(InputFileError, match="thon.gpkg: is not a readable GeoPackage"):
+    with pytest.raises(InputFileError, match=r"thon\.gpkg: is not a readable GeoPackage"):
         load_layer(path, layer="villages")
 
 
 def test_unknown_file_type(tmp_path: Path) -> None:
     path = tmp_path / "thon.docx"
     path.write_bytes(b"PK")
-    with pytest.raises(InputFileError, match="cannot read files of type '.docx'"):
+    with pytest.raises(InputFileError, match=r"cannot read files of type '\.docx'"):
         load_layer(path, layer="villages")
 
 
@@ -492,8 +499,6 @@ def test_upsert_keeps_other_ids(tmp_path: Path, store: Store) -> None:
 def test_not_a_store(tmp_path: Path) -> None:
     path = tmp_path / "plain.gpkg"
     villages_gdf().to_file(path, driver="GPKG")
-    from geodata import StoreError
-
     with pytest.raises(StoreError, match="not a Hạ tầng số store"):
         Store(path).info()
     with pytest.raises(StoreError, match="no such store"):

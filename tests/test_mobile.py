@@ -1,0 +1,162 @@
+"""Mobile coverage on hand-built sites with known answers, and its laws."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coverage import pathloss
+from coverage.mobile import best_signal, coverage_grid
+from coverage.settings import CoverageSettings
+from geodata.raster import Grid
+
+CRS = 32649
+X0, Y0 = 600_000.0, 1_550_000.0
+
+
+def sites(*rows: tuple[float, float, str, str], azimuths: str | None = None) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "site_id": [f"S{i}" for i in range(len(rows))],
+            "operator": [r[2] for r in rows],
+            "tech": [r[3] for r in rows],
+            "height_m": [30.0] * len(rows),
+            "azimuths_deg": [azimuths] * len(rows),
+        },
+        geometry=[shapely.Point(X0 + r[0], Y0 + r[1]) for r in rows],
+        crs=CRS,
+    )
+
+
+def expected_rsrp(distance_m: float, clutter: int = pathloss.RURAL) -> float:
+    """The oracle: the model's formula evaluated by hand for a default 4G site."""
+    loss = float(
+        pathloss.hata_cost231_db(
+            distance_m, freq_mhz=1800.0, h_base_m=30.0, h_mobile_m=1.5, clutter=clutter
+        )
+    )
+    return 61.0 - 10 * np.log10(1200) - loss
+
+
+def test_signal_matches_the_formula_and_the_threshold() -> None:
+    net = sites((0.0, 0.0, "Viettel", "2G,4G"))
+    pts = np.array([[X0 + 1000.0, Y0], [X0, Y0 + 5000.0], [X0 + 30_000.0, Y0]])
+    result = best_signal(net, pts, tech="4G")
+    assert result.rsrp_dbm["Viettel"].iloc[0] == pytest.approx(expected_rsrp(1000.0))
+    assert result.rsrp_dbm["Viettel"].iloc[1] == pytest.approx(expected_rsrp(5000.0))
+    covered = [expected_rsrp(d) >= -110.0 for d in (1000.0, 5000.0, 30_000.0)]
+    assert result.covered.tolist() == covered
+    assert result.covered_by.iloc[0] == "Viettel"
+
+
+def test_threshold_setting_decides() -> None:
+    net = sites((0.0, 0.0, "VNPT", "4G"))
+    d = 6000.0
+    value = expected_rsrp(d)
+    pts = np.array([[X0 + d, Y0]])
+    just_below = CoverageSettings(min_rsrp_dbm={"4G": value - 0.01})
+    just_above = CoverageSettings(min_rsrp_dbm={"4G": value + 0.01})
+    assert best_signal(net, pts, tech="4G", settings=just_below).covered.iloc[0]
+    assert not best_signal(net, pts, tech="4G", settings=just_above).covered.iloc[0]
+
+
+def test_only_sites_with_the_technology_count() -> None:
+    net = sites((0.0, 0.0, "MobiFone", "2G,3G"))
+    result = best_signal(net, np.array([[X0 + 100.0, Y0]]), tech="4G")
+    assert not result.covered.iloc[0]
+
+
+def test_sector_antennas_facing_away() -> None:
+    toward = sites((0.0, 0.0, "Viettel", "4G"), azimuths="90")  # east
+    away = sites((0.0, 0.0, "Viettel", "4G"), azimuths="270")  # west
+    pts = np.array([[X0 + 2000.0, Y0]])  # east of the site
+    a = best_signal(toward, pts, tech="4G").rsrp_dbm["Viettel"].iloc[0]
+    b = best_signal(away, pts, tech="4G").rsrp_dbm["Viettel"].iloc[0]
+    assert a == pytest.approx(expected_rsrp(2000.0))
+    assert a - b == pytest.approx(25.0)
+
+
+def test_ridge_blocks_the_signal() -> None:
+    """A 10 x 10 raster of 500 m pixels, flat at 0 m with a 400 m ridge in column 5."""
+    array = np.zeros((10, 10))
+    array[:, 5] = 400.0
+    transform = Affine(500.0, 0.0, X0 - 250.0, 0.0, -500.0, Y0 + 2500.0)
+    dem = Grid(array=array, transform=transform, crs=gpd.GeoSeries(crs=CRS).crs)
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    behind = np.array([[X0 + 4000.0, Y0]])  # east, past the ridge at x = X0 + 2500
+    beside = np.array([[X0 + 1000.0, Y0]])  # before the ridge
+    flat = best_signal(net, behind, tech="4G").rsrp_dbm["Viettel"].iloc[0]
+    blocked = best_signal(net, behind, tech="4G", elevation=dem).rsrp_dbm["Viettel"].iloc[0]
+    assert flat - blocked >= 10.0
+    clear = best_signal(net, beside, tech="4G", elevation=dem).rsrp_dbm["Viettel"].iloc[0]
+    assert clear == pytest.approx(expected_rsrp(1000.0))
+
+
+def test_density_sets_the_clutter() -> None:
+    array = np.full((4, 4), 5000.0)  # urban everywhere
+    transform = Affine(1000.0, 0.0, X0 - 2000.0, 0.0, -1000.0, Y0 + 2000.0)
+    density = Grid(array=array, transform=transform, crs=gpd.GeoSeries(crs=CRS).crs)
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    pts = np.array([[X0 + 1000.0, Y0]])
+    urban = best_signal(net, pts, tech="4G", density=density).rsrp_dbm["Viettel"].iloc[0]
+    assert urban == pytest.approx(expected_rsrp(1000.0, pathloss.URBAN))
+
+
+def test_coverage_grid_shape_and_values() -> None:
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    grid = coverage_grid(
+        net,
+        tech="4G",
+        operator="Viettel",
+        bounds=(X0 - 5000, Y0 - 5000, X0 + 5000, Y0 + 5000),
+        resolution_m=1000.0,
+    )
+    assert grid.array.shape == (10, 10)
+    centre = grid.array[4, 5]  # pixel whose centre is (X0 + 500, Y0 + 500)
+    assert centre == pytest.approx(expected_rsrp(float(np.hypot(500, 500))))
+
+
+coords = st.tuples(st.floats(-8000, 8000), st.floats(-8000, 8000))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    site_xy=st.lists(coords, max_size=4),
+    extra=coords,
+    point_xy=st.lists(coords, min_size=1, max_size=20),
+)
+def test_adding_a_site_never_reduces_coverage(
+    site_xy: list[tuple[float, float]],
+    extra: tuple[float, float],
+    point_xy: list[tuple[float, float]],
+) -> None:
+    pts = np.array([[X0 + x, Y0 + y] for x, y in point_xy])
+    before_sites = sites(*[(x, y, "Viettel", "4G") for x, y in site_xy])
+    after_sites = sites(*[(x, y, "Viettel", "4G") for x, y in [*site_xy, extra]])
+    before = best_signal(before_sites if site_xy else None, pts, tech="4G")
+    after = best_signal(after_sites, pts, tech="4G")
+    assert (after.covered | ~before.covered).all()
+    assert (after.best_rsrp_dbm >= before.best_rsrp_dbm).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    site_xy=st.lists(coords, min_size=1, max_size=5),
+    point_xy=st.lists(coords, min_size=2, max_size=20),
+    seed=st.integers(0, 999),
+)
+def test_results_do_not_depend_on_site_order(
+    site_xy: list[tuple[float, float]], point_xy: list[tuple[float, float]], seed: int
+) -> None:
+    pts = np.array([[X0 + x, Y0 + y] for x, y in point_xy])
+    net = sites(*[(x, y, op, "4G") for (x, y), op in zip(site_xy, ["A", "B"] * 3, strict=False)])
+    order = np.random.default_rng(seed).permutation(len(net))
+    a = best_signal(net, pts, tech="4G")
+    b = best_signal(net.iloc[order], pts, tech="4G")
+    assert a.covered_by.equals(b.covered_by)
+    np.testing.assert_allclose(a.rsrp_dbm.to_numpy(), b.rsrp_dbm.to_numpy())
