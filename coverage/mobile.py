@@ -275,9 +275,7 @@ def _pair_rsrp(  # noqa: PLR0913
     sites_here, starts = np.unique(s, return_index=True)
     bounds = [*starts.tolist(), len(s)]
     site_ground = (
-        sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
-        if elevation is not None
-        else None
+        sample(elevation, params[["x", "y"]].to_numpy(), crs=crs) if elevation is not None else None
     )
     for k, site in enumerate(sites_here.tolist()):
         part = slice(bounds[k], bounds[k + 1])

@@ -24,7 +24,7 @@ from geodata.crs import BINH_DINH_BBOX_LONLAT, resolve_crs
 if TYPE_CHECKING:
     from affine import Affine
 
-__all__ = ["RASTER_LAYERS", "Grid", "check_raster", "grid_from_bytes"]
+__all__ = ["RASTER_LAYERS", "Grid", "check_raster", "grid_from_bytes", "grid_to_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,35 @@ def grid_from_bytes(data: bytes) -> Grid:
     with MemoryFile(data) as mem, mem.open() as src:
         array = src.read(1, masked=True).astype("float64").filled(np.nan)
         return Grid(array=array, transform=src.transform, crs=pyproj.CRS.from_user_input(src.crs))
+
+
+def grid_to_bytes(grid: Grid, *, nodata: float = -9999.0) -> bytes:
+    """Encode a :class:`Grid` as a compressed single-band float32 GeoTIFF (NaN -> nodata).
+
+    Examples
+    --------
+    >>> import numpy as np, pyproj
+    >>> from affine import Affine
+    >>> g = Grid(np.ones((2, 3)), Affine(10, 0, 0, 0, -10, 20), pyproj.CRS(32649))
+    >>> grid_from_bytes(grid_to_bytes(g)).array.shape
+    (2, 3)
+    """
+    array = np.where(np.isfinite(grid.array), grid.array, nodata).astype("float32")
+    rows, cols = array.shape
+    with MemoryFile() as mem:
+        with mem.open(
+            driver="GTiff",
+            width=cols,
+            height=rows,
+            count=1,
+            dtype="float32",
+            crs=grid.crs.to_wkt(),
+            transform=grid.transform,
+            nodata=nodata,
+            compress="deflate",
+        ) as dst:
+            dst.write(array, 1)
+        return bytes(mem.read())
 
 
 def check_raster(path: str | Path, *, crs: str | int | pyproj.CRS | None = None) -> bytes:

@@ -45,6 +45,7 @@ from rasterio.io import MemoryFile
 
 from geodata._errors import StoreError
 from geodata.crs import STORE_CRS, WORK_CRS
+from geodata.raster import Grid, grid_from_bytes
 from geodata.schemas import LAYERS
 from geodata.validate import ValidationContext
 
@@ -267,6 +268,24 @@ class Store:
     def read_work(self, layer: str) -> gpd.GeoDataFrame:
         """Read a layer in the metric working CRS (EPSG:32649)."""
         return self.read(layer, crs=WORK_CRS)
+
+    def read_all(self, *, crs: pyproj.CRS | str | int | None = None) -> dict[str, gpd.GeoDataFrame]:
+        """Read every vector layer of the store (in ``crs``, default as stored)."""
+        return {
+            info.layer: self.read(info.layer, crs=crs)
+            for info in self.info().layers
+            if info.kind == "vector"
+        }
+
+    def has_raster(self, name: str) -> bool:
+        """Return whether the store holds a raster of that name."""
+        return self.path.exists() and any(
+            info.layer == name and info.kind == "raster" for info in self.info().layers
+        )
+
+    def read_grid(self, name: str) -> Grid:
+        """Read a raster as a :class:`~geodata.raster.Grid` (its own CRS)."""
+        return grid_from_bytes(self.read_raster(name))
 
     def read_raster(self, name: str) -> bytes:
         """Return a raster's GeoTIFF bytes (open them with ``rasterio.MemoryFile``)."""

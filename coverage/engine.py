@@ -1,0 +1,400 @@
+"""The coverage engine: status of every village, cluster and priority place, and the summaries.
+
+:func:`compute_coverage` takes validated layers in the metric working CRS and returns a
+:class:`CoverageResult`; the command line and the app read the same object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from coverage._checks import check_work_crs
+from coverage.fiber import fiber_reach
+from coverage.indicators import Level, evaluate_targets, summarize
+from coverage.mobile import best_signal, coverage_grid
+from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
+from geodata._errors import InputError
+from geodata.raster import Grid
+
+__all__ = ["TECHS", "CoverageInputs", "CoverageResult", "compute_coverage", "coverage_rasters"]
+
+log = logging.getLogger(__name__)
+
+TECHS = ("2G", "3G", "4G", "5G")
+
+
+@dataclass(frozen=True)
+class CoverageInputs:
+    """The layers coverage needs, all in the metric working CRS (EPSG:32649).
+
+    Attributes
+    ----------
+    admin_units, villages
+        Required.
+    clusters
+        Residential clusters; without them each village counts as one cluster.
+    fiber_routes, fiber_nodes, mobile_sites, priority_places
+        Optional; a missing network simply reaches nothing.
+    density, elevation
+        Population density (clutter) and terrain (diffraction) rasters, optional.
+    """
+
+    admin_units: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+    clusters: gpd.GeoDataFrame | None = None
+    fiber_routes: gpd.GeoDataFrame | None = None
+    fiber_nodes: gpd.GeoDataFrame | None = None
+    mobile_sites: gpd.GeoDataFrame | None = None
+    priority_places: gpd.GeoDataFrame | None = None
+    density: Grid | None = None
+    elevation: Grid | None = None
+
+    @classmethod
+    def from_layers(
+        cls,
+        layers: Mapping[str, gpd.GeoDataFrame],
+        *,
+        density: Grid | None = None,
+        elevation: Grid | None = None,
+    ) -> CoverageInputs:
+        """Build inputs from a mapping of contract layer name -> frame (metric CRS).
+
+        Parameters
+        ----------
+        layers
+            At least ``admin_units`` and ``villages``; other contract layers optional.
+        density, elevation
+            Rasters.
+
+        Returns
+        -------
+        CoverageInputs
+
+        Raises
+        ------
+        InputError
+            When ``admin_units`` or ``villages`` is missing.
+        """
+        missing = [name for name in ("admin_units", "villages") if name not in layers]
+        if missing:
+            msg = (
+                f"coverage needs the layers {', '.join(missing)}; import them first "
+                "(hatangso import FILE --layer NAME --into STORE)."
+            )
+            raise InputError(msg)
+        known = {f.name for f in dataclasses.fields(cls)} - {"density", "elevation"}
+        chosen = {k: v for k, v in layers.items() if k in known}
+        return cls(**chosen, density=density, elevation=elevation)
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """Status frames and everything derived from them.
+
+    Attributes
+    ----------
+    villages
+        One row a village: ids, households, electricity, ``fiber_reached``,
+        ``fiber_distance_m``, ``fiber_operators``, ``mobile_4g``, ``rsrp_4g_dbm``,
+        ``operators_2g`` … ``operators_5g``, ``mobile_5g``, ``nearest_4g_site_m``.
+    clusters
+        One row a cluster (or a village when no clusters were given).
+    places
+        One row a priority place with ``mobile_5g`` and ``operators_5g``.
+    units
+        The administrative units (no geometry).
+    settings
+        The rules used.
+    """
+
+    villages: pd.DataFrame
+    clusters: pd.DataFrame
+    places: pd.DataFrame
+    units: pd.DataFrame
+    settings: CoverageSettings = field(default_factory=CoverageSettings)
+
+    def summary(self, level: Level = "province", *, operator: str | None = None) -> pd.DataFrame:
+        """Return the indicators per unit of ``level`` (see :func:`summarize`)."""
+        return summarize(
+            self.villages, self.clusters, self.places, self.units, level=level, operator=operator
+        )
+
+    def targets(self, *, operator: str | None = None) -> list[dict[str, Any]]:
+        """Return the province's targets evaluated on the province row."""
+        row = self.summary("province", operator=operator).iloc[0]
+        return evaluate_targets({str(k): v for k, v in row.items()})
+
+    def uncovered(self, *, operator: str | None = None) -> dict[str, list[str]]:
+        """Return the ids of villages without fiber and without 4G."""
+        v = self.summary("village", operator=operator)
+        return {
+            "fiber": sorted(v.loc[~v["fiber_reached"], "village_id"].astype(str)),
+            "4g": sorted(v.loc[~v["mobile_4g"], "village_id"].astype(str)),
+        }
+
+    def to_dict(self, *, operator: str | None = None) -> dict[str, Any]:
+        """Return the result as the JSON of ``hatangso coverage --json``."""
+        province = self.summary("province", operator=operator)
+        districts = self.summary("district", operator=operator)
+        communes = self.summary("commune", operator=operator)
+        villages = self.villages
+        dead = villages[~villages["mobile_4g"]]
+        return {
+            "operator": operator,
+            "settings": self.settings.as_dict(),
+            "province": _records(province)[0],
+            "targets": self.targets(operator=operator),
+            "uncovered": self.uncovered(operator=operator),
+            "dead_zones": _records(dead[["village_id", "name", "commune_id", "households"]]),
+            "roaming_candidates": sorted(
+                villages.loc[
+                    villages["operators_4g"].map(lambda s: len([x for x in s.split(",") if x]))
+                    == 1,
+                    "village_id",
+                ].astype(str)
+            ),
+            "villages_without_electricity": sorted(
+                villages.loc[~villages["has_electricity"], "village_id"].astype(str)
+            ),
+            "priority_places_without_5g": _records(
+                self.places.loc[~self.places["mobile_5g"], ["place_id", "name", "kind"]]
+            ),
+            "priority_places_5g_by_kind": _places_by_kind(self.places),
+            "districts": _records(districts),
+            "communes": _records(communes),
+        }
+
+
+def _places_by_kind(places: pd.DataFrame) -> list[dict[str, Any]]:
+    if not len(places):
+        return []
+    table = places.groupby("kind").agg(places=("place_id", "size"), with_5g=("mobile_5g", "sum"))
+    table["pct"] = (100.0 * table["with_5g"] / table["places"]).round(2)
+    return _records(table.reset_index())
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for row in frame.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, np.generic):
+                value = value.item()  # noqa: PLW2901
+            if isinstance(value, float) and not math.isfinite(value):
+                value = None  # noqa: PLW2901
+            clean[str(key)] = value
+        out.append(clean)
+    return out
+
+
+def _district_of(units: pd.DataFrame) -> pd.Series:
+    communes = units[units["level"] == "commune"]
+    return communes.set_index("unit_id")["parent_id"].astype(str)
+
+
+def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
+    pts = shapely.point_on_surface(frame.geometry.to_numpy())
+    return shapely.get_coordinates(pts)
+
+
+def _mobile_columns(
+    inputs: CoverageInputs,
+    frame: gpd.GeoDataFrame,
+    techs: tuple[str, ...],
+    settings: CoverageSettings,
+) -> dict[str, Any]:
+    xy = _xy(frame) if len(frame) else np.empty((0, 2))
+    out: dict[str, Any] = {}
+    for tech in techs:
+        signal = best_signal(
+            inputs.mobile_sites,
+            xy,
+            tech=tech,
+            density=inputs.density,
+            elevation=inputs.elevation,
+            settings=settings,
+            index=frame.index,
+        )
+        key = tech.lower()
+        out[f"operators_{key}"] = signal.covered_by
+        out[f"mobile_{key}"] = signal.covered
+        out[f"rsrp_{key}_dbm"] = signal.best_rsrp_dbm.replace(-np.inf, np.nan)
+    return out
+
+
+def compute_coverage(
+    inputs: CoverageInputs, *, settings: CoverageSettings = DEFAULT_SETTINGS
+) -> CoverageResult:
+    """Compute fiber and mobile coverage of every village, cluster and priority place.
+
+    Parameters
+    ----------
+    inputs
+        Validated layers in the metric working CRS.
+    settings
+        The coverage rules.
+
+    Returns
+    -------
+    CoverageResult
+    """
+    for name in ("admin_units", "villages", "clusters", "priority_places"):
+        layer = getattr(inputs, name)
+        if layer is not None:
+            check_work_crs(layer, name)
+    units = pd.DataFrame(inputs.admin_units.drop(columns="geometry"))
+    units["unit_id"] = units["unit_id"].astype(str)
+    district = _district_of(units)
+    villages = inputs.villages
+    v = pd.DataFrame(villages.drop(columns="geometry")).copy()
+    v["commune_id"] = v["commune_id"].astype(str)
+    v["district_id"] = v["commune_id"].map(district)
+    if "is_commune_centre" not in v:
+        v["is_commune_centre"] = False
+    v["has_electricity"] = v["has_electricity"].astype(bool)
+    fiber = fiber_reach(villages, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
+    v = v.join(fiber)
+    mobile = _mobile_columns(inputs, villages, TECHS, settings)
+    for key, value in mobile.items():
+        v[key] = value
+    v["nearest_4g_site_m"] = _nearest_site(villages, inputs.mobile_sites, "4G")
+
+    if inputs.clusters is not None and len(inputs.clusters):
+        clusters = inputs.clusters
+        c = pd.DataFrame(clusters.drop(columns="geometry")).copy()
+        c["village_id"] = c["village_id"].astype(str)
+        parent = v.set_index(v["village_id"].astype(str))
+        c["commune_id"] = c["village_id"].map(parent["commune_id"])
+        c["district_id"] = c["village_id"].map(parent["district_id"])
+        c = c.join(
+            fiber_reach(clusters, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
+        )
+        for key, value in _mobile_columns(inputs, clusters, ("4G", "5G"), settings).items():
+            c[key] = value
+    else:
+        c = v[["village_id", "commune_id", "district_id", "households"]].copy()
+        c.insert(0, "cluster_id", c["village_id"])
+        for col in ("fiber_reached", "fiber_distance_m", "fiber_operators"):
+            c[col] = v[col]
+        for col in ("operators_4g", "mobile_4g", "rsrp_4g_dbm", "operators_5g", "mobile_5g"):
+            c[col] = v[col]
+
+    places = _places(inputs, units, settings)
+    log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))
+    return CoverageResult(
+        villages=v.reset_index(drop=True),
+        clusters=c.reset_index(drop=True),
+        places=places,
+        units=units,
+        settings=settings,
+    )
+
+
+def _nearest_site(
+    targets: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None, tech: str
+) -> np.ndarray:
+    out = np.full(len(targets), np.inf)
+    if sites is None or not len(sites) or not len(targets):
+        return out
+    has = sites["tech"].fillna("").map(lambda s: tech in str(s).split(","))
+    chosen = sites.loc[has.to_numpy(dtype=bool)]
+    if not len(chosen):
+        return out
+    tree = shapely.STRtree(np.asarray(chosen.geometry.to_numpy(), dtype=object))
+    (src, _), dist = tree.query_nearest(
+        np.asarray(targets.geometry.to_numpy(), dtype=object),
+        return_distance=True,
+        all_matches=False,
+    )
+    out[src] = dist
+    return out
+
+
+def _places(
+    inputs: CoverageInputs, units: pd.DataFrame, settings: CoverageSettings
+) -> pd.DataFrame:
+    columns = ["place_id", "name", "kind", "commune_id", "district_id", "mobile_5g"]
+    places = inputs.priority_places
+    if places is None or not len(places):
+        return pd.DataFrame({c: [] for c in [*columns, "operators_5g"]})
+    communes = inputs.admin_units[inputs.admin_units["level"] == "commune"]
+    where = gpd.sjoin(
+        gpd.GeoDataFrame(
+            geometry=shapely.point_on_surface(places.geometry.to_numpy()),
+            index=places.index,
+            crs=places.crs,
+        ),
+        communes[["unit_id", "geometry"]],
+        how="left",
+        predicate="intersects",
+    )
+    where = where[~where.index.duplicated(keep="first")]
+    p = pd.DataFrame(places.drop(columns="geometry")).copy()
+    p["commune_id"] = where["unit_id"].astype(object).reindex(p.index)
+    p["district_id"] = p["commune_id"].map(_district_of(units))
+    mobile = _mobile_columns(inputs, places, ("5G",), settings)
+    p["mobile_5g"] = mobile["mobile_5g"]
+    p["operators_5g"] = mobile["operators_5g"]
+    return p.reset_index(drop=True)
+
+
+def coverage_rasters(
+    inputs: CoverageInputs,
+    *,
+    techs: tuple[str, ...] = ("4G", "5G"),
+    resolution_m: float = 1000.0,
+    settings: CoverageSettings = DEFAULT_SETTINGS,
+) -> dict[str, Grid]:
+    """Predict coverage rasters per operator and technology over the province.
+
+    Parameters
+    ----------
+    inputs
+        As for :func:`compute_coverage` (needs ``mobile_sites``).
+    techs
+        Technologies to map.
+    resolution_m
+        Pixel size.
+    settings
+        The rules.
+
+    Returns
+    -------
+    dict
+        ``"coverage_4g_viettel"``-style name -> :class:`~geodata.raster.Grid` of RSRP
+        (dBm; NaN where no site reaches), in the working CRS.
+    """
+    sites = inputs.mobile_sites
+    if sites is None or not len(sites):
+        return {}
+    province = inputs.admin_units[inputs.admin_units["level"] == "province"]
+    area = province if len(province) else inputs.admin_units
+    bounds = tuple(float(b) for b in area.total_bounds)
+    out: dict[str, Grid] = {}
+    for tech in techs:
+        for operator in sorted(set(sites["operator"].astype(str))):
+            has = sites["tech"].fillna("").map(lambda s, t=tech: t in str(s).split(","))
+            chosen = sites.loc[has.to_numpy(dtype=bool) & (sites["operator"] == operator)]
+            if not len(chosen):
+                continue
+            out[f"coverage_{tech.lower()}_{operator.lower()}"] = coverage_grid(
+                chosen,
+                tech=tech,
+                operator=None,
+                bounds=bounds,  # type: ignore[arg-type]
+                resolution_m=resolution_m,
+                density=inputs.density,
+                elevation=inputs.elevation,
+                settings=settings,
+            )
+    return out
