@@ -13,7 +13,7 @@ from affine import Affine
 
 from geodata.raster import Grid
 
-__all__ = ["grid_centres", "sample"]
+__all__ = ["grid_centres", "reproject_grid", "sample"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -79,3 +79,50 @@ def grid_centres(
     x = transform.c + col.ravel() * transform.a
     y = transform.f + row.ravel() * transform.e
     return np.column_stack([x, y]), transform, (rows, cols)
+
+
+def reproject_grid(grid: Grid, crs: pyproj.CRS, *, resolution_m: float | None = None) -> Grid:
+    """Return ``grid`` resampled (bilinear) into ``crs``; itself when already there.
+
+    Terrain profiles are walked in the working CRS, so an elevation raster in degrees is
+    brought into metres first rather than indexed with metric coordinates.
+
+    Parameters
+    ----------
+    grid
+        The raster.
+    crs
+        Target CRS (metric).
+    resolution_m
+        Pixel size in the target CRS; default GDAL's suggestion.
+
+    Returns
+    -------
+    Grid
+    """
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    target = pyproj.CRS.from_user_input(crs)
+    if grid.crs.equals(target):
+        return grid
+    rows, cols = grid.array.shape
+    west, north = grid.transform.c, grid.transform.f
+    east = west + grid.transform.a * cols
+    south = north + grid.transform.e * rows
+    kwargs = {"resolution": resolution_m} if resolution_m else {}
+    transform, width, height = calculate_default_transform(
+        grid.crs.to_wkt(), target.to_wkt(), cols, rows, west, south, east, north, **kwargs
+    )
+    out = np.full((int(height), int(width)), np.nan)
+    reproject(
+        source=grid.array.astype("float64"),
+        destination=out,
+        src_transform=grid.transform,
+        src_crs=grid.crs.to_wkt(),
+        dst_transform=transform,
+        dst_crs=target.to_wkt(),
+        resampling=Resampling.bilinear,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    return Grid(array=out, transform=transform, crs=target)

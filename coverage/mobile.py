@@ -25,7 +25,7 @@ import shapely
 
 from coverage import pathloss
 from coverage._checks import check_work_crs
-from coverage.grid import grid_centres, sample
+from coverage.grid import grid_centres, reproject_grid, sample
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import WORK_CRS
 from geodata.raster import Grid
@@ -130,28 +130,58 @@ def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
     )
 
 
-def _reach_m(params: pd.DataFrame, threshold_dbm: float, settings: CoverageSettings) -> FloatArray:
-    """Distance beyond which a site cannot reach the threshold even in open terrain."""
-    budget = (
-        params["eirp_dbm"].to_numpy()
-        - 10 * np.log10(12 * params["n_rb"].to_numpy())
-        - threshold_dbm
-    )
-    lo = np.full(len(params), 20.0)
-    hi = np.full(len(params), settings.max_range_m)
-    for _ in range(40):  # bisection on log distance; the loss grows with distance
-        mid = np.sqrt(lo * hi)
-        loss = pathloss.hata_cost231_db(
-            mid,
-            freq_mhz=params["band_mhz"].to_numpy(),
-            h_base_m=params["height_m"].to_numpy(),
+@dataclass(frozen=True)
+class _SiteModel:
+    """Per-site constants of the model, so that a site-point pair costs a few flops.
+
+    Hata/COST-231 loss is linear in log10(distance) for a given site and clutter class:
+    ``L(d) = intercept[clutter] + slope * log10(d_km)``. Both are taken from
+    :func:`coverage.pathloss.hata_cost231_db` itself (at 1 and 10 km), so the model has a
+    single definition; the free-space floor and the 20 m minimum distance are applied per
+    pair as in that function.
+    """
+
+    power_dbm: FloatArray  # EIRP spread over the resource elements (RSRP at 0 dB loss)
+    intercept_db: FloatArray  # (n_sites, 4): loss at 1 km per clutter class
+    slope_db: FloatArray  # (n_sites,): loss per decade of distance
+    fspl_1km_db: FloatArray  # (n_sites,): free-space loss at 1 km
+    azimuths: FloatArray  # (n_sites, k), NaN-padded; all-NaN rows are omni
+    reach_m: FloatArray  # (n_sites, 4): beyond it the threshold cannot be met
+
+
+def _site_model(
+    params: pd.DataFrame, threshold_dbm: float, settings: CoverageSettings
+) -> _SiteModel:
+    freq = params["band_mhz"].to_numpy(dtype=np.float64)
+    height = params["height_m"].to_numpy(dtype=np.float64)
+    classes = (pathloss.URBAN, pathloss.SUBURBAN, pathloss.RURAL, pathloss.OPEN)
+
+    def loss(distance_m: float, clutter: int) -> FloatArray:
+        return pathloss.hata_cost231_db(
+            np.full(len(params), distance_m),
+            freq_mhz=freq,
+            h_base_m=height,
             h_mobile_m=settings.mobile_height_m,
-            clutter=pathloss.OPEN,
+            clutter=clutter,
+            free_space_floor=False,
         )
-        inside = loss <= budget
-        lo = np.where(inside, mid, lo)
-        hi = np.where(inside, hi, mid)
-    return hi * 1.01
+
+    intercept = np.column_stack([loss(1000.0, c) for c in classes])
+    slope = loss(10_000.0, pathloss.OPEN) - intercept[:, pathloss.OPEN]
+    power = params["eirp_dbm"].to_numpy(dtype=np.float64) - 10 * np.log10(
+        12 * params["n_rb"].to_numpy(dtype=np.float64)
+    )
+    budget = power - threshold_dbm
+    with np.errstate(over="ignore"):
+        reach_km = 10 ** ((budget[:, None] - intercept) / slope[:, None])
+    reach = np.clip(reach_km * 1000.0 * 1.001, 0.0, settings.max_range_m)
+    widest = max((len(a) for a in params["azimuths"] if a), default=0)
+    azimuths = np.full((len(params), max(widest, 1)), np.nan)
+    for i, az in enumerate(params["azimuths"]):
+        if az:
+            azimuths[i, : len(az)] = az
+    fspl = pathloss.free_space_loss_db(np.full(len(params), 1000.0), freq)
+    return _SiteModel(power, intercept, slope, fspl, azimuths, reach)
 
 
 def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
@@ -206,19 +236,30 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     best = np.full((n, len(operators)), -np.inf)
     if len(params) and n:
         crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None else WORK_CRS
+        if elevation is not None:  # profiles are walked in metres, in the sites' CRS
+            elevation = reproject_grid(elevation, crs)
         clutter = _clutter(pts, density, crs)
         ground = sample(elevation, pts, crs=crs) if elevation is not None else None
         op_col = params["operator"].map({op: i for i, op in enumerate(operators)}).to_numpy()
-        reach = _reach_m(params, threshold, settings)
-        tree = shapely.STRtree(np.asarray(shapely.points(pts), dtype=object))
+        model = _site_model(params, threshold, settings)
         site_pts = shapely.points(params[["x", "y"]].to_numpy())
-        s_idx, p_idx = tree.query(site_pts, predicate="dwithin", distance=reach)
+        s_parts, p_parts = [], []
+        for c in np.unique(clutter).tolist():  # each clutter class searches its own reach
+            members = np.flatnonzero(clutter == c)
+            tree = shapely.STRtree(np.asarray(shapely.points(pts[members]), dtype=object))
+            si, pi = tree.query(site_pts, predicate="dwithin", distance=model.reach_m[:, c])
+            s_parts.append(si)
+            p_parts.append(members[pi])
+        s_idx = np.concatenate(s_parts) if s_parts else np.empty(0, dtype=np.intp)
+        p_idx = np.concatenate(p_parts) if p_parts else np.empty(0, dtype=np.intp)
         order = np.argsort(s_idx, kind="stable")
         s_idx, p_idx = s_idx[order], p_idx[order]
+        flat = best.reshape(-1)
         for start in range(0, len(s_idx), CHUNK_PAIRS):
             s, p = s_idx[start : start + CHUNK_PAIRS], p_idx[start : start + CHUNK_PAIRS]
-            rsrp = _pair_rsrp(
+            rsrp, keep = _pair_rsrp(
                 params,
+                model,
                 s,
                 pts[p],
                 clutter[p],
@@ -227,16 +268,24 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
                 crs,
                 settings,
             )
-            np.maximum.at(best, (p, op_col[s]), rsrp)
+            np.maximum.at(flat, p[keep] * len(operators) + op_col[s[keep]], rsrp[keep])
     frame = pd.DataFrame(best, index=idx, columns=operators)
-    meets = frame.to_numpy() >= threshold
-    covered_by = pd.Series(
-        [",".join(op for op, ok in zip(operators, row, strict=True) if ok) for row in meets],
-        index=idx,
-        dtype=object,
-    )
+    covered_by = pd.Series(_join_flags(best >= threshold, operators), index=idx, dtype=object)
     best_any = frame.max(axis=1) if operators else pd.Series(-np.inf, index=idx)
     return SignalResult(frame, covered_by, best_any, threshold)
+
+
+def _join_flags(flags: npt.NDArray[np.bool_], names: list[str]) -> npt.NDArray[np.object_]:
+    """Return, per row, the names whose flag is set, comma-joined (vectorised by pattern)."""
+    if not names:
+        return np.full(len(flags), "", dtype=object)
+    codes = flags.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))
+    patterns, inverse = np.unique(codes, return_inverse=True)
+    text = np.array(
+        [",".join(n for k, n in enumerate(names) if code >> k & 1) for code in patterns.tolist()],
+        dtype=object,
+    )
+    return text[inverse]
 
 
 def _clutter(pts: FloatArray, density: Grid | None, crs: pyproj.CRS) -> npt.NDArray[np.int8]:
@@ -248,6 +297,7 @@ def _clutter(pts: FloatArray, density: Grid | None, crs: pyproj.CRS) -> npt.NDAr
 
 def _pair_rsrp(  # noqa: PLR0913
     params: pd.DataFrame,
+    model: _SiteModel,
     s: npt.NDArray[np.intp],
     pts: FloatArray,
     clutter: npt.NDArray[np.int8],
@@ -255,49 +305,44 @@ def _pair_rsrp(  # noqa: PLR0913
     elevation: Grid | None,
     crs: pyproj.CRS,
     settings: CoverageSettings,
-) -> FloatArray:
-    dx = pts[:, 0] - params["x"].to_numpy()[s]
-    dy = pts[:, 1] - params["y"].to_numpy()[s]
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Signal of each site-point pair, and which pairs are within the clutter's reach."""
+    x = params["x"].to_numpy()
+    y = params["y"].to_numpy()
+    dx = pts[:, 0] - x[s]
+    dy = pts[:, 1] - y[s]
     distance = np.hypot(dx, dy)
-    freq = params["band_mhz"].to_numpy()[s]
-    height = params["height_m"].to_numpy()[s]
-    loss = pathloss.hata_cost231_db(
-        distance,
-        freq_mhz=freq,
-        h_base_m=height,
-        h_mobile_m=settings.mobile_height_m,
-        clutter=clutter,
-    )
+    keep = distance <= model.reach_m[s, clutter]
+    log_km = np.log10(np.maximum(distance, pathloss.MIN_DISTANCE_M) / 1000.0)
+    loss = model.intercept_db[s, clutter] + model.slope_db[s] * log_km
+    loss = np.maximum(loss, model.fspl_1km_db[s] + 20.0 * log_km)  # never below free space
+    azimuths = model.azimuths[s]
     gain = np.zeros(len(s))
-    azimuths = params["azimuths"].to_numpy()
-    bearings = pathloss.bearing_deg(dx, dy)
-    # pairs arrive sorted by site: one slice per site
-    sites_here, starts = np.unique(s, return_index=True)
-    bounds = [*starts.tolist(), len(s)]
-    site_ground = (
-        sample(elevation, params[["x", "y"]].to_numpy(), crs=crs) if elevation is not None else None
-    )
-    for k, site in enumerate(sites_here.tolist()):
-        part = slice(bounds[k], bounds[k + 1])
-        az = azimuths[site]
-        if az:
-            gain[part] = pathloss.sector_gain_db(bearings[part], az)
-        if elevation is not None and ground is not None and site_ground is not None:
+    sectored = ~np.isnan(azimuths).all(axis=1)
+    if sectored.any():
+        bearings = pathloss.bearing_deg(dx[sectored], dy[sectored])
+        gain[sectored] = pathloss.sector_gain_rows_db(bearings, azimuths[sectored])
+    if elevation is not None and ground is not None:
+        site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
+        freq = params["band_mhz"].to_numpy()
+        height = params["height_m"].to_numpy()
+        sites_here, starts = np.unique(s, return_index=True)
+        bounds = [*starts.tolist(), len(s)]
+        for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
+            part = slice(bounds[k], bounds[k + 1])
             sg = float(site_ground[site]) if np.isfinite(site_ground[site]) else 0.0
             loss[part] += pathloss.terrain_diffraction_db(
-                (float(params["x"].iloc[site]), float(params["y"].iloc[site])),
+                (float(x[site]), float(y[site])),
                 sg,
-                float(height[part][0]),
+                float(height[site]),
                 pts[part],
                 np.nan_to_num(ground[part]),
                 settings.mobile_height_m,
                 elevation=elevation.array,
                 transform=elevation.transform,
-                freq_mhz=float(freq[part][0]),
+                freq_mhz=float(freq[site]),
             )
-    return pathloss.rsrp_dbm(
-        params["eirp_dbm"].to_numpy()[s], loss, gain_db=gain, n_rb=params["n_rb"].to_numpy()[s]
-    )
+    return model.power_dbm[s] - loss + gain, keep
 
 
 def coverage_grid(  # noqa: PLR0913

@@ -52,6 +52,7 @@ __all__ = [
     "resource_blocks",
     "rsrp_dbm",
     "sector_gain_db",
+    "sector_gain_rows_db",
     "terrain_diffraction_db",
 ]
 
@@ -421,9 +422,54 @@ def sector_gain_db(
     if azimuths_deg is None or len(azimuths_deg) == 0:
         return np.where(np.isnan(bearing), np.nan, 0.0)
     azimuths = np.asarray(azimuths_deg, dtype=np.float64).reshape(-1)
+    return sector_gain_rows_db(
+        bearing,
+        np.broadcast_to(azimuths, (*bearing.shape, len(azimuths))),
+        beamwidth_deg=beamwidth_deg,
+        front_to_back_db=front_to_back_db,
+    )
+
+
+def sector_gain_rows_db(
+    bearing_deg: npt.ArrayLike,
+    azimuths_deg: npt.ArrayLike,
+    *,
+    beamwidth_deg: float = 65.0,
+    front_to_back_db: float = 25.0,
+) -> FloatArray:
+    """Return the relative gain of many sites at once, each with its own sectors.
+
+    The same pattern as :func:`sector_gain_db`, vectorised over site-point pairs.
+
+    Parameters
+    ----------
+    bearing_deg
+        Bearing from each pair's site to its point, degrees clockwise from north,
+        shape ``(n,)``.
+    azimuths_deg
+        Each pair's sector azimuths, shape ``(n, k)``, padded with NaN; a row of NaN
+        is an omnidirectional site (0 dB).
+    beamwidth_deg, front_to_back_db
+        As for :func:`sector_gain_db`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n,)``, dB in ``[-front_to_back_db, 0]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sector_gain_rows_db([0.0, 0.0], [[0.0, np.nan], [np.nan, np.nan]]).tolist()
+    [0.0, 0.0]
+    """
+    bearing = np.asarray(bearing_deg, dtype=np.float64)
+    azimuths = np.asarray(azimuths_deg, dtype=np.float64)
     off_axis = np.mod(bearing[..., np.newaxis] - azimuths + 180.0, 360.0) - 180.0
     gain = -np.minimum(12.0 * (off_axis / beamwidth_deg) ** 2, front_to_back_db)
-    return np.asarray(gain.max(axis=-1) + 0.0, dtype=np.float64)  # + 0.0: no -0.0
+    best = np.fmax.reduce(gain, axis=-1)  # fmax skips the NaN padding
+    best = np.where(np.isnan(best), 0.0, best)  # only NaN: an omni site
+    return np.asarray(best + 0.0, dtype=np.float64)  # + 0.0: no -0.0
 
 
 # --- diffraction and terrain --------------------------------------------------------------

@@ -7,8 +7,9 @@ The demo stacks synthetic layers on top of the real public base layers documente
   households, the major roads, the approximate high-voltage lines and the WorldPop
   density raster;
 * synthetic (labelled so in :class:`LayerMeta`): the 1,176 villages, their residential
-  clusters, the local road network that links them to the major roads, and the
-  hand-placed priority places.
+  clusters, the local road network that links them to the major roads, the
+  hand-placed priority places, and the operators' fiber routes, fiber nodes and mobile
+  sites (:mod:`geodata.demo_networks`, calibrated with the coverage engine).
 
 Everything is generated from a :class:`numpy.random.Generator` seeded from ``seed`` and
 a key per step (and per commune or village), so a build is reproducible and appending
@@ -57,6 +58,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geodata import demo_networks
 from geodata.store import LayerMeta
 
 __all__ = ["AS_OF", "DemoDataset", "LayerMeta", "build_demo"]
@@ -125,8 +127,9 @@ def build_demo(
     Returns
     -------
     DemoDataset
-        Layers ``admin_units``, ``villages``, ``clusters``, ``roads``, ``power_lines``
-        and ``priority_places`` plus the raster ``population_density``.
+        Layers ``admin_units``, ``villages``, ``clusters``, ``roads``, ``power_lines``,
+        ``priority_places``, ``fiber_routes``, ``fiber_nodes`` and ``mobile_sites``
+        plus the raster ``population_density``.
 
     Raises
     ------
@@ -1169,16 +1172,19 @@ def _step_clusters(ctx: _Context, layers: Mapping[str, gpd.GeoDataFrame]) -> _La
     ):
         rng = ctx.rng("clusters", str(village_id))
         domain = domains[str(commune_id)]
+        urban = style[commune_id] in {"ward", "town"}
+        # Rural thôn and làng are spread out: hamlets of a village lie up to a few km
+        # from its centre (the share of households far from the roads between village
+        # centres is what keeps household fiber reach below village reach).
+        spread = math.sqrt(domain.area / int(per_commune[commune_id]))
         reach = float(
-            np.clip(0.6 * math.sqrt(domain.area / int(per_commune[commune_id])), 150.0, 1200.0)
+            np.clip(0.5 * spread, 150.0, 800.0) if urban else np.clip(0.9 * spread, 300.0, 2500.0)
         )
-        sizes, isolated = _cluster_sizes(
-            int(hh), urban=style[commune_id] in {"ward", "town"}, rng=rng
-        )
+        sizes, isolated = _cluster_sizes(int(hh), urban=urban, rng=rng)
         n_main = len(sizes) - isolated
         spots = [xy[i]]
         if n_main > 1:
-            spots += list(_ring_points(domain, xy[i], (0.2 * reach, reach), n_main - 1, rng))
+            spots += list(_ring_points(domain, xy[i], (0.4 * reach, reach), n_main - 1, rng))
         if isolated:
             far = min(1500.0, 1.4 * reach)
             spots += list(_ring_points(domain, xy[i], (0.6 * far, far), isolated, rng))
@@ -1204,14 +1210,15 @@ def _step_clusters(ctx: _Context, layers: Mapping[str, gpd.GeoDataFrame]) -> _La
 
 def _cluster_sizes(households: int, *, urban: bool, rng: np.random.Generator) -> tuple[_Ints, int]:
     """Household counts per cluster (core first, single isolated houses last)."""
-    n_main = int(np.clip(round(households / rng.uniform(60.0, 120.0)), 1, _MAX_CLUSTERS - 1))
+    per_cluster = rng.uniform(60.0, 120.0) if urban else rng.uniform(35.0, 70.0)
+    n_main = int(np.clip(round(households / per_cluster), 1, _MAX_CLUSTERS - 1))
     n_main = min(n_main, households)
     isolated = 0
     if not urban and households - n_main >= 10 and rng.random() < 0.35:
         isolated = min(int(rng.integers(1, 3)), _MAX_CLUSTERS - n_main)
     main = households - isolated
     weights = rng.lognormal(0.0, 0.6, n_main)
-    weights[0] = weights.max() * 1.5
+    weights[0] = weights.max() * (1.5 if urban else 1.0)
     minimum = 2 if main >= 2 * n_main else 1
     sizes = _split_integer(main, weights, minimum=minimum)
     return np.concatenate([sizes, np.ones(isolated, dtype=np.int64)]), isolated
@@ -1595,6 +1602,9 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> None:
         "roads": "road_id",
         "power_lines": "line_id",
         "priority_places": "place_id",
+        "fiber_routes": "route_id",
+        "fiber_nodes": "node_id",
+        "mobile_sites": "site_id",
     }
     problems = []
     for name, gdf in layers.items():
@@ -1616,6 +1626,8 @@ _STEPS: Final[tuple[tuple[str, _Step], ...]] = (
     ("roads", _step_roads),
     ("power_lines", _step_power_lines),
     ("priority_places", _step_priority_places),
+    ("fiber", demo_networks.step_fiber_network),
+    ("mobile_sites", demo_networks.step_mobile_sites),
 )
 """Build steps in order; each gets the layers built so far and returns new ones."""
 
@@ -1648,7 +1660,10 @@ _REAL_META: Final[Mapping[str, LayerMeta]] = {
         synthetic=True,
     ),
     "clusters": LayerMeta(
-        source=f"{_SYNTHETIC_NOTE}: residential clusters within 1.5 km of their village",
+        source=(
+            f"{_SYNTHETIC_NOTE}: residential clusters within 2.5 km of their village "
+            "(rural hamlets spread out, towns compact)"
+        ),
         licence="synthetic",
         synthetic=True,
     ),
@@ -1684,6 +1699,7 @@ _REAL_META: Final[Mapping[str, LayerMeta]] = {
         licence="CC BY 4.0",
         synthetic=False,
     ),
+    **demo_networks.NETWORK_META,
 }
 _SAMPLE_META: Final[Mapping[str, LayerMeta]] = {
     name: LayerMeta(

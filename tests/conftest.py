@@ -70,3 +70,15 @@ def store(tmp_path: Path, units_file: Path) -> Store:
     out = Store(tmp_path / "store.gpkg")
     import_file(units_file, layer="admin_units", into=out, as_of="2024-06-30")
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_store(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Bình Định demo store built from the real base layers (once a test session)."""
+    from geodata.demo import build_demo
+    from geodata.importer import write_demo
+
+    out = tmp_path_factory.mktemp("demo") / "bd.gpkg"
+    dataset = build_demo(base)
+    write_demo(dataset, Store(out))
+    return out

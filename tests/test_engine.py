@@ -37,8 +37,12 @@ def province() -> CoverageInputs:
             "level": ["province", "district", "commune", "commune"],
             "parent_id": [None, "52", "540", "540"],
         },
-        geometry=[box(0, 0, 60_000, 30_000), box(0, 0, 60_000, 30_000),
-                  box(0, 0, 30_000, 30_000), box(30_000, 0, 30_000, 30_000)],
+        geometry=[
+            box(0, 0, 60_000, 30_000),
+            box(0, 0, 60_000, 30_000),
+            box(0, 0, 30_000, 30_000),
+            box(30_000, 0, 30_000, 30_000),
+        ],
         crs=CRS,
     )
     villages = gpd.GeoDataFrame(
@@ -59,8 +63,13 @@ def province() -> CoverageInputs:
             "village_id": ["A1", "A1", "A2", "B1", "B2"],
             "households": [80, 20, 50, 30, 20],
         },
-        geometry=[pt(1000, 1000), pt(1000, 2000), pt(21000, 21000), pt(45000, 1000),
-                  pt(45000, 4000)],
+        geometry=[
+            pt(1000, 1000),
+            pt(1000, 2000),
+            pt(21000, 21000),
+            pt(45000, 1000),
+            pt(45000, 4000),
+        ],
         crs=CRS,
     )
     nodes = gpd.GeoDataFrame(
@@ -84,14 +93,18 @@ def province() -> CoverageInputs:
         crs=CRS,
     )
     places = gpd.GeoDataFrame(
-        {"place_id": ["P1", "P2"], "name": ["Bệnh viện", "Trường"],
-         "kind": ["hospital", "school"]},
+        {"place_id": ["P1", "P2"], "name": ["Bệnh viện", "Trường"], "kind": ["hospital", "school"]},
         geometry=[pt(45100, 1000), pt(1000, 1100)],
         crs=CRS,
     )
     return CoverageInputs(
-        admin_units=units, villages=villages, clusters=clusters, fiber_routes=routes,
-        fiber_nodes=nodes, mobile_sites=sites, priority_places=places,
+        admin_units=units,
+        villages=villages,
+        clusters=clusters,
+        fiber_routes=routes,
+        fiber_nodes=nodes,
+        mobile_sites=sites,
+        priority_places=places,
     )
 
 
@@ -175,9 +188,18 @@ def test_missing_layers_are_named() -> None:
 
 def test_strict_and_non_strict_targets() -> None:
     row = {
-        "communes_fiber": 159, "communes": 159, "villages_fiber": 1175, "villages": 1176,
-        "households_fiber": 95, "households": 100, "villages_4g": 1176, "clusters_4g": 10,
-        "clusters": 10, "households_4g": 100, "places_5g": 0, "places": 0,
+        "communes_fiber": 159,
+        "communes": 159,
+        "villages_fiber": 1175,
+        "villages": 1176,
+        "households_fiber": 95,
+        "households": 100,
+        "villages_4g": 1176,
+        "clusters_4g": 10,
+        "clusters": 10,
+        "households_4g": 100,
+        "places_5g": 0,
+        "places": 0,
     }
     t = {x["id"]: x for x in evaluate_targets(row)}
     assert t["fiber_communes"]["met"] is True

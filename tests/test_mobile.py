@@ -160,3 +160,20 @@ def test_results_do_not_depend_on_site_order(
     b = best_signal(net.iloc[order], pts, tech="4G")
     assert a.covered_by.equals(b.covered_by)
     np.testing.assert_allclose(a.rsrp_dbm.to_numpy(), b.rsrp_dbm.to_numpy())
+
+
+def test_elevation_in_degrees_is_reprojected_before_profiles() -> None:
+    """The same ridge given in EPSG:4326 blocks the same point as in metres."""
+    from coverage.grid import reproject_grid
+
+    array = np.zeros((10, 10))
+    array[:, 5] = 400.0
+    transform = Affine(500.0, 0.0, X0 - 250.0, 0.0, -500.0, Y0 + 2500.0)
+    metric = Grid(array=array, transform=transform, crs=gpd.GeoSeries(crs=CRS).crs)
+    degrees = reproject_grid(metric, gpd.GeoSeries(crs=4326).crs)
+    assert degrees.crs.to_epsg() == 4326
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    behind = np.array([[X0 + 4000.0, Y0]])
+    flat = best_signal(net, behind, tech="4G").rsrp_dbm["Viettel"].iloc[0]
+    blocked = best_signal(net, behind, tech="4G", elevation=degrees).rsrp_dbm["Viettel"].iloc[0]
+    assert flat - blocked >= 10.0

@@ -1,0 +1,229 @@
+"""Benchmark of the coverage engine: the province, and a national-sized scaled run.
+
+Run (after ``bash scripts/setup``)::
+
+    .venv/bin/python bench/coverage_bench.py [--base ../shared/data] [--scale 100] [--quick]
+
+It builds the Bình Định demo in memory, then times, in the same run and on the same data:
+
+* the province (1,176 villages, their clusters, every site; fiber and 4G) with the
+  engine, against a straightforward baseline: row-by-row shapely distances for fiber and
+  every site-point pair evaluated for mobile (no spatial index, no range cut-off);
+* a scaled run with about ``--scale`` times the clusters and sites (the province tiled
+  side by side: a national-sized load), engine only, and the baseline on a sample of the
+  points to extrapolate its time.
+
+It prints the machine, times, peak memory (tracemalloc, Python-side allocations) and the
+ratios. Shared machines are noisy: compare ratios from one run, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from coverage import pathloss  # noqa: E402
+from coverage.engine import CoverageInputs, compute_coverage  # noqa: E402
+from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
+from coverage.mobile import best_signal, site_parameters  # noqa: E402
+from coverage.settings import DEFAULT_SETTINGS  # noqa: E402
+from geodata.crs import WORK_CRS  # noqa: E402
+from geodata.demo import build_demo  # noqa: E402
+from geodata.raster import grid_from_bytes  # noqa: E402
+
+
+def machine() -> str:
+    """Describe the machine and the library versions."""
+    import networkx
+    import shapely as shp
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with Path("/proc/cpuinfo").open() as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{platform.platform()} | {cpu} | {os.cpu_count()} CPUs | Python "
+        f"{platform.python_version()} | numpy {np.__version__} | pandas {pd.__version__} | "
+        f"shapely {shp.__version__} | geopandas {gpd.__version__} | networkx {networkx.__version__}"
+    )
+
+
+def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Return (seconds, peak MiB of Python allocations, result)."""
+    gc.collect()
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20, result
+
+
+def baseline_fiber(targets: gpd.GeoDataFrame, fiber: gpd.GeoDataFrame) -> np.ndarray:
+    """Row by row: the distance from each target to every fiber feature with shapely."""
+    geoms = list(fiber.geometry)
+    reach = DEFAULT_SETTINGS.fiber_reach_m
+    out = np.zeros(len(targets), dtype=bool)
+    for i, target in enumerate(targets.geometry):
+        out[i] = min(target.distance(g) for g in geoms) <= reach
+    return out
+
+
+def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray) -> np.ndarray:
+    """Every site-point pair, no index and no range cut-off (all distances in memory)."""
+    params = site_parameters(sites, "4G")
+    sx, sy = params["x"].to_numpy(), params["y"].to_numpy()
+    best = np.full(len(xy), -np.inf)
+    for start in range(0, len(xy), 2000):  # chunks of points; all sites at once
+        p = xy[start : start + 2000]
+        d = np.hypot(p[:, None, 0] - sx[None, :], p[:, None, 1] - sy[None, :])
+        loss = pathloss.hata_cost231_db(
+            d,
+            freq_mhz=params["band_mhz"].to_numpy()[None, :],
+            h_base_m=params["height_m"].to_numpy()[None, :],
+            h_mobile_m=DEFAULT_SETTINGS.mobile_height_m,
+            clutter=clutter[start : start + 2000, None],
+        )
+        bearings = pathloss.bearing_deg(p[:, None, 0] - sx[None, :], p[:, None, 1] - sy[None, :])
+        gain = np.zeros_like(loss)
+        for j, az in enumerate(params["azimuths"]):
+            if az:
+                gain[:, j] = pathloss.sector_gain_db(bearings[:, j], az)
+        rsrp = pathloss.rsrp_dbm(
+            params["eirp_dbm"].to_numpy()[None, :], loss, gain_db=gain,
+            n_rb=params["n_rb"].to_numpy()[None, :],
+        )
+        best[start : start + 2000] = rsrp.max(axis=1)
+    return best >= DEFAULT_SETTINGS.min_rsrp_dbm["4G"]
+
+
+def tiled(layers: dict[str, gpd.GeoDataFrame], scale: int) -> dict[str, gpd.GeoDataFrame]:
+    """Copies of the province side by side (metric CRS): about ``scale`` times the load."""
+    side = int(np.ceil(np.sqrt(scale)))
+    minx, miny, maxx, maxy = layers["admin_units"].total_bounds
+    w, h = maxx - minx + 5_000, maxy - miny + 5_000
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name in ("villages", "clusters", "mobile_sites", "fiber_routes", "fiber_nodes"):
+        frame = layers[name]
+        copies = []
+        for k in range(scale):
+            dx, dy = (k % side) * w, (k // side) * h
+            moved = frame.copy()
+            moved["geometry"] = shapely.transform(
+                frame.geometry.to_numpy(), lambda c, dx=dx, dy=dy: c + [dx, dy]
+            )
+            id_col = {"villages": "village_id", "clusters": "cluster_id",
+                      "mobile_sites": "site_id", "fiber_routes": "route_id",
+                      "fiber_nodes": "node_id"}[name]
+            moved[id_col] = moved[id_col].astype(str) + f"#{k}"
+            copies.append(moved)
+        out[name] = gpd.GeoDataFrame(pd.concat(copies, ignore_index=True), crs=frame.crs)
+    return out
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--quick", action="store_true", help="scale 10 instead")
+    args = parser.parse_args()
+    scale = 10 if args.quick else args.scale
+
+    print(f"machine: {machine()}")
+    demo = build_demo(Path(args.base))
+    layers = {k: v.to_crs(WORK_CRS) for k, v in demo.layers.items()}
+    if "mobile_sites" not in layers or "fiber_routes" not in layers:
+        sys.exit("the demo has no networks yet; nothing to benchmark")
+    density = grid_from_bytes(demo.rasters["population_density"])
+    inputs = CoverageInputs.from_layers(layers, density=density)
+    sites = layers["mobile_sites"]
+    clusters = layers["clusters"]
+    villages = layers["villages"]
+    print(
+        f"province: {len(villages):,} villages, {len(clusters):,} clusters, "
+        f"{len(sites):,} sites, {len(layers['fiber_routes']):,} fiber routes, "
+        f"{len(layers['fiber_nodes']):,} fiber nodes"
+    )
+    rows: list[tuple[str, float, float]] = []
+
+    t, mem, _ = measure(lambda: compute_coverage(inputs))
+    rows.append(("province: whole engine (fiber + 2G/3G/4G/5G + places)", t, mem))
+    fiber = eligible_fiber(layers["fiber_routes"], layers["fiber_nodes"])
+    targets = pd.concat([villages.geometry, clusters.geometry], ignore_index=True)
+    targets = gpd.GeoDataFrame(geometry=targets, crs=WORK_CRS)
+    t_f, mem_f, fast = measure(lambda: fiber_reach(targets, layers["fiber_routes"],
+                                                   layers["fiber_nodes"]))
+    t_fb, mem_fb, slow = measure(lambda: baseline_fiber(targets, fiber))
+    assert (fast["fiber_reached"].to_numpy() == slow).all(), "fiber baseline disagrees"
+    rows += [("province fiber: engine (STRtree)", t_f, mem_f),
+             ("province fiber: baseline (row-by-row shapely)", t_fb, mem_fb)]
+    xy = shapely.get_coordinates(targets.geometry.to_numpy())
+    clutter = pathloss.clutter_from_density(
+        __import__("coverage.grid", fromlist=["sample"]).sample(density, xy, crs=WORK_CRS)
+    )
+    t_m, mem_m, fast_m = measure(
+        lambda: best_signal(sites, xy, tech="4G", density=density).covered.to_numpy()
+    )
+    t_mb, mem_mb, slow_m = measure(lambda: baseline_mobile(sites, xy, clutter))
+    agree = float((fast_m == slow_m).mean())
+    rows += [("province 4G: engine (index + range cut-off, chunks)", t_m, mem_m),
+             ("province 4G: baseline (all site-point pairs)", t_mb, mem_mb)]
+
+    big = tiled(layers, scale)
+    big_xy = shapely.get_coordinates(
+        pd.concat([big["villages"].geometry, big["clusters"].geometry]).to_numpy()
+    )
+    print(
+        f"scaled x{scale}: {len(big['villages']):,} villages, {len(big['clusters']):,} "
+        f"clusters ({int(big['clusters']['households'].sum()):,} households), "
+        f"{len(big['mobile_sites']):,} sites"
+    )
+    t_sf, mem_sf, _ = measure(lambda: fiber_reach(
+        gpd.GeoDataFrame(geometry=shapely.points(big_xy), crs=WORK_CRS),
+        big["fiber_routes"], big["fiber_nodes"]))
+    t_sm, mem_sm, _ = measure(lambda: best_signal(big["mobile_sites"], big_xy, tech="4G"))
+    rows += [(f"scaled x{scale} fiber: engine", t_sf, mem_sf),
+             (f"scaled x{scale} 4G: engine (no density raster: rural)", t_sm, mem_sm)]
+    sample_n = 2000
+    rural = np.full(sample_n, pathloss.RURAL, dtype=np.int8)
+    t_sb, _, _ = measure(lambda: baseline_mobile(big["mobile_sites"], big_xy[:sample_n], rural))
+    extrapolated = t_sb * len(big_xy) / sample_n
+
+    print()
+    print(f"{'case':<58} {'seconds':>9} {'peak MiB':>9}")
+    for name, seconds, peak in rows:
+        print(f"{name:<58} {seconds:>9.3f} {peak:>9.1f}")
+    print(f"{'scaled 4G: baseline, extrapolated from ' + str(sample_n) + ' points':<58} "
+          f"{extrapolated:>9.1f}")
+    print()
+    print(f"ratio fiber, province: baseline / engine = {t_fb / t_f:,.1f}x")
+    print(f"ratio 4G, province:    baseline / engine = {t_mb / t_m:,.1f}x "
+          f"(same covered flag on {agree:.2%} of points)")
+    print(f"ratio 4G, scaled:      baseline (extrapolated) / engine = {extrapolated / t_sm:,.1f}x")
+    total = rows[0][1]
+    print(f"targets: province < 2 s: {total:.2f} s -> {'met' if total < 2 else 'NOT met'}; "
+          f"scaled < 60 s: {t_sf + t_sm:.1f} s -> {'met' if t_sf + t_sm < 60 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

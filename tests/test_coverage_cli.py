@@ -1,0 +1,121 @@
+"""`hatangso coverage` on the Bình Định demo: the published mid-2024 status (issue #3)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geodata import Store
+from hatangso.cli import main
+
+pytestmark = pytest.mark.basedata
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str | Path) -> dict:
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "Traceback" not in err
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def payload(demo_store: Path) -> dict:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["coverage", str(demo_store), "--json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def test_published_mid_2024_status(payload: dict) -> None:
+    p = payload["province"]
+    assert payload["as_of"] == "2024-06-30"
+    assert (p["communes_fiber"], p["communes"]) == (159, 159)
+    assert (p["villages_fiber"], p["villages"]) == (1161, 1176)
+    assert p["villages_fiber_pct"] == pytest.approx(98.7, abs=0.05)
+    assert p["households"] == 434_379
+    assert p["households_fiber_pct"] == pytest.approx(75.0, abs=0.5)
+    assert (p["villages_4g"], p["villages"]) == (1175, 1176)
+    assert p["commune_centres_4g"] == p["commune_centres"] == 159
+
+
+def test_lang_o2_is_the_one_dead_zone(payload: dict) -> None:
+    assert [z["name"] for z in payload["dead_zones"]] == ["Làng O2"]
+    o2 = payload["dead_zones"][0]["village_id"]
+    assert payload["uncovered"]["4g"] == [o2]
+    assert o2 in payload["uncovered"]["fiber"]
+    assert len(payload["uncovered"]["fiber"]) == 15
+    assert payload["villages_without_electricity"] == [o2]
+
+
+def test_targets(payload: dict) -> None:
+    met = {t["id"]: t["met"] for t in payload["targets"]}
+    assert met["fiber_communes"] is True
+    assert met["fiber_villages"] is False
+    assert met["fiber_households"] is False
+    assert met["mobile_villages"] is False
+    gaps = {t["id"]: t["gap"] for t in payload["targets"]}
+    assert gaps["fiber_villages"] == 15
+    assert gaps["mobile_villages"] == 1
+
+
+def test_district_and_commune_rows(payload: dict) -> None:
+    assert len(payload["districts"]) == 11
+    assert len(payload["communes"]) == 159
+    vinh_thanh = next(d for d in payload["districts"] if d["name"] == "Huyện Vĩnh Thạnh")
+    assert vinh_thanh["villages_4g"] == vinh_thanh["villages"] - 1
+
+
+def test_levels_operator_and_outputs(
+    demo_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "bd.gpkg"
+    shutil.copyfile(demo_store, store)
+    vnpt = run_json(capsys, "coverage", store, "--json", "--operator", "Vinaphone")
+    assert vnpt["operator"] == "VNPT"
+    assert vnpt["province"]["villages_fiber"] < 1161
+    csv = tmp_path / "communes.csv"
+    assert main(["coverage", str(store), "--level", "commune", "--out", str(csv)]) == 0
+    table = pd.read_csv(csv, encoding="utf-8-sig", dtype={"unit_id": str})
+    assert len(table) == 159
+    assert "Xã Vĩnh Kim" in set(table["name"])
+    geo = tmp_path / "villages.geojson"
+    assert main(["coverage", str(store), "--level", "village", "--out", str(geo)]) == 0
+    assert len(gpd.read_file(geo)) == 1176
+    xlsx = tmp_path / "districts.xlsx"
+    assert main(["coverage", str(store), "--level", "district", "--out", str(xlsx)]) == 0
+    assert len(pd.read_excel(xlsx)) == 11
+    capsys.readouterr()
+
+
+def test_save_into_the_store(
+    demo_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "bd.gpkg"
+    shutil.copyfile(demo_store, store)
+    assert main(["coverage", str(store), "--save", "--raster-resolution-m", "2000"]) == 0
+    capsys.readouterr()
+    saved = Store(store).read_result("coverage")
+    assert saved is not None
+    assert saved["payload"]["province"]["villages_fiber"] == 1161
+    rasters = {r.layer for r in Store(store).info().layers if r.kind == "raster"}
+    assert {"coverage_4g_viettel", "coverage_4g_vnpt", "coverage_5g_viettel"} <= rasters
+    grid = Store(store).read_grid("coverage_4g_viettel")
+    assert grid.crs.to_epsg() == 32649
+
+
+def test_unknown_operator_is_input_error(
+    demo_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["coverage", str(demo_store), "--operator", "Bkav"])
+    _, err = capsys.readouterr()
+    assert status == 2
+    assert "unknown operator 'Bkav'" in err
