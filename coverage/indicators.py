@@ -28,6 +28,8 @@ INDICATOR_COLUMNS = (
     "villages_fiber",
     "households",
     "households_fiber",
+    "households_in_villages_fiber",
+    "households_in_villages_4g",
     "villages_4g",
     "clusters",
     "clusters_4g",
@@ -86,6 +88,7 @@ def _counts(
     n_ops = v["operators_4g"].fillna("").map(lambda s: len([x for x in s.split(",") if x]))
     v = v.assign(
         _hh_fiber_village=v["households"].where(v["fiber_reached"], 0),
+        _hh_4g_village=v["households"].where(v["mobile_4g"], 0),
         _roaming=n_ops == 1,
         _centre=v["is_commune_centre"].astype(bool),
         _centre_4g=v["is_commune_centre"].astype(bool) & v["mobile_4g"],
@@ -98,6 +101,8 @@ def _counts(
             "villages_fiber": by_v["fiber_reached"].sum(),
             "villages_4g": by_v["mobile_4g"].sum(),
             "villages_5g": by_v["mobile_5g"].sum(),
+            "households_in_villages_fiber": by_v["_hh_fiber_village"].sum(),
+            "households_in_villages_4g": by_v["_hh_4g_village"].sum(),
             "commune_centres": by_v["_centre"].sum(),
             "commune_centres_4g": by_v["_centre_4g"].sum(),
             "villages_no_electricity": by_v["_no_power"].sum(),
@@ -205,13 +210,14 @@ def evaluate_targets(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     list of dict
         One per target: ``id``, ``title_vi``, ``target_pct``, ``actual_pct``, ``met``,
         ``reached``, ``total``, ``gap`` (units still needed to meet it) and
-        ``gap_households`` (households in the units not reached).
+        ``gap_households``: the households of the villages not reached (village
+        targets), of the clusters not reached (household and cluster targets).
     """
     counts = {
         "fiber_communes": ("communes_fiber", "communes", None),
-        "fiber_villages": ("villages_fiber", "villages", "households_fiber"),
+        "fiber_villages": ("villages_fiber", "villages", "households_in_villages_fiber"),
         "fiber_households": ("households_fiber", "households", "households_fiber"),
-        "mobile_villages": ("villages_4g", "villages", "households_4g"),
+        "mobile_villages": ("villages_4g", "villages", "households_in_villages_4g"),
         "mobile_clusters": ("clusters_4g", "clusters", "households_4g"),
         "5g_priority": ("places_5g", "places", None),
     }

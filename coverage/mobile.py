@@ -38,6 +38,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Site-point pairs evaluated at once (bounds the memory of a run).
 CHUNK_PAIRS = 250_000
+#: Points whose site pairs are looked up at once.
+CHUNK_POINTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -242,37 +244,58 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         ground = sample(elevation, pts, crs=crs) if elevation is not None else None
         op_col = params["operator"].map({op: i for i, op in enumerate(operators)}).to_numpy()
         model = _site_model(params, threshold, settings)
-        site_pts = shapely.points(params[["x", "y"]].to_numpy())
-        s_parts, p_parts = [], []
-        for c in np.unique(clutter).tolist():  # each clutter class searches its own reach
-            members = np.flatnonzero(clutter == c)
-            tree = shapely.STRtree(np.asarray(shapely.points(pts[members]), dtype=object))
-            si, pi = tree.query(site_pts, predicate="dwithin", distance=model.reach_m[:, c])
-            s_parts.append(si)
-            p_parts.append(members[pi])
-        s_idx = np.concatenate(s_parts) if s_parts else np.empty(0, dtype=np.intp)
-        p_idx = np.concatenate(p_parts) if p_parts else np.empty(0, dtype=np.intp)
-        order = np.argsort(s_idx, kind="stable")
-        s_idx, p_idx = s_idx[order], p_idx[order]
+        site_geoms = np.asarray(shapely.points(params[["x", "y"]].to_numpy()), dtype=object)
+        site_tree = shapely.STRtree(site_geoms)
         flat = best.reshape(-1)
-        for start in range(0, len(s_idx), CHUNK_PAIRS):
-            s, p = s_idx[start : start + CHUNK_PAIRS], p_idx[start : start + CHUNK_PAIRS]
-            rsrp, keep = _pair_rsrp(
-                params,
-                model,
-                s,
-                pts[p],
-                clutter[p],
-                None if ground is None else ground[p],
-                elevation,
-                crs,
-                settings,
-            )
-            np.maximum.at(flat, p[keep] * len(operators) + op_col[s[keep]], rsrp[keep])
+        # Points are taken in spatially compact blocks, so the site-point pairs in memory
+        # at any time are those of one block, however large the whole run is.
+        for block in _spatial_blocks(pts, CHUNK_POINTS):
+            for c in np.unique(clutter[block]).tolist():  # each clutter: its own reach
+                members = block[clutter[block] == c]
+                reach = model.reach_m[:, c]
+                area = shapely.box(*pts[members].min(axis=0), *pts[members].max(axis=0))
+                near = site_tree.query(area, predicate="dwithin", distance=float(reach.max()))
+                if not len(near):
+                    continue
+                point_tree = shapely.STRtree(np.asarray(shapely.points(pts[members]), dtype=object))
+                s_loc, p_loc = point_tree.query(
+                    np.asarray(site_geoms[near], dtype=object),
+                    predicate="dwithin",
+                    distance=reach[near],
+                )
+                s_idx, p_idx = near[s_loc], members[p_loc]
+                order = np.argsort(s_idx, kind="stable")  # per-site slices for terrain
+                s_idx, p_idx = s_idx[order], p_idx[order]
+                for start in range(0, len(s_idx), CHUNK_PAIRS):
+                    sl = slice(start, start + CHUNK_PAIRS)
+                    s, p = s_idx[sl], p_idx[sl]
+                    rsrp, keep = _pair_rsrp(
+                        params,
+                        model,
+                        s,
+                        pts[p],
+                        clutter[p],
+                        None if ground is None else ground[p],
+                        elevation,
+                        crs,
+                        settings,
+                    )
+                    np.maximum.at(flat, p[keep] * len(operators) + op_col[s[keep]], rsrp[keep])
     frame = pd.DataFrame(best, index=idx, columns=operators)
     covered_by = pd.Series(_join_flags(best >= threshold, operators), index=idx, dtype=object)
     best_any = frame.max(axis=1) if operators else pd.Series(-np.inf, index=idx)
     return SignalResult(frame, covered_by, best_any, threshold)
+
+
+def _spatial_blocks(pts: FloatArray, size: int) -> list[npt.NDArray[np.intp]]:
+    """Split point indices into blocks of at most ``size`` that are compact in space."""
+    if len(pts) <= size:
+        return [np.arange(len(pts))]
+    cell = 5_000.0  # 5 km rows, ordered west to east, alternating (boustrophedon)
+    row = np.floor((pts[:, 1] - pts[:, 1].min()) / cell).astype(np.int64)
+    x = np.where(row % 2 == 0, pts[:, 0], -pts[:, 0])
+    order = np.lexsort((x, row))
+    return [order[i : i + size] for i in range(0, len(order), size)]
 
 
 def _join_flags(flags: npt.NDArray[np.bool_], names: list[str]) -> npt.NDArray[np.object_]:

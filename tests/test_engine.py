@@ -142,7 +142,10 @@ def test_province_summary_and_targets() -> None:
     assert targets["fiber_communes"]["met"] is True
     assert targets["fiber_villages"]["met"] is False
     assert targets["fiber_villages"]["gap"] == 2
-    assert targets["fiber_villages"]["gap_households"] == 90
+    # the households of the two villages without fiber (A2 50 + B2 20)
+    assert targets["fiber_villages"]["gap_households"] == 70
+    assert targets["fiber_households"]["gap_households"] == 90  # clusters not reached
+    assert targets["mobile_villages"]["gap_households"] == 50  # A2
     assert targets["fiber_households"]["gap"] == 191 - 110  # > 95 % of 200 is 191
     assert targets["mobile_villages"]["gap"] == 1
     assert targets["5g_priority"]["met"] is None
@@ -198,6 +201,8 @@ def test_strict_and_non_strict_targets() -> None:
         "clusters_4g": 10,
         "clusters": 10,
         "households_4g": 100,
+        "households_in_villages_fiber": 95,
+        "households_in_villages_4g": 100,
         "places_5g": 0,
         "places": 0,
     }
