@@ -1,0 +1,236 @@
+"""Cost of laying fiber, per metre, by road class and build type.
+
+Three build types price every metre of a planned route:
+
+* ``"aerial"``: a cable strung on existing poles along a road (power or telecom poles;
+  the usual way rural Vietnam is cabled);
+* ``"buried"``: a duct in a trench along a road (no poles to use, or the class says so);
+* ``"off_road"``: across fields or hills where no road leads (the link from a village to
+  its nearest road, a bridge between unconnected road pieces).
+
+Which build type applies to which road class is a setting (:attr:`FiberCosts.build_by_class`),
+like the unit prices themselves. Every default below is documented with its source.
+
+No public Vietnamese unit price list (đơn giá / suất vốn đầu tư) for rural fiber routes was
+found with the sources at hand, so the defaults are international benchmarks converted at
+:data:`VND_PER_USD`; replace them with the operator's or the province's own unit prices
+when they are known (``FiberCosts(aerial_vnd_per_m=...)`` or :meth:`FiberCosts.from_mapping`).
+
+Sources
+-------
+* UN ESCAP (2018), *A Study on Cost-Benefit Analysis of Fibre-Optic Co-Deployment with the
+  Asian Highway Connectivity* (Myanmar case study): building fiber together with a road saves
+  at least USD 7,379 per km, 56.83 % of a separate deployment; a separate buried deployment
+  along a road therefore costs 7,379 / 0.5683 ≈ USD 12,984 per km. Cross-check: Analysys
+  Mason (2011, reported by Capacity Media, "Rural fibre costs 26% of urban fibre"): 1 km of
+  fiber in a rural emerging market, USD 15,850.
+* Fiber Broadband Association and Cartesian (2023), *Fiber Deployment Cost Annual Report*:
+  median cost USD 6.49 per foot aerial against USD 16.25 per foot underground (ratio 0.40);
+  underground in rocky terrain twice the cost in soft earth (median USD 20 vs 10 per foot).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, get_args
+
+__all__ = [
+    "BUILD_TYPES",
+    "DEFAULT_COSTS",
+    "VND_PER_USD",
+    "BuildType",
+    "FiberCosts",
+]
+
+BuildType = Literal["aerial", "buried", "off_road"]
+"""How a metre of cable is laid."""
+
+BUILD_TYPES: Final[tuple[str, ...]] = get_args(BuildType)
+"""The build types, cheapest first."""
+
+VND_PER_USD: Final = 25_000.0
+"""Exchange rate used to convert the USD benchmarks (Vietcombank, 2024, rounded)."""
+
+_BURIED_USD_PER_KM: Final = 12_984.0
+"""ESCAP (2018), Myanmar: separate deployment = USD 7,379 saved / 0.5683 share saved."""
+
+_AERIAL_TO_BURIED: Final = 6.49 / 16.25
+"""FBA/Cartesian (2023): median aerial over median underground cost per foot (≈ 0.40)."""
+
+_OFF_ROAD_TO_BURIED: Final = 1.5
+"""Assumption: mixed fields and hills, no road access, rights of way; between soft earth
+(1x) and rock (2x) in FBA/Cartesian (2023)."""
+
+
+def _round_vnd(value: float) -> float:
+    """Round a unit price to the nearest 1,000 VND."""
+    return float(round(value / 1000.0) * 1000.0)
+
+
+_BURIED_VND_PER_M: Final = _round_vnd(_BURIED_USD_PER_KM * VND_PER_USD / 1000.0)  # 325,000
+_AERIAL_VND_PER_M: Final = _round_vnd(_BURIED_VND_PER_M * _AERIAL_TO_BURIED)  # 130,000
+_OFF_ROAD_VND_PER_M: Final = _round_vnd(_BURIED_VND_PER_M * _OFF_ROAD_TO_BURIED)  # 488,000
+
+
+def _default_build_by_class() -> dict[str, BuildType]:
+    # Roads down to village roads have poles along them (power distribution reaches
+    # every electrified village); mountain tracks have none.
+    return {
+        "national": "aerial",
+        "provincial": "aerial",
+        "district": "aerial",
+        "commune": "aerial",
+        "village": "aerial",
+        "track": "buried",
+    }
+
+
+@dataclass(frozen=True)
+class FiberCosts:
+    """Unit prices of fiber construction and the build type of each road class.
+
+    Attributes
+    ----------
+    aerial_vnd_per_m
+        Cable on existing poles along a road: 130,000 VND/m (≈ USD 5,200/km; ESCAP 2018
+        separate-deployment cost times the FBA/Cartesian 2023 aerial/underground ratio).
+    buried_vnd_per_m
+        Duct in a trench along a road: 325,000 VND/m (≈ USD 13,000/km; ESCAP 2018).
+    off_road_vnd_per_m
+        Across country, no road: 488,000 VND/m (1.5 x buried; an assumption bracketed by
+        FBA/Cartesian 2023's soft-earth and rock costs).
+    build_by_class
+        Road class (``geodata.schemas.ROAD_CLASSES``) -> build type.
+    class_factor
+        Optional multiplier of the unit price per road class (1.0 when absent), e.g. 1.3
+        for the reinstatement of asphalt along national roads.
+    default_build
+        Build type of a road whose class is missing or not in `build_by_class`.
+    """
+
+    aerial_vnd_per_m: float = _AERIAL_VND_PER_M
+    buried_vnd_per_m: float = _BURIED_VND_PER_M
+    off_road_vnd_per_m: float = _OFF_ROAD_VND_PER_M
+    build_by_class: Mapping[str, BuildType] = field(default_factory=_default_build_by_class)
+    class_factor: Mapping[str, float] = field(default_factory=dict)
+    default_build: BuildType = "buried"
+
+    def __post_init__(self) -> None:
+        """Refuse prices that are not positive finite numbers and unknown build types."""
+        problems: list[str] = []
+        for name in ("aerial_vnd_per_m", "buried_vnd_per_m", "off_road_vnd_per_m"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                problems.append(f"`{name}` must be a positive number of VND, got {value!r}")
+        builds = {**self.build_by_class, "(default_build)": self.default_build}
+        problems += [
+            f"road class {cls!r} has build type {build!r}; expected one of {list(BUILD_TYPES)}"
+            for cls, build in builds.items()
+            if build not in BUILD_TYPES
+        ]
+        problems += [
+            f"`class_factor` for {cls!r} must be a positive number, got {factor!r}"
+            for cls, factor in self.class_factor.items()
+            if not (isinstance(factor, int | float) and math.isfinite(factor) and factor > 0)
+        ]
+        if problems:
+            msg = "invalid fiber costs: " + "; ".join(problems) + ". Fix the values given."
+            raise ValueError(msg)
+
+    def per_m(self, build: BuildType) -> float:
+        """Return the unit price of a build type.
+
+        Parameters
+        ----------
+        build
+            ``"aerial"``, ``"buried"`` or ``"off_road"``.
+
+        Returns
+        -------
+        float
+            VND per metre.
+
+        Raises
+        ------
+        ValueError
+            For an unknown build type.
+        """
+        prices = {
+            "aerial": self.aerial_vnd_per_m,
+            "buried": self.buried_vnd_per_m,
+            "off_road": self.off_road_vnd_per_m,
+        }
+        try:
+            return float(prices[build])
+        except KeyError as e:
+            msg = f"{build!r} is not a build type; expected one of {list(BUILD_TYPES)}"
+            raise ValueError(msg) from e
+
+    def for_road(self, road_class: str | None) -> tuple[BuildType, float]:
+        """Return how a road of this class is cabled and its price per metre.
+
+        Parameters
+        ----------
+        road_class
+            The road's class, or None when unknown.
+
+        Returns
+        -------
+        tuple of (str, float)
+            The build type and the price in VND per metre (with the class factor).
+
+        Examples
+        --------
+        >>> FiberCosts().for_road("commune")
+        ('aerial', 130000.0)
+        >>> FiberCosts().for_road(None)
+        ('buried', 325000.0)
+        """
+        build = self.default_build
+        if road_class is not None:
+            build = self.build_by_class.get(road_class, self.default_build)
+        factor = 1.0 if road_class is None else float(self.class_factor.get(road_class, 1.0))
+        return build, self.per_m(build) * factor
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> FiberCosts:
+        """Build costs from a mapping, refusing unknown names.
+
+        Parameters
+        ----------
+        values
+            Setting name -> value.
+
+        Returns
+        -------
+        FiberCosts
+
+        Raises
+        ------
+        KeyError
+            For a name that is not a setting, listing the valid ones.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            msg = (
+                f"unknown fiber cost setting(s) {sorted(unknown)}; you can only set "
+                f"existing settings: {sorted(names)}"
+            )
+            raise KeyError(msg)
+        return cls(**dict(values))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the costs as a JSON-ready mapping."""
+        out = dataclasses.asdict(self)
+        out["build_by_class"] = dict(self.build_by_class)
+        out["class_factor"] = dict(self.class_factor)
+        out["vnd_per_usd"] = VND_PER_USD
+        return out
+
+
+DEFAULT_COSTS: Final = FiberCosts()
+"""The documented defaults."""
