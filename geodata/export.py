@@ -1,18 +1,32 @@
-"""Writing tables and layers for people: CSV (Excel-friendly UTF-8), Excel, GeoJSON."""
+"""Writing tables and layers for people: CSV (Excel-friendly UTF-8), Excel, GeoJSON, KML.
+
+KML is what officials open in Google Earth; :func:`write_kml` writes it without GDAL
+(placemarks with a name, a description table, every column as extended data and an
+optional colour a feature). :func:`export_bytes` returns any of the formats as bytes for a
+download button.
+"""
 
 from __future__ import annotations
 
+import html
 import logging
+import math
+import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
 import pandas as pd
+import shapely
+from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from geodata._errors import InputError
 from geodata.crs import STORE_CRS
 
-__all__ = ["EXPORT_SUFFIXES", "write_table"]
+__all__ = ["EXPORT_SUFFIXES", "export_bytes", "kml_text", "write_kml", "write_table"]
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +81,194 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "dat
         tmp.unlink(missing_ok=True)
     log.info("wrote %s (%d rows)", path, len(frame))
     return path
+
+
+def kml_text(  # noqa: PLR0913
+    frame: gpd.GeoDataFrame,
+    *,
+    name_column: str | None = None,
+    description_columns: Sequence[str] | None = None,
+    colour_column: str | None = None,
+    document_name: str = "Hạ tầng số",
+    width: float = 3.0,
+) -> str:
+    """Return a layer as KML 2.2 text (EPSG:4326, as KML requires).
+
+    Parameters
+    ----------
+    frame
+        Points, lines or polygons (single or multi) with a CRS.
+    name_column
+        Column shown as each placemark's name.
+    description_columns
+        Columns shown, in this order, as a table in each placemark's balloon (default: every
+        column). Every column is also written as ``ExtendedData``.
+    colour_column
+        Column of ``#rrggbb`` colours, one a feature (lines, outlines and icons).
+    document_name
+        The document's name in Google Earth's list.
+    width
+        Line width in pixels.
+
+    Returns
+    -------
+    str
+        The KML document.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> frame = gpd.GeoDataFrame({"name": ["Làng O2"]}, geometry=[shapely.Point(108.7, 14.3)],
+    ...                          crs=4326)
+    >>> "<coordinates>108.7,14.3</coordinates>" in kml_text(frame, name_column="name")
+    True
+    """
+    if frame.crs is None:
+        msg = "the layer has no CRS; a KML file needs to know where its coordinates are."
+        raise InputError(msg)
+    data = frame.to_crs(STORE_CRS)
+    geom_name = data.geometry.name
+    columns = [c for c in data.columns if c != geom_name]
+    shown = list(description_columns) if description_columns is not None else columns
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>',
+        f"<name>{escape(document_name)}</name>",
+    ]
+    styles: dict[str, str] = {}
+    placemarks: list[str] = []
+    for row, geom in zip(data[columns].to_dict(orient="records"), data.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        style = ""
+        if colour_column is not None and isinstance(row.get(colour_column), str):
+            colour = str(row[colour_column])
+            style_id = f"c{colour.lstrip('#').lower()}"
+            styles.setdefault(style_id, _kml_style(style_id, colour, width))
+            style = f"<styleUrl>#{style_id}</styleUrl>"
+        name = "" if name_column is None else _kml_value(row.get(name_column))
+        table = "".join(
+            f"<tr><th>{html.escape(str(c))}</th><td>{html.escape(_kml_value(row.get(c)))}</td></tr>"
+            for c in shown
+        )
+        extended = "".join(
+            f"<Data name={quoteattr(str(c))}><value>{escape(_kml_value(row.get(c)))}</value></Data>"
+            for c in columns
+        )
+        placemarks.append(
+            f"<Placemark><name>{escape(name)}</name>{style}"
+            f"<description>{escape(f'<table>{table}</table>')}</description>"
+            f"<ExtendedData>{extended}</ExtendedData>{_kml_geometry(geom)}</Placemark>"
+        )
+    parts += list(styles.values()) + placemarks + ["</Document></kml>"]
+    return "\n".join(parts) + "\n"
+
+
+def write_kml(frame: gpd.GeoDataFrame, path: str | Path, **options: object) -> Path:
+    """Write a layer as KML, atomically.
+
+    Parameters
+    ----------
+    frame
+        The layer (any CRS).
+    path
+        Where (``.kml``).
+    **options
+        As for :func:`kml_text`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".kml":
+        msg = f"{path.name}: a KML file must end in .kml."
+        raise InputError(msg)
+    text = kml_text(frame, **options)  # type: ignore[arg-type]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.kml")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("wrote %s (%d features)", path, len(frame))
+    return path
+
+
+def export_bytes(
+    frame: pd.DataFrame, fmt: str, *, sheet_name: str = "data", **kml_options: object
+) -> bytes:
+    """Return a table or layer as the bytes of a ``csv``, ``xlsx``, ``geojson`` or ``kml`` file.
+
+    The bytes are exactly those :func:`write_table` or :func:`write_kml` write (for a
+    download button, say).
+
+    Parameters
+    ----------
+    frame
+        The rows; a GeoDataFrame for GeoJSON and KML.
+    fmt
+        ``"csv"``, ``"xlsx"``, ``"geojson"`` or ``"kml"``.
+    sheet_name
+        Sheet name for Excel.
+    **kml_options
+        As for :func:`kml_text`.
+
+    Returns
+    -------
+    bytes
+    """
+    suffix = "." + fmt.lower().lstrip(".")
+    if suffix == ".kml":
+        if not isinstance(frame, gpd.GeoDataFrame):
+            msg = "this table has no geometry; write it as .csv or .xlsx."
+            raise InputError(msg)
+        return kml_text(frame, **kml_options).encode("utf-8")  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory(prefix="hatangso-export-") as tmp:
+        path = write_table(frame, Path(tmp) / f"export{suffix}", sheet_name=sheet_name)
+        return path.read_bytes()
+
+
+def _kml_value(value: object) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _kml_style(style_id: str, colour: str, width: float) -> str:
+    hex_rgb = colour.lstrip("#").lower()
+    if len(hex_rgb) != 6:
+        hex_rgb = "3388ff"
+    abgr = "ff" + hex_rgb[4:6] + hex_rgb[2:4] + hex_rgb[0:2]
+    return (
+        f'<Style id="{style_id}"><LineStyle><color>{abgr}</color><width>{width:g}</width>'
+        f"</LineStyle><PolyStyle><color>55{abgr[2:]}</color></PolyStyle>"
+        f"<IconStyle><color>{abgr}</color></IconStyle></Style>"
+    )
+
+
+def _kml_coords(geom: BaseGeometry) -> str:
+    return " ".join(f"{x:.7g},{y:.7g}" for x, y in shapely.get_coordinates(geom))
+
+
+def _kml_ring(tag: str, ring: BaseGeometry) -> str:
+    coords = f"<coordinates>{_kml_coords(ring)}</coordinates>"
+    return f"<{tag}><LinearRing>{coords}</LinearRing></{tag}>"
+
+
+def _kml_geometry(geom: BaseGeometry) -> str:
+    if isinstance(geom, Point):
+        return f"<Point><coordinates>{_kml_coords(geom)}</coordinates></Point>"
+    if isinstance(geom, LineString):
+        coords = f"<coordinates>{_kml_coords(geom)}</coordinates>"
+        return f"<LineString><tessellate>1</tessellate>{coords}</LineString>"
+    if isinstance(geom, Polygon):
+        rings = [_kml_ring("outerBoundaryIs", geom.exterior)]
+        rings += [_kml_ring("innerBoundaryIs", ring) for ring in geom.interiors]
+        return f"<Polygon>{''.join(rings)}</Polygon>"
+    parts = "".join(_kml_geometry(part) for part in shapely.get_parts(geom))
+    return f"<MultiGeometry>{parts}</MultiGeometry>"

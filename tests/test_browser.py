@@ -1,0 +1,282 @@
+"""The app in a real browser: ``streamlit run app.py`` on the demo, driven in headless Chromium.
+
+Debian's ``chromium`` package (``/usr/bin/chromium``) with the ``playwright`` Python package
+(Playwright's own browser download is not used). Every request the page makes to a host
+other than the app is recorded and refused: the app must draw everything on a closed
+network. Screenshots go to ``test-artifacts/``.
+
+Skipped only when ``/usr/bin/chromium`` is missing (CI installs it in ``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+#: Namespace names in inline SVG: identifiers, never fetched.
+NAMESPACES = ("http://www.w3.org/",)
+TIMEOUT_MS = 90_000
+
+pytestmark = [
+    pytest.mark.basedata,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="browser tests need Debian's chromium at /usr/bin/chromium "
+        "(apt-get install -y chromium); CI installs it",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer at {url} within {timeout_s:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``streamlit run app.py -- --store DEMO`` on a free localhost port."""
+    if not (ROOT / "static" / "vendor" / "leaflet" / "leaflet.js").exists():
+        pytest.fail("static/vendor is empty: run `bash scripts/vendor-assets` (scripts/setup does)")
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("wb")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless=true",
+            "--server.address=127.0.0.1",
+            f"--server.port={port}",
+            "--server.fileWatcherType=none",
+            "--browser.gatherUsageStats=false",
+            "--",
+            "--store",
+            str(demo_store),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's), through Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, app_url: str) -> Iterator[Any]:
+    """A fresh page; requests to any host but the app are recorded and refused."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    external: list[str] = []
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        if url.startswith((app_url, "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            external.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.external_requests = external  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    assert not external, f"the page asked other hosts for: {external[:5]}"
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _external_urls(html: str, app_url: str) -> list[str]:
+    found = re.findall(r"https?://[^\s\"'<>)]+", html)
+    return sorted({u for u in found if not u.startswith(app_url) and not u.startswith(NAMESPACES)})
+
+
+def _choose(page: Any, key: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit selectbox with widget key ``key``."""
+    page.locator(f".st-key-{key} [role='combobox']").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_overview_shows_the_published_figures(page: Any, app_url: str) -> None:
+    page.goto(f"{app_url}/?page=overview")
+    metrics = page.locator("[data-testid='stMetricValue']")
+    metrics.first.wait_for()
+    values = metrics.all_inner_texts()
+    for figure in ("98,7 %", "75 %", "99,9 %"):
+        assert figure in values
+    assert page.get_by_text("30/06/2024").count() > 0
+    assert page.get_by_text("Dữ liệu tổng hợp", exact=False).count() > 0
+    table = page.locator("[data-testid='stDataFrame'] table").first.inner_text()
+    assert "Chưa đạt" in table
+    _shot(page, "overview")
+
+
+def test_map_draws_its_layers_offline(page: Any, app_url: str) -> None:
+    started = time.monotonic()
+    page.goto(f"{app_url}/?page=map")
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for()
+    frame.locator(".leaflet-control-layers").wait_for(state="attached")
+    frame.locator("canvas").first.wait_for(state="attached")
+    drawn_s = time.monotonic() - started
+    labels = [
+        t.strip()
+        for t in frame.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    ]
+    for expected in (
+        "Ranh giới huyện",
+        "Ranh giới xã",
+        "Thôn theo hiện trạng (tổng hợp)",
+        "Cáp quang Viettel (tổng hợp)",
+        "Trạm BTS Viettel (tổng hợp)",
+        "Vùng phủ 4G Viettel (tổng hợp)",
+        "Địa điểm ưu tiên (5G) (tổng hợp)",
+        "Đường dây điện",
+    ):
+        assert expected in labels, labels
+    # No tiles by default: a plain background, and nothing fetched from outside.
+    assert frame.locator(".leaflet-tile").count() == 0
+    map_html = next(f for f in page.frames if "streamlit_folium" in f.url).content()
+    assert not _external_urls(map_html, app_url)
+    assert not _external_urls(page.content(), app_url)
+    assert not page.external_requests
+    frame.locator(".leaflet-control-layers").hover()  # the screenshot shows the layer list
+    _shot(page, "map")
+    print(f"map drawn in {drawn_s:.1f} s")  # noqa: T201
+
+
+def test_selecting_vinh_thanh_shows_lang_o2_among_the_gaps(page: Any, app_url: str) -> None:
+    page.goto(f"{app_url}/?page=gaps")
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    _choose(page, "district", "Huyện Vĩnh Thạnh")
+    villages = "[data-testid='stDataFrame'] table"  # the first: the villages' tab
+    page.wait_for_function(
+        f"() => {{ const t = document.querySelector({villages!r}); "
+        "return t && t.innerText.includes('Làng O2') && !t.innerText.includes('An Lão'); }",
+        timeout=TIMEOUT_MS,
+    )
+    text = page.locator(villages).first.inner_text()
+    assert "Làng O2" in text
+    assert "Huyện An Lão" not in text
+    _shot(page, "gaps_vinh_thanh")
+
+
+def test_invalid_upload_shows_the_validation_report(
+    page: Any, app_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "thon_loi.csv"
+    bad.write_text(
+        "village_id,name,commune_id,households,lon,lat\n"
+        "V1,Làng O2,21790,-3,108.7,14.3\n"
+        "V1,Làng O3,99999,12,108.7,14.31\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{app_url}/?page=data")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(bad))
+    page.get_by_text("thon_loi.csv").first.wait_for()
+    _choose(page, "upload_layer", "Thôn, làng, xóm, khu phố (villages)")
+    page.get_by_role("button", name="Kiểm tra").click()
+    page.get_by_text("Tệp chưa hợp lệ", exact=False).first.wait_for()
+    report = page.locator("[data-testid='stCode']").first.inner_text()
+    assert "thon_loi.csv: layer 'villages' failed validation (3 problems):" in report
+    assert "-3 is negative" in report
+    assert page.get_by_role("button", name="Nhập vào kho dữ liệu").count() == 0
+    page.locator("[data-testid='stCode']").first.scroll_into_view_if_needed()
+    _shot(page, "upload_invalid")
+
+
+def test_planner_run_shows_a_route_to_lang_o2(page: Any, app_url: str) -> None:
+    page.goto(f"{app_url}/?page=plans")
+    page.get_by_role("button", name="Lập phương án").wait_for()
+    _choose(page, "district", "Huyện Vĩnh Thạnh")
+    page.get_by_text("Phạm vi: Huyện Vĩnh Thạnh").wait_for()
+    page.get_by_role("button", name="Lập phương án").click()
+    page.get_by_text("Tuyến cáp quang đề xuất").wait_for()
+    routes = page.locator("[data-testid='stDataFrame'] table").nth(1)
+    page.wait_for_function(
+        "() => { const t = document.querySelectorAll(\"[data-testid='stDataFrame'] table\")[1];"
+        " return t && t.innerText.includes('Làng O2'); }",
+        timeout=TIMEOUT_MS,
+    )
+    assert "Làng O2 (21790-01)" in routes.inner_text()
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-control-layers").wait_for(state="attached")
+    labels = [
+        t.strip()
+        for t in frame.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    ]
+    assert "Đề xuất: tuyến cáp quang" in labels
+    assert "Đề xuất: trạm BTS mới" in labels
+    indicators = page.locator("[data-testid='stDataFrame'] table").first.inner_text()
+    assert "Sau phương án" in indicators
+    _shot(page, "plan_vinh_thanh")

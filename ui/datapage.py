@@ -1,0 +1,383 @@
+"""Dữ liệu (Data): the data set's provenance, and importing a layer file into the store.
+
+An uploaded file is written into a fresh temporary folder (never beside the store), read
+and validated by :func:`geodata.load_layer` against the store's units and villages, and
+the report is shown exactly as ``hatangso validate`` prints it. Only a valid file can be
+imported, with :func:`geodata.import_file`, which writes the store atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+import streamlit as st
+
+from geodata import Store, import_file, load_layer
+from geodata._errors import InputError, LayerValidationError, LegacyEncodingWarning, format_report
+from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
+from geodata.raster import RASTER_LAYERS, check_raster
+from geodata.schemas import LAYERS
+from ui.data import dataset_info, layer_title
+from ui.i18n import fmt_date, fmt_int
+from ui.shell import Context
+
+__all__ = ["CRS_CHOICES", "ENCODING_CHOICES", "draw", "main_file", "validation_report"]
+
+log = logging.getLogger(__name__)
+
+CRS_CHOICES = ("", "wgs84", "vn2000-binhdinh", "vn2000-utm49", "vn2000", "utm49n")
+ENCODING_CHOICES = ("", "tcvn3", "vni", "utf-8", "cp1258")
+UPLOAD_TYPES = sorted(
+    {s.lstrip(".") for s in (*VECTOR_SUFFIXES, *RASTER_SUFFIXES)} | {"shx", "dbf", "prj", "cpg"}
+)
+_MAIN_ORDER = (
+    ".zip",
+    ".shp",
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".csv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".tif",
+    ".tiff",
+)
+
+
+class Upload(Protocol):
+    """What Streamlit's ``UploadedFile`` offers that this page uses."""
+
+    name: str
+
+    def getvalue(self) -> bytes:
+        """Return the file's bytes."""
+        ...
+
+
+def _safe_name(name: str) -> str | None:
+    """Return the bare file name, or ``None`` when it is not a plain name."""
+    bare = Path(name.replace("\\", "/")).name
+    if not bare or bare.startswith(".") or bare != name.replace("\\", "/").split("/")[-1]:
+        return None
+    return bare
+
+
+def main_file(names: Sequence[str]) -> str | None:
+    """Pick the file to read among uploaded ones (the ``.shp`` of a shapefile's parts)."""
+    by_suffix = {Path(n).suffix.lower(): n for n in names}
+    for suffix in _MAIN_ORDER:
+        if suffix in by_suffix:
+            return by_suffix[suffix]
+    return names[0] if names else None
+
+
+@contextmanager
+def saved_upload(files: Sequence[Upload]) -> Iterator[Path]:
+    """Write the uploaded files into a new temporary folder; yield the file to read.
+
+    Raises
+    ------
+    geodata.InputError
+        For a file name that is not a plain name.
+    """
+    with tempfile.TemporaryDirectory(prefix="hatangso-upload-") as tmp:
+        names: list[str] = []
+        for upload in files:
+            name = _safe_name(upload.name)
+            if name is None:
+                msg = (
+                    f"{upload.name!r}: not a plain file name; rename the file and upload it again."
+                )
+                raise InputError(msg)
+            (Path(tmp) / name).write_bytes(upload.getvalue())
+            names.append(name)
+        chosen = main_file(names)
+        if chosen is None:
+            msg = "no file was uploaded."
+            raise InputError(msg)
+        yield Path(tmp) / chosen
+
+
+class _Notes(logging.Handler):
+    """Collects what geodata logs while reading a file (the CLI prints it on stderr)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the message."""
+        self.lines.append(record.getMessage())
+
+
+@contextmanager
+def _notes() -> Iterator[list[str]]:
+    logger = logging.getLogger("geodata")
+    handler = _Notes()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def validation_report(  # noqa: PLR0913
+    path: Path,
+    *,
+    layer: str,
+    store: Store,
+    crs: str | None = None,
+    encoding: str | None = None,
+    swap_xy: bool = False,
+    repair: bool = False,
+) -> tuple[bool, str, int | None]:
+    """Validate a file as ``hatangso validate FILE --layer L --store S`` does.
+
+    Returns
+    -------
+    tuple
+        ``(valid, text, features)``: the text is what the command line prints: its notes
+        (such as the CRS it assumed), then the report.
+    """
+    with _notes() as notes:
+        valid, text, count = _validate(
+            path,
+            layer=layer,
+            store=store,
+            crs=crs,
+            encoding=encoding,
+            swap_xy=swap_xy,
+            repair=repair,
+        )
+    return valid, "\n".join([*notes, text]), count
+
+
+def _validate(  # noqa: PLR0913
+    path: Path,
+    *,
+    layer: str,
+    store: Store,
+    crs: str | None,
+    encoding: str | None,
+    swap_xy: bool,
+    repair: bool,
+) -> tuple[bool, str, int | None]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LegacyEncodingWarning)
+            if layer in RASTER_LAYERS or path.suffix.lower() in RASTER_SUFFIXES:
+                if layer not in RASTER_LAYERS:
+                    msg = (
+                        f"{path.name}: a raster can only be imported as one of "
+                        f"{', '.join(RASTER_LAYERS)}, not {layer!r}."
+                    )
+                    raise InputError(msg)  # noqa: TRY301
+                check_raster(path, crs=crs)
+                return True, f"{path.name}: raster {layer!r} is valid.", None
+            validated = load_layer(
+                path,
+                layer=layer,
+                crs=crs,
+                encoding=encoding,
+                swap_xy=swap_xy,
+                repair=repair,
+                context=store.validation_context(),
+            )
+    except LayerValidationError as err:
+        return False, err.report(), None
+    except InputError as err:
+        return False, f"error: {err}", None
+    report = format_report(validated.source, validated.layer, validated.problems)
+    count = len(validated.frame)
+    return True, f"{report} {count:,} features.".replace(",", "."), count
+
+
+def _provenance(context: Context) -> None:
+    info = dataset_info(context.path, context.mtime)
+    st.subheader(context.t("dataset_title"))
+    cols = st.columns(3)
+    cols[0].markdown(f"**{context.t('ds_name')}:** {info['name']}")
+    cols[1].markdown(f"**{context.t('ds_as_of')}:** {fmt_date(info['as_of'])}")
+    cols[2].markdown(f"**{context.t('ds_path')}:** `{info['path']}`")
+    st.subheader(context.t("layers_title"))
+    table = pd.DataFrame(
+        [
+            {
+                context.t("c_layer"): layer_title(row["layer"], context.lang),
+                context.t("c_count"): fmt_int(row["feature_count"], context.lang),
+                context.t("c_as_of"): fmt_date(row["as_of"]),
+                context.t("c_source"): row["source"],
+                context.t("c_licence"): row["licence"],
+                context.t("c_synthetic"): context.t("yes") if row["synthetic"] else context.t("no"),
+            }
+            for row in info["layers"]
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key="data_layers")
+
+
+def _signature(files: Sequence[Upload], options: dict[str, Any]) -> str:
+    digest = hashlib.sha256(repr(sorted(options.items())).encode())
+    for upload in files:
+        digest.update(upload.name.encode())
+        digest.update(upload.getvalue())
+    return digest.hexdigest()
+
+
+def _import_form(context: Context, files: Sequence[Upload], options: dict[str, Any]) -> None:
+    cols = st.columns(4)
+    as_of = cols[0].date_input(
+        context.t("upload_as_of"),
+        value=dt.datetime.now(dt.UTC).date(),
+        format="DD/MM/YYYY",
+        key="upload_as_of",
+    )
+    source = cols[1].text_input(context.t("upload_source"), key="upload_source")
+    licence = cols[2].text_input(context.t("upload_licence"), key="upload_licence")
+    synthetic = cols[3].checkbox(context.t("upload_synthetic"), key="upload_synthetic")
+    mode = st.radio(
+        context.t("upload_mode"),
+        options=["replace", "upsert"],
+        format_func=lambda m: context.t(f"mode_{m}"),
+        horizontal=True,
+        key="upload_mode",
+    )
+    existing = {
+        row["layer"]: row["feature_count"]
+        for row in dataset_info(context.path, context.mtime)["layers"]
+        if row["kind"] == "vector"
+    }
+    if mode == "replace" and options["layer"] in existing:
+        count = fmt_int(existing[options["layer"]], context.lang)
+        st.caption(context.t("replace_warning", n=count))
+    if not st.button(context.t("import_btn"), key="upload_import", type="primary"):
+        return
+    store = Store(context.path)
+    try:
+        with saved_upload(files) as path, warnings.catch_warnings():
+            warnings.simplefilter("ignore", LegacyEncodingWarning)
+            import_file(
+                path,
+                layer=options["layer"],
+                into=store,
+                as_of=as_of if isinstance(as_of, dt.date) else None,
+                source=source or None,
+                licence=licence or None,
+                synthetic=bool(synthetic),
+                mode="upsert" if mode == "upsert" else "replace",
+                crs=options["crs"],
+                encoding=options["encoding"],
+                swap_xy=options["swap_xy"],
+                repair=options["repair"],
+            )
+    except LayerValidationError as err:
+        st.error(context.t("upload_invalid"))
+        st.code(err.report(), language=None, wrap_lines=True)
+        return
+    except InputError as err:
+        st.error(f"error: {err}")
+        return
+    st.session_state["upload_check"] = None
+    st.session_state["upload_flash"] = context.t(
+        "imported", layer=options["layer"], store=store.path.name
+    )
+    st.rerun()
+
+
+def _upload(context: Context) -> None:
+    st.subheader(context.t("upload_title"))
+    flash = st.session_state.pop("upload_flash", None)
+    if flash:
+        st.success(flash)
+    files = st.file_uploader(
+        context.t("upload_file"),
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        help=context.t("upload_help"),
+        key="upload_files",
+    )
+    layers = [*LAYERS, *RASTER_LAYERS]
+    cols = st.columns(4)
+    options: dict[str, Any] = {
+        "layer": cols[0].selectbox(
+            context.t("upload_layer"),
+            options=layers,
+            format_func=lambda name: f"{layer_title(name, context.lang)} ({name})",
+            key="upload_layer",
+        ),
+        "crs": cols[1].selectbox(
+            context.t("upload_crs"),
+            options=list(CRS_CHOICES),
+            format_func=lambda c: c or context.t("crs_auto"),
+            key="upload_crs",
+        ),
+        "encoding": cols[2].selectbox(
+            context.t("upload_encoding"),
+            options=list(ENCODING_CHOICES),
+            format_func=lambda e: e or context.t("enc_auto"),
+            key="upload_encoding",
+        ),
+        "swap_xy": cols[3].checkbox(context.t("upload_swap"), key="upload_swap"),
+        "repair": cols[3].checkbox(context.t("upload_repair"), key="upload_repair"),
+    }
+    options["crs"] = options["crs"] or None
+    options["encoding"] = options["encoding"] or None
+    if st.button(context.t("validate_btn"), key="upload_validate"):
+        if not files:
+            st.info(context.t("upload_pick"))
+            return
+        store = Store(context.path)
+        try:
+            with saved_upload(files) as path:
+                valid, text, count = validation_report(
+                    path,
+                    layer=options["layer"],
+                    store=store,
+                    crs=options["crs"],
+                    encoding=options["encoding"],
+                    swap_xy=options["swap_xy"],
+                    repair=options["repair"],
+                )
+        except InputError as err:
+            valid, text, count = False, f"error: {err}", None
+        st.session_state["upload_check"] = {
+            "signature": _signature(files, options),
+            "valid": valid,
+            "text": text,
+            "count": count,
+        }
+    check = st.session_state.get("upload_check")
+    if not check or not files or check["signature"] != _signature(files, options):
+        return
+    st.markdown(f"**{context.t('report_title')}**")
+    if check["valid"]:
+        if check["count"] is None:
+            st.success(context.t("upload_raster_ok"))
+        else:
+            st.success(context.t("upload_valid", n=fmt_int(check["count"], context.lang)))
+        st.code(check["text"], language=None, wrap_lines=True)
+        _import_form(context, files, options)
+    else:
+        st.error(context.t("upload_invalid"))
+        st.code(check["text"], language=None, wrap_lines=True)
+
+
+def draw(context: Context) -> None:
+    """Draw the Data page."""
+    st.header(context.t("data_title"))
+    _provenance(context)
+    _upload(context)

@@ -1,0 +1,506 @@
+"""The app's words in Vietnamese (first) and English, and numbers and dates as people write them.
+
+Vietnamese writes ``1.176`` for one thousand one hundred and seventy-six and ``98,7 %`` for
+a percentage; English ``1,176`` and ``98.7 %``. Dates are ``dd/mm/yyyy`` in both. Every
+string is Unicode NFC (a test checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Literal
+
+__all__ = [
+    "LANGUAGES",
+    "TEXT",
+    "Lang",
+    "fmt_date",
+    "fmt_dist",
+    "fmt_int",
+    "fmt_num",
+    "fmt_pct",
+    "fmt_vnd",
+    "tr",
+]
+
+Lang = Literal["vi", "en"]
+
+#: Language code -> its name in itself.
+LANGUAGES: dict[str, str] = {"vi": "Tiếng Việt", "en": "English"}
+
+#: key -> (Vietnamese, English). ``{name}`` fields are filled by :func:`tr`.
+TEXT: dict[str, tuple[str, str]] = {
+    # shell
+    "app_title": ("Hạ tầng số — Bình Định", "Digital infrastructure — Bình Định"),
+    "app_subtitle": (
+        "Giám sát vùng phủ và quy hoạch hạ tầng số",
+        "Coverage monitor and planner for digital infrastructure",
+    ),
+    "language": ("Ngôn ngữ", "Language"),
+    "page": ("Trang", "Page"),
+    "page_overview": ("Tổng quan", "Overview"),
+    "page_map": ("Bản đồ", "Map"),
+    "page_gaps": ("Vùng lõm", "Gaps"),
+    "page_plans": ("Quy hoạch", "Plans"),
+    "page_data": ("Dữ liệu", "Data"),
+    "area": ("Địa bàn", "Area"),
+    "district": ("Huyện, thị xã, thành phố", "District"),
+    "commune": ("Xã, phường, thị trấn", "Commune"),
+    "all_districts": ("Toàn tỉnh", "Whole province"),
+    "all_communes": ("Tất cả các xã", "All communes"),
+    "dataset_line": (
+        "Bộ dữ liệu: **{name}** · số liệu đến ngày **{as_of}**",
+        "Data set: **{name}** · figures as of **{as_of}**",
+    ),
+    "synthetic_label": (
+        "Dữ liệu tổng hợp (minh hoạ, không phải số liệu thực): {layers}.",
+        "Synthetic data (illustration, not real figures): {layers}.",
+    ),
+    "store_missing": (
+        (
+            "Không mở được kho dữ liệu `{path}`.\n\n{reason}\n\n"
+            "Tạo bộ dữ liệu mẫu bằng lệnh `hatangso demo --base ../shared/data --out {path}` "
+            "rồi mở lại trang, hoặc chỉ định kho khác: `streamlit run app.py -- --store KHO.gpkg`."
+        ),
+        (
+            "Cannot open the data store `{path}`.\n\n{reason}\n\n"
+            "Build the demo with `hatangso demo --base ../shared/data --out {path}` and reload, "
+            "or point to another store: `streamlit run app.py -- --store STORE.gpkg`."
+        ),
+    ),
+    "store_no_coverage": (
+        "Kho dữ liệu chưa đủ để tính vùng phủ: {reason}",
+        "The store does not hold enough to compute coverage: {reason}",
+    ),
+    "input_error": (
+        "Không hiển thị được trang này với dữ liệu hiện có: {reason}",
+        "This page cannot be shown with the data at hand: {reason}",
+    ),
+    "internal_error": (
+        (
+            "Đã xảy ra lỗi nội bộ ({kind}). Đây là lỗi của phần mềm, không phải của dữ liệu; "
+            "vui lòng báo lại cho nhóm phát triển."
+        ),
+        (
+            "An internal error occurred ({kind}). This is a bug in the software, not in the data; "
+            "please report it."
+        ),
+    ),
+    "empty_selection": (
+        "Không có thôn nào trong địa bàn đang chọn.",
+        "There are no villages in the selected area.",
+    ),
+    "yes": ("có", "yes"),
+    "no": ("không", "no"),
+    # overview
+    "targets_for": ("Chỉ tiêu — {unit}", "Targets — {unit}"),
+    "indicator": ("Chỉ tiêu", "Indicator"),
+    "target": ("Mục tiêu", "Target"),
+    "actual": ("Thực tế", "Actual"),
+    "reached": ("Đạt được", "Reached"),
+    "gap": ("Còn thiếu", "Gap"),
+    "assessment": ("Đánh giá", "Assessment"),
+    "met": ("Đạt", "Met"),
+    "not_met": ("Chưa đạt", "Not met"),
+    "reported": ("Theo dõi", "Reported"),
+    "vs_target": ("{delta} điểm % so với mục tiêu", "{delta} points vs target"),
+    "t_fiber_communes": ("Xã có cáp quang", "Communes with fiber"),
+    "t_fiber_villages": ("Thôn có cáp quang", "Villages with fiber"),
+    "t_fiber_households": ("Hộ trong vùng cáp quang", "Households within fiber reach"),
+    "t_mobile_villages": ("Thôn có sóng 4G", "Villages with 4G"),
+    "t_mobile_clusters": ("Cụm dân cư có sóng 4G", "Residential clusters with 4G"),
+    "t_5g_priority": ("Địa điểm ưu tiên có 5G", "Priority places with 5G"),
+    "u_commune": ("xã", "communes"),
+    "u_village": ("thôn", "villages"),
+    "u_household": ("hộ", "households"),
+    "u_cluster": ("cụm", "clusters"),
+    "u_place": ("địa điểm", "places"),
+    "key_figures": ("Số liệu chính", "Key figures"),
+    "n_communes": ("Xã, phường, thị trấn", "Communes"),
+    "n_villages": ("Thôn, làng, khu phố", "Villages"),
+    "n_households": ("Hộ gia đình", "Households"),
+    "n_dead_zones": ("Thôn chưa có sóng 4G", "Villages without 4G"),
+    "n_no_power": ("Thôn chưa có điện lưới", "Villages without grid power"),
+    "n_roaming": ("Thôn chỉ có 1 nhà mạng (chuyển vùng)", "Single-operator villages (roaming)"),
+    "by_district": ("Theo huyện", "By district"),
+    "by_commune": ("Theo xã — {unit}", "By commune — {unit}"),
+    "col_unit": ("Đơn vị", "Unit"),
+    "col_villages": ("Số thôn", "Villages"),
+    "col_households": ("Số hộ", "Households"),
+    "col_v_fiber": ("Thôn có cáp quang (%)", "Villages with fiber (%)"),
+    "col_h_fiber": ("Hộ trong vùng cáp quang (%)", "Households with fiber (%)"),
+    "col_v_4g": ("Thôn có 4G (%)", "Villages with 4G (%)"),
+    "col_dead": ("Thôn chưa có 4G", "Villages without 4G"),
+    "col_nofiber": ("Thôn chưa có cáp quang", "Villages without fiber"),
+    "chart_caption": (
+        "Tỷ lệ phủ theo {level} (%). Mục tiêu: 100 % thôn có cáp quang và 4G, > 95 % hộ.",
+        (
+            "Coverage by {level} (%). Targets: 100 % of villages with fiber and 4G, > 95 % of "
+            "households."
+        ),
+    ),
+    "level_district": ("huyện", "district"),
+    "level_commune": ("xã", "commune"),
+    "operator_view": ("Nhà mạng", "Operator"),
+    "all_operators": ("Tất cả nhà mạng", "All operators"),
+    # map
+    "map_title": ("Bản đồ hạ tầng số", "Digital infrastructure map"),
+    "tiles_toggle": (
+        "Nền bản đồ OpenStreetMap (cần Internet)",
+        "OpenStreetMap background (needs Internet)",
+    ),
+    "tiles_help": (
+        "Mặc định bản đồ dùng nền trơn để xem được cả khi không có Internet.",
+        "By default the map uses a plain background so that it works without Internet.",
+    ),
+    "rasters_toggle": ("Lớp vùng phủ sóng dự báo", "Predicted coverage overlays"),
+    "map_assets_missing": (
+        (
+            "Thiếu thư viện bản đồ trong `static/vendor` (Leaflet, jQuery). "
+            "Chạy `bash scripts/setup` (hoặc `bash scripts/vendor-assets`) rồi mở lại ứng dụng."
+        ),
+        (
+            "The map's libraries are missing from `static/vendor` (Leaflet, jQuery). Run "
+            "`bash scripts/setup` (or `bash scripts/vendor-assets`) and restart the app."
+        ),
+    ),
+    "static_serving_off": (
+        (
+            "Máy chủ chưa bật phục vụ tệp tĩnh nên bản đồ không tải được thư viện. Chạy ứng dụng "
+            "từ thư mục dự án (nơi có `.streamlit/config.toml`), ví dụ `bash scripts/run-app`, "
+            "hoặc thêm `--server.enableStaticServing true`."
+        ),
+        (
+            "Static file serving is off, so the map cannot load its libraries. Start the app from "
+            "the project folder (where `.streamlit/config.toml` is), e.g. `bash scripts/run-app`, "
+            "or add `--server.enableStaticServing true`."
+        ),
+    ),
+    "legend": ("Chú giải", "Legend"),
+    "status_both": ("Có cả cáp quang và 4G", "Fiber and 4G"),
+    "status_fiber_only": ("Chỉ có cáp quang", "Fiber only"),
+    "status_4g_only": ("Chỉ có 4G", "4G only"),
+    "status_none": ("Chưa có cáp quang, chưa có 4G", "Neither fiber nor 4G"),
+    "l_districts": ("Ranh giới huyện", "District boundaries"),
+    "l_communes": ("Ranh giới xã", "Commune boundaries"),
+    "l_selected": ("Địa bàn đang chọn", "Selected area"),
+    "l_villages": ("Thôn theo hiện trạng", "Villages by status"),
+    "l_clusters_gap": ("Cụm dân cư chưa có 4G", "Clusters without 4G"),
+    "l_fiber": ("Cáp quang {op}", "Fiber {op}"),
+    "l_sites": ("Trạm BTS {op}", "Mobile sites {op}"),
+    "l_cov": ("Vùng phủ {tech} {op}", "{tech} coverage {op}"),
+    "l_places": ("Địa điểm ưu tiên (5G)", "Priority places (5G)"),
+    "l_power": ("Đường dây điện", "Power lines"),
+    "l_roads": ("Đường giao thông", "Roads"),
+    "l_plan_routes": ("Đề xuất: tuyến cáp quang", "Proposed: fiber routes"),
+    "l_plan_sites": ("Đề xuất: trạm BTS mới", "Proposed: new sites"),
+    "synthetic_tag": ("tổng hợp", "synthetic"),
+    "map_synthetic": (
+        "Các lớp đánh dấu *({tag})* là dữ liệu tổng hợp, chỉ để minh hoạ.",
+        "Layers marked *({tag})* are synthetic, for illustration only.",
+    ),
+    "map_zoomed": ("Bản đồ đang phóng tới: **{unit}**.", "The map is zoomed to **{unit}**."),
+    "fiber_levels": (
+        "Cáp quang: trục (nét đậm), phân phối (nét vừa), truy nhập (nét đứt).",
+        "Fiber: backbone (thick), distribution (medium), access (dashed).",
+    ),
+    "p_village": ("Thôn", "Village"),
+    "p_commune": ("Xã", "Commune"),
+    "p_district": ("Huyện", "District"),
+    "p_households": ("Số hộ", "Households"),
+    "p_population": ("Dân số", "Population"),
+    "p_power": ("Điện lưới", "Grid power"),
+    "p_fiber": ("Cáp quang", "Fiber"),
+    "p_fiber_dist": ("Cách cáp quang", "Distance to fiber"),
+    "p_4g": ("Sóng 4G", "4G"),
+    "p_rsrp": ("Tín hiệu 4G tốt nhất", "Best 4G signal"),
+    "p_site_dist": ("Cách trạm 4G gần nhất", "Nearest 4G site"),
+    "p_5g": ("5G", "5G"),
+    "p_operator": ("Nhà mạng", "Operator"),
+    "p_tech": ("Công nghệ", "Technology"),
+    "p_height": ("Độ cao cột", "Mast height"),
+    "p_level": ("Cấp", "Level"),
+    "p_kind": ("Loại", "Kind"),
+    "p_voltage": ("Điện áp", "Voltage"),
+    "lvl_backbone": ("trục", "backbone"),
+    "lvl_distribution": ("phân phối", "distribution"),
+    "lvl_access": ("truy nhập", "access"),
+    "kind_industrial_park": ("Khu, cụm công nghiệp", "Industrial park"),
+    "kind_district_centre": ("Trung tâm huyện", "District centre"),
+    "kind_hospital": ("Bệnh viện", "Hospital"),
+    "kind_school": ("Trường học", "School"),
+    "kind_tourism": ("Khu du lịch", "Tourist area"),
+    # gaps
+    "gaps_title": (
+        "Vùng lõm: thôn và cụm dân cư chưa được phủ",
+        "Gaps: villages and clusters not covered",
+    ),
+    "gaps_villages": ("Thôn", "Villages"),
+    "gaps_clusters": ("Cụm dân cư", "Residential clusters"),
+    "gap_kind": ("Thiếu", "Missing"),
+    "gap_any": ("Cáp quang hoặc 4G", "Fiber or 4G"),
+    "gap_fiber": ("Cáp quang", "Fiber"),
+    "gap_4g": ("Sóng 4G", "4G"),
+    "gap_both": ("Cả cáp quang và 4G", "Both fiber and 4G"),
+    "power_filter": ("Điện lưới", "Grid power"),
+    "power_all": ("Tất cả", "All"),
+    "power_without": ("Chưa có điện", "Without grid power"),
+    "power_with": ("Đã có điện", "With grid power"),
+    "search": ("Tìm theo tên (không cần dấu)", "Search by name (accents optional)"),
+    "search_help": (
+        "Ví dụ: “vinh kim” tìm được “Xã Vĩnh Kim”.",
+        "For example “vinh kim” finds “Xã Vĩnh Kim”.",
+    ),
+    "gaps_count": (
+        "{n} thôn, {hh} hộ trong danh sách.",
+        "{n} villages, {hh} households listed.",
+    ),
+    "gaps_clusters_count": (
+        "{n} cụm dân cư, {hh} hộ trong danh sách.",
+        "{n} clusters, {hh} households listed.",
+    ),
+    "gaps_none": (
+        "Không có thôn hay cụm dân cư nào khớp với bộ lọc.",
+        "No village or cluster matches the filters.",
+    ),
+    "download_csv": ("Tải CSV", "Download CSV"),
+    "download_xlsx": ("Tải Excel", "Download Excel"),
+    "download_geojson": ("Tải GeoJSON", "Download GeoJSON"),
+    "download_kml": ("Tải KML (Google Earth)", "Download KML (Google Earth)"),
+    "c_village_id": ("Mã thôn", "Village id"),
+    "c_cluster_id": ("Mã cụm", "Cluster id"),
+    "c_village": ("Thôn", "Village"),
+    "c_commune": ("Xã", "Commune"),
+    "c_district": ("Huyện", "District"),
+    "c_households": ("Số hộ", "Households"),
+    "c_fiber": ("Cáp quang", "Fiber"),
+    "c_4g": ("4G", "4G"),
+    "c_fiber_m": ("Cách cáp quang (m)", "To fiber (m)"),
+    "c_site_m": ("Cách trạm 4G (m)", "To 4G site (m)"),
+    "c_power": ("Điện lưới", "Grid power"),
+    "c_operators": ("Nhà mạng 4G", "4G operators"),
+    # plans
+    "plans_title": (
+        "Quy hoạch: mở rộng cáp quang và trạm BTS mới",
+        "Plans: fiber extensions and new sites",
+    ),
+    "plan_nothing_fiber": (
+        "Mọi thôn trong địa bàn đã có cáp quang: không cần mở rộng.",
+        "Every village of the area has fiber: no extension needed.",
+    ),
+    "plan_nothing_4g": (
+        "Mọi thôn trong địa bàn đã có sóng 4G: không cần trạm mới.",
+        "Every village of the area has 4G: no new site needed.",
+    ),
+    "plan_stale": (
+        "Các tham số đã thay đổi: bấm “Lập phương án” để lập lại. Đang hiển thị phương án trước.",
+        "The parameters have changed: press “Run the planner” again. Showing the previous plan.",
+    ),
+    "plan_fiber": ("Cáp quang", "Fiber"),
+    "plan_sites": ("Trạm BTS", "Mobile sites"),
+    "plan_mode": ("Giới hạn theo", "Limit by"),
+    "plan_budget": ("Ngân sách", "Budget"),
+    "plan_target": ("Mục tiêu số hộ", "Household target"),
+    "plan_all": ("Phủ tất cả", "Cover all"),
+    "budget_vnd": ("Ngân sách (triệu đồng)", "Budget (million VND)"),
+    "target_hh": ("Số hộ cần thêm", "Households to add"),
+    "max_sites": ("Số trạm tối đa", "Most sites"),
+    "run_plan": ("Lập phương án", "Run the planner"),
+    "plan_running": ("Đang lập phương án…", "Planning…"),
+    "plan_scope": ("Phạm vi: {unit}", "Scope: {unit}"),
+    "plan_empty": (
+        (
+            "Phương án không đề xuất tuyến hay trạm nào (không còn thôn chưa được phủ, hoặc "
+            "ngân sách quá nhỏ)."
+        ),
+        "The plan proposes nothing (no uncovered village left, or the budget is too small).",
+    ),
+    "plan_routes": ("Tuyến cáp quang đề xuất", "Proposed fiber routes"),
+    "plan_new_sites": ("Trạm BTS đề xuất", "Proposed sites"),
+    "before_after": ("Chỉ tiêu trước và sau phương án", "Indicators before and after the plan"),
+    "before": ("Hiện trạng", "Now"),
+    "after": ("Sau phương án", "With the plan"),
+    "total_cost": ("Tổng chi phí", "Total cost"),
+    "total_length": ("Tổng chiều dài", "Total length"),
+    "hh_gained": ("Số hộ được phủ thêm", "Households gained"),
+    "villages_gained": ("Số thôn được phủ thêm", "Villages gained"),
+    "n_sites": ("Số trạm", "Sites"),
+    "c_rank": ("Thứ tự", "Rank"),
+    "c_length_km": ("Chiều dài (km)", "Length (km)"),
+    "c_cost": ("Chi phí (triệu đồng)", "Cost (million VND)"),
+    "c_cost_hh": ("Chi phí/hộ (nghìn đồng)", "Cost/household (thousand VND)"),
+    "c_cost_hh_short": ("Chi phí/hộ", "Cost/household"),
+    "c_villages": ("Thôn được phủ", "Villages served"),
+    "c_backhaul": ("Truyền dẫn", "Backhaul"),
+    "c_power_src": ("Nguồn điện", "Power"),
+    "c_site_id": ("Mã trạm", "Site id"),
+    "bh_fiber": ("cáp quang", "fiber"),
+    "bh_microwave": ("vi ba", "microwave"),
+    "bh_satellite/none": ("vệ tinh / chưa có", "satellite / none"),
+    "pw_grid": ("điện lưới", "grid"),
+    "pw_solar": ("điện mặt trời", "solar"),
+    "plan_error": ("Không lập được phương án: {reason}", "The plan could not be made: {reason}"),
+    # data
+    "data_title": ("Dữ liệu", "Data"),
+    "layers_title": ("Các lớp dữ liệu", "Layers"),
+    "c_layer": ("Lớp", "Layer"),
+    "c_count": ("Số đối tượng", "Features"),
+    "c_as_of": ("Đến ngày", "As of"),
+    "c_source": ("Nguồn", "Source"),
+    "c_licence": ("Giấy phép", "Licence"),
+    "c_synthetic": ("Tổng hợp", "Synthetic"),
+    "upload_title": ("Nhập một lớp dữ liệu", "Import a layer"),
+    "upload_help": (
+        (
+            "GeoJSON, GeoPackage, Shapefile (.zip, hoặc .shp kèm .shx, .dbf, .prj), CSV, Excel "
+            "có cột toạ độ, GeoTIFF."
+        ),
+        (
+            "GeoJSON, GeoPackage, Shapefile (.zip, or .shp with .shx, .dbf, .prj), CSV, Excel "
+            "with coordinate columns, GeoTIFF."
+        ),
+    ),
+    "upload_file": ("Tệp dữ liệu", "File"),
+    "upload_layer": ("Lớp", "Layer"),
+    "upload_crs": ("Hệ toạ độ (khi tệp không ghi)", "CRS (when the file declares none)"),
+    "crs_auto": ("Theo tệp", "As declared"),
+    "upload_encoding": ("Bảng mã (dữ liệu cũ)", "Text encoding (legacy data)"),
+    "enc_auto": ("Tự nhận", "Detect"),
+    "upload_swap": ("Đảo x/y (vĩ độ trước)", "Swap x/y (latitude first)"),
+    "upload_repair": ("Sửa hình học lỗi", "Repair invalid geometries"),
+    "upload_as_of": ("Số liệu đến ngày", "Figures as of"),
+    "upload_source": ("Nguồn", "Source"),
+    "upload_licence": ("Giấy phép", "Licence"),
+    "upload_synthetic": ("Dữ liệu tổng hợp", "Synthetic data"),
+    "upload_mode": ("Cách nhập", "How to import"),
+    "mode_replace": ("Thay thế cả lớp", "Replace the layer"),
+    "mode_upsert": (
+        "Cập nhật theo mã (thêm mới, thay các đối tượng trùng mã)",
+        "Update by id (add new features, replace those with the same id)",
+    ),
+    "replace_warning": (
+        "Lớp hiện có {n} đối tượng; tất cả sẽ được thay bằng tệp này.",
+        "The layer now holds {n} features; all of them will be replaced by this file.",
+    ),
+    "validate_btn": ("Kiểm tra", "Validate"),
+    "import_btn": ("Nhập vào kho dữ liệu", "Import into the store"),
+    "report_title": (
+        "Kết quả kiểm tra (như lệnh `hatangso validate`)",
+        "Validation report (as `hatangso validate`)",
+    ),
+    "upload_invalid": (
+        "Tệp chưa hợp lệ: sửa các lỗi dưới đây rồi tải lên lại. Kho dữ liệu không thay đổi.",
+        (
+            "The file is not valid: fix the problems below and upload it again. The store is "
+            "unchanged."
+        ),
+    ),
+    "upload_valid": (
+        "Tệp hợp lệ: {n} đối tượng. Bấm “Nhập vào kho dữ liệu” để ghi.",
+        "The file is valid: {n} features. Press “Import into the store” to write it.",
+    ),
+    "upload_raster_ok": ("Tệp raster hợp lệ.", "The raster is valid."),
+    "imported": ("Đã nhập {layer} vào {store}.", "Imported {layer} into {store}."),
+    "upload_pick": ("Chọn một tệp để kiểm tra.", "Choose a file to validate."),
+    "upload_bad_name": ("Tên tệp không hợp lệ: {name}", "Invalid file name: {name}"),
+    "dataset_title": ("Bộ dữ liệu", "Data set"),
+    "ds_name": ("Tên", "Name"),
+    "ds_as_of": ("Số liệu đến ngày", "Figures as of"),
+    "ds_path": ("Tệp", "File"),
+}
+
+_ORDER = {"vi": 0, "en": 1}
+
+
+def tr(key: str, lang: str = "vi", **fields: object) -> str:
+    """Return the text of ``key`` in ``lang`` with its ``{fields}`` filled.
+
+    Examples
+    --------
+    >>> tr("page_gaps", "vi")
+    'Vùng lõm'
+    >>> tr("imported", "en", layer="villages", store="bd.gpkg")
+    'Imported villages into bd.gpkg.'
+    """
+    text = TEXT[key][_ORDER.get(lang, 0)]
+    return text.format(**fields) if fields else text
+
+
+def fmt_num(value: float | None, digits: int = 0, lang: str = "vi") -> str:
+    """Return a number with thousands and decimal separators of ``lang``.
+
+    Examples
+    --------
+    >>> fmt_num(434379)
+    '434.379'
+    >>> fmt_num(1234.5, 1, "en")
+    '1,234.5'
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{value:,.{digits}f}"
+    if lang == "vi":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return text
+
+
+def fmt_int(value: float | None, lang: str = "vi") -> str:
+    """Return a whole number: ``1.176`` (vi), ``1,176`` (en)."""
+    return fmt_num(value, 0, lang)
+
+
+def fmt_pct(value: float | None, lang: str = "vi", digits: int = 1) -> str:
+    """Return a percentage with one decimal, dropping a trailing zero: ``98,7 %``, ``75 %``.
+
+    Examples
+    --------
+    >>> fmt_pct(98.72)
+    '98,7 %'
+    >>> fmt_pct(75.004)
+    '75 %'
+    >>> fmt_pct(99.91, "en")
+    '99.9 %'
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    rounded = round(float(value), digits)
+    shown = fmt_num(rounded, 0 if rounded.is_integer() else digits, lang)
+    return f"{shown} %"
+
+
+def fmt_dist(metres: float | None, lang: str = "vi") -> str:
+    """Return a distance: metres below 1 km, else km with one decimal."""
+    if metres is None or not math.isfinite(float(metres)):
+        return "—"
+    if metres < 1000:
+        return f"{fmt_int(metres, lang)} m"
+    return f"{fmt_num(metres / 1000.0, 1, lang)} km"
+
+
+def fmt_vnd(value: float | None, lang: str = "vi") -> str:
+    """Return an amount of money: ``1,2 tỷ đồng`` / ``1.2 billion VND``, or millions."""
+    if value is None or not math.isfinite(float(value)):
+        return "—"
+    if abs(value) >= 1e9:
+        unit = "tỷ đồng" if lang == "vi" else "billion VND"
+        return f"{fmt_num(value / 1e9, 2, lang)} {unit}"
+    unit = "triệu đồng" if lang == "vi" else "million VND"
+    return f"{fmt_num(value / 1e6, 1, lang)} {unit}"
+
+
+def fmt_date(iso: str | dt.date | None) -> str:
+    """Return a date as ``dd/mm/yyyy`` (``—`` when unknown).
+
+    Examples
+    --------
+    >>> fmt_date("2024-06-30")
+    '30/06/2024'
+    """
+    if not iso:
+        return "—"
+    try:
+        day = iso if isinstance(iso, dt.date) else dt.date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return day.strftime("%d/%m/%Y")
