@@ -29,17 +29,9 @@ References
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import importlib
 import logging
 import math
-import os
-import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Final
 
 import geopandas as gpd
@@ -56,6 +48,7 @@ from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata._errors import CRSProblem, InputError
 from geodata.raster import Grid
+from planner._highs import highspy_module, new_highs
 
 __all__ = [
     "DEFAULT_RULES",
@@ -626,54 +619,6 @@ def _coverage_pairs(  # noqa: PLR0913
 
 # --- the covering problem -------------------------------------------------------------------
 
-_HIGHS_LOCK = threading.Lock()
-_HIGHS_STARTED = False
-
-
-def _load_highspy() -> ModuleType | None:
-    try:
-        return importlib.import_module("highspy")
-    except ImportError:
-        return None
-
-
-@contextlib.contextmanager
-def _quiet_native_stdout() -> Iterator[None]:
-    """Send the process's file descriptor 1 to the null device for the block.
-
-    HiGHS prints its banner with C stdio on its first construction in a process; the
-    library never prints, and ``hatangso ... --json`` output must stay valid JSON.
-    """
-    try:
-        libc = ctypes.CDLL(None)
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, TypeError, AttributeError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        libc.fflush(None)
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
-def _new_highs(hs: ModuleType) -> Any:  # noqa: ANN401 - highspy.Highs, untyped here
-    global _HIGHS_STARTED  # noqa: PLW0603 - the banner is printed once per process
-    with _HIGHS_LOCK:
-        if _HIGHS_STARTED:
-            h = hs.Highs()
-        else:
-            with _quiet_native_stdout():
-                h = hs.Highs()
-            _HIGHS_STARTED = True
-    h.setOptionValue("output_flag", False)  # noqa: FBT003 - HiGHS's option API
-    return h
-
 
 @dataclass(frozen=True)
 class _Model:
@@ -769,7 +714,7 @@ def _max_cover_model(  # noqa: PLR0913
 
 def _run_highs(model: _Model, time_limit_s: float) -> tuple[FloatArray | None, bool]:
     """Solve ``model`` with HiGHS; return (column values or None, proven optimal)."""
-    hs = _load_highspy()
+    hs = highspy_module()
     if hs is None:
         msg = (
             "highspy must be installed to solve the site plan exactly "
@@ -796,7 +741,7 @@ def _run_highs(model: _Model, time_limit_s: float) -> tuple[FloatArray | None, b
         n_col - model.n_int
     )
     lp.sense_ = hs.ObjSense.kMaximize if model.maximize else hs.ObjSense.kMinimize
-    h = _new_highs(hs)
+    h = new_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("random_seed", 0)
@@ -1012,7 +957,7 @@ def solve_covering(  # noqa: PLR0913 - the problem's data and options, keyword-o
     t, c = pairs[:, 0].astype(np.intp), pairs[:, 1].astype(np.intp)
     set_cover = max_sites is None and budget is None
     if not len(t) or max_sites == 0:
-        exact = method != "greedy" and _load_highspy() is not None
+        exact = method != "greedy" and highspy_module() is not None
         return CoverSolution(
             chosen=(),
             covered=np.zeros(len(w), dtype=bool),

@@ -39,20 +39,14 @@ Methods (:data:`ALGORITHMS`, :data:`PCST_ALGORITHMS`)
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
 import heapq
-import importlib
 import itertools
 import logging
 import math
-import os
 import random
-import sys
-import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -60,6 +54,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
+from planner._highs import highspy_module, new_highs
 from planner.graph import PlannerInputError, check_reachable
 
 __all__ = [
@@ -1209,57 +1204,6 @@ def _max_flow_back_cut(  # noqa: C901, PLR0912 - Edmonds-Karp, kept whole
     return flow, S
 
 
-_HIGHS_LOCK = threading.Lock()
-_HIGHS_STARTED = False
-
-
-@contextlib.contextmanager
-def _quiet_stdout_fd() -> Iterator[None]:
-    """Point file descriptor 1 at the null device for the block.
-
-    HiGHS prints a banner from C on its first construction in a process; the library
-    never prints, and ``hatangso ... --json`` must stay valid JSON.
-    """
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):  # no real fd 1 (embedded, captured)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        with contextlib.suppress(OSError, AttributeError, TypeError):
-            ctypes.CDLL(None).fflush(None)
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
-@functools.cache
-def _highspy() -> Any:  # noqa: ANN401 - the highspy module, or None
-    """Import HiGHS on first use (only the exact methods need it), or return None."""
-    try:
-        return importlib.import_module("highspy")
-    except ImportError:  # pragma: no cover - exercised only without the dependency
-        return None
-
-
-def _new_highs() -> Any:  # noqa: ANN401 - highspy.Highs (untyped constructor)
-    """Return a new HiGHS instance, its start-up banner kept off the standard output."""
-    global _HIGHS_STARTED  # noqa: PLW0603 - the banner is printed once per process
-    hs = _highspy()
-    with _HIGHS_LOCK:
-        if _HIGHS_STARTED:
-            return hs.Highs()
-        with _quiet_stdout_fd():
-            h = hs.Highs()
-        _HIGHS_STARTED = True
-        return h
-
-
 class _Dcut:
     """Directed cut model of a (prize-collecting) Steiner arborescence, with HiGHS."""
 
@@ -1273,7 +1217,7 @@ class _Dcut:
         budget: float | None = None,
         min_prize: float | None = None,
     ) -> None:
-        hs = _highspy()
+        hs = highspy_module()
         if hs is None:  # pragma: no cover
             msg = (
                 "highspy must be installed for the exact (ILP) methods: "
@@ -1318,7 +1262,7 @@ class _Dcut:
         else:
             cost[:n_arc] = w
             self.tie = 1.0
-        h = _new_highs()
+        h = new_highs()
         h.setOptionValue("output_flag", False)  # noqa: FBT003 - HiGHS's option API
         h.setOptionValue("mip_rel_gap", 1e-7)
         h.setOptionValue("random_seed", 0)
@@ -1349,7 +1293,7 @@ class _Dcut:
         self.h.addRows(len(rows), lower, upper, len(idx), starts, idx, val)
 
     def _initial_rows(self, budget: float | None, min_prize: float | None) -> None:
-        inf = _highspy().kHighsInf
+        inf = highspy_module().kHighsInf
         rows: list[_Row] = []
         for v in self.red.adj:
             if v == self.root:
@@ -1392,8 +1336,8 @@ class _Dcut:
         idx = list(arcs_in)
         val = [1.0] * len(idx)
         if self.pcst:
-            return (0.0, _highspy().kHighsInf, [*idx, self.ycol[t]], [*val, -1.0])
-        return (1.0, _highspy().kHighsInf, idx, val)
+            return (0.0, highspy_module().kHighsInf, [*idx, self.ycol[t]], [*val, -1.0])
+        return (1.0, highspy_module().kHighsInf, idx, val)
 
     def add_cuts(self, cuts: Iterable[tuple[int, frozenset[int]]]) -> None:
         """Add known cuts ``(terminal, node set)``, e.g. those raised by dual ascent."""
@@ -1482,7 +1426,7 @@ class _Dcut:
                 return None, False, lp_bound, "time limit (LP)"
             h.setOptionValue("time_limit", h.getRunTime() + remaining)  # HiGHS: cumulative
             h.run()
-            if h.getModelStatus() != _highspy().HighsModelStatus.kOptimal:
+            if h.getModelStatus() != highspy_module().HighsModelStatus.kOptimal:
                 text = h.modelStatusToString(h.getModelStatus())
                 return None, False, lp_bound, f"LP {text}"
             x = np.asarray(h.getSolution().col_value)
@@ -1520,7 +1464,7 @@ class _Dcut:
                 self._add_rows(rows)
                 continue
             best = x
-            done = status == _highspy().HighsModelStatus.kOptimal
+            done = status == highspy_module().HighsModelStatus.kOptimal
             return best, done, bound, h.modelStatusToString(status)
         return best, False, bound, "too many rounds"  # pragma: no cover
 
@@ -1625,7 +1569,7 @@ def _exact_steiner(
     heur = _heuristic_steiner(net, terms, root, heur_deadline)
     if heur.optimal:  # one or two terminals: a shortest path, exact
         return _Outcome(heur.tadj, "ilp", optimal=True, lower_bound=net.cost(heur.tadj))
-    if _highspy() is None:
+    if highspy_module() is None:
         log.warning("highspy is not installed: using the heuristic (pip install highspy)")
         return heur
     upper = net.cost(heur.tadj)
@@ -2011,11 +1955,11 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
             if _prize_key(alt, p, net) > _prize_key(tadj, p, net):
                 tadj = alt
     outcome = _Outcome(tadj, "heuristic", optimal=not p, lower_bound=math.nan)
-    if method != "heuristic" and p and _highspy() is not None:
+    if method != "heuristic" and p and highspy_module() is not None:
         outcome = _exact_pcst(
             net, r, p, deadline, tadj, budget=budget, min_prize=min_prize, auto=method == "auto"
         )
-    elif method != "heuristic" and _highspy() is None:  # pragma: no cover
+    elif method != "heuristic" and highspy_module() is None:  # pragma: no cover
         log.warning("highspy is not installed: using the greedy heuristic (pip install highspy)")
     chosen = tuple(net.nodes[v] for v in sorted(outcome.tadj) if v in p)
     prize = float(sum(p[v] for v in outcome.tadj if v in p))
