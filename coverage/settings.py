@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from geodata._settings import from_mapping
+
 __all__ = ["DEFAULT_SETTINGS", "TARGETS", "CoverageSettings", "Target"]
 
 
@@ -61,15 +63,7 @@ class CoverageSettings:
         KeyError
             For a name that is not a setting, listing the valid ones.
         """
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            msg = (
-                f"unknown coverage setting(s) {sorted(unknown)}; you can only set "
-                f"existing settings: {sorted(names)}"
-            )
-            raise KeyError(msg)
-        return cls(**dict(values))
+        return from_mapping(cls, values, what="coverage")
 
     def as_dict(self) -> dict[str, Any]:
         """Return the settings as a JSON-ready mapping."""

@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
+from geodata._settings import from_mapping
+
 __all__ = [
     "BUILD_TYPES",
     "DEFAULT_COSTS",
@@ -213,15 +215,7 @@ class FiberCosts:
         KeyError
             For a name that is not a setting, listing the valid ones.
         """
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            msg = (
-                f"unknown fiber cost setting(s) {sorted(unknown)}; you can only set "
-                f"existing settings: {sorted(names)}"
-            )
-            raise KeyError(msg)
-        return cls(**dict(values))
+        return from_mapping(cls, values, what="fiber cost")
 
     def as_dict(self) -> dict[str, Any]:
         """Return the costs as a JSON-ready mapping."""

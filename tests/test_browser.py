@@ -162,9 +162,23 @@ def _external_urls(html: str, app_url: str) -> list[str]:
 
 
 def _choose(page: Any, key: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox with widget key ``key``."""
-    page.locator(f".st-key-{key} [role='combobox']").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick ``option`` in the Streamlit selectbox with widget key ``key``.
+
+    A rerun of the script (after an upload, say) can close the list just opened, so
+    opening it is retried until the option shows.
+    """
+    box = page.locator(f".st-key-{key} [role='combobox']")
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(6):
+        box.click()
+        try:
+            wanted.wait_for(state="visible", timeout=10_000)
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; retry the opening
+            page.keyboard.press("Escape")
+            continue
+        wanted.click()
+        return
+    wanted.click()  # last try: fails with playwright's own message
 
 
 def test_overview_shows_the_published_figures(page: Any, app_url: str) -> None:

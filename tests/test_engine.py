@@ -212,3 +212,11 @@ def test_strict_and_non_strict_targets() -> None:
     assert t["fiber_households"]["met"] is False  # 95 % is not > 95 %
     assert t["fiber_households"]["gap"] == 1
     assert t["mobile_villages"]["met"] is True
+
+
+def test_unknown_setting_is_refused() -> None:
+    from coverage.settings import CoverageSettings
+
+    assert CoverageSettings.from_mapping({"fiber_reach_m": 300.0}).fiber_reach_m == 300.0
+    with pytest.raises(KeyError, match=r"unknown coverage setting\(s\) \['fiber_reach'\]"):
+        CoverageSettings.from_mapping({"fiber_reach": 300.0})
