@@ -101,6 +101,15 @@ def build_demo(base: Path, out: Path) -> None:
     from geodata.importer import write_demo
 
     write_demo(build(base), Store(out))
+    # As scripts/run-app does: the coverage result and rasters saved in the store, so
+    # the first page load reads them instead of predicting the rasters.
+    import contextlib
+    import io
+
+    from hatangso.cli import main as hatangso
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        hatangso(["-q", "coverage", str(out), "--save"])
 
 
 def start_server(store: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
