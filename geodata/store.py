@@ -232,9 +232,16 @@ class Store:
 
     def has_layer(self, layer: str) -> bool:
         """Return whether the store holds a vector layer of that name."""
+        return self._listed("hatangso_layers", "layer", layer)
+
+    def _listed(self, table: str, column: str, name: str) -> bool:
+        """Whether a metadata table lists ``name`` (no layer or raster is opened)."""
         if not self.path.exists():
             return False
-        return layer in {info.layer for info in self.info().layers if info.kind == "vector"}
+        self.check()
+        with self._connect(self.path) as con:
+            row = con.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (name,)).fetchone()  # noqa: S608 - fixed names
+        return row is not None
 
     def read(self, layer: str, *, crs: pyproj.CRS | str | int | None = None) -> gpd.GeoDataFrame:
         """Read a layer.
@@ -279,9 +286,7 @@ class Store:
 
     def has_raster(self, name: str) -> bool:
         """Return whether the store holds a raster of that name."""
-        return self.path.exists() and any(
-            info.layer == name and info.kind == "raster" for info in self.info().layers
-        )
+        return self._listed("hatangso_rasters", "name", name)
 
     def read_grid(self, name: str) -> Grid:
         """Read a raster as a :class:`~geodata.raster.Grid` (its own CRS)."""
