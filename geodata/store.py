@@ -302,6 +302,13 @@ class Store:
             raise StoreError(msg)
         return bytes(row[0])
 
+    def result_names(self, prefix: str = "") -> list[str]:
+        """Return the names of the saved results starting with ``prefix``, sorted."""
+        self.check()
+        with self._connect(self.path) as con:
+            rows = con.execute("SELECT name FROM hatangso_results ORDER BY name").fetchall()
+        return [str(r[0]) for r in rows if str(r[0]).startswith(prefix)]
+
     def read_result(self, name: str) -> dict[str, Any] | None:
         """Return a saved result (``kind``, ``params``, ``payload``) or ``None``."""
         self.check()

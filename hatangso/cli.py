@@ -443,6 +443,29 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from geodata.report import write_report
+    from hatangso.report import build_report
+
+    data = build_report(args.store, period=args.period)
+    written = write_report(data, args.out)
+    log.info("wrote %s", written)
+    if args.json:
+        payload = {
+            "ok": True,
+            "out": str(written),
+            "dataset": data.dataset,
+            "as_of": data.as_of.isoformat(),
+            "indicators": [
+                {"title": i.title, "status": i.status, "met": i.met} for i in data.indicators
+            ],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+    else:
+        print(f"wrote {written}: {data.title}, số liệu đến ngày {data.as_of:%d/%m/%Y}.")  # noqa: T201
+    return EXIT_OK
+
+
 def _target_summary(result: CoverageResult) -> dict[str, Any]:
     row = result.summary("province").iloc[0]
     return {
@@ -663,6 +686,16 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
         else:
             q.add_argument("--max-sites", type=int, help="at most this many new sites")
             q.add_argument("--operator", help="propose to this operator, or 'shared'")
+
+    p = sub.add_parser("report", help="the leadership report in Vietnamese (PDF or Excel)")
+    p.add_argument("store")
+    p.add_argument("--out", required=True, help="write the report to FILE.pdf or FILE.xlsx")
+    p.add_argument(
+        "--period",
+        help="the period to report, YYYY-MM-DD (only the store's own as_of for now)",
+    )
+    p.add_argument("--json", action="store_true", help="print a small summary as JSON")
+    p.set_defaults(handler=_cmd_report)
 
     p = sub.add_parser("demo", help="build the Bình Định demo store")
     p.add_argument(

@@ -1,0 +1,326 @@
+"""Assemble the leadership report: coverage of a store, worded and tabled in Vietnamese.
+
+:func:`build_report` reads a store, computes the coverage with :mod:`coverage.engine` and
+fills a :class:`geodata.report.ReportData`; :func:`geodata.report.write_report` lays it
+out as PDF or Excel. Only the store's own period (its ``as_of``) is reported for now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
+from geodata._errors import InputError
+from geodata.crs import WORK_CRS
+from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_date, vn_number
+from geodata.store import DatasetInfo, Store
+
+__all__ = ["LAYER_NAMES_VI", "build_report", "check_period", "saved_plans"]
+
+log = logging.getLogger(__name__)
+
+#: The layers' names as the report shows them.
+LAYER_NAMES_VI = {
+    "admin_units": "ranh giới hành chính",
+    "villages": "thôn",
+    "clusters": "cụm dân cư",
+    "fiber_routes": "tuyến cáp quang",
+    "fiber_nodes": "điểm nút cáp quang",
+    "mobile_sites": "trạm phát sóng di động",
+    "roads": "đường giao thông",
+    "power_lines": "đường điện",
+    "priority_places": "địa điểm ưu tiên",
+    "population_density": "mật độ dân số",
+    "elevation": "độ cao địa hình",
+}
+
+#: The noun of each target's unit, and how a status line is worded.
+_UNIT_VI = {
+    "commune": "xã",
+    "village": "thôn",
+    "household": "hộ",
+    "cluster": "cụm dân cư",
+    "place": "địa điểm ưu tiên",
+}
+_STATUS_VI = {
+    "fiber_communes": "{r}/{t} xã có cáp quang ({p} %)",
+    "fiber_villages": "{r}/{t} thôn có cáp quang ({p} %)",
+    "fiber_households": "{p} % hộ gia đình trong vùng cáp quang ({r}/{t} hộ)",
+    "mobile_villages": "{r}/{t} thôn có sóng 4G ({p} %)",
+    "mobile_clusters": "{r}/{t} cụm dân cư có sóng 4G ({p} %)",
+    "5g_priority": "{r}/{t} địa điểm ưu tiên có sóng 5G ({p} %)",
+}
+
+
+def check_period(info: DatasetInfo, period: str | None) -> None:
+    """Raise :class:`InputError` unless ``period`` is absent or the store's ``as_of``.
+
+    Parameters
+    ----------
+    info
+        The store's description.
+    period
+        The period asked for (``YYYY-MM-DD``), or ``None``.
+
+    Raises
+    ------
+    InputError
+        For any other period: periods are not supported yet.
+    """
+    if period is None or period == info.as_of:
+        return
+    held = f"{vn_date(info.as_of)} ({info.as_of})" if info.as_of else "no dated period"
+    msg = (
+        f"--period {period}: periods are not supported yet; this store holds one period, "
+        f"{held}. Leave out --period, or pass --period {info.as_of}."
+    )
+    raise InputError(msg)
+
+
+def saved_plans(store: Store) -> list[dict[str, Any]]:
+    """Return the plans saved in the store (results named ``plan:NAME``), by name.
+
+    Parameters
+    ----------
+    store
+        The store.
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``kind`` and ``payload`` of each saved plan.
+    """
+    names = store.result_names("plan:")
+    out = []
+    for name in names:
+        saved = store.read_result(name)
+        if saved is not None:
+            out.append({"name": name.removeprefix("plan:"), **saved})
+    return out
+
+
+def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
+    """Compute the coverage of a store and fill the report.
+
+    Parameters
+    ----------
+    path
+        The store.
+    period
+        The period (must be the store's ``as_of`` when given).
+
+    Returns
+    -------
+    geodata.report.ReportData
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable store, another period, or a store without villages.
+    """
+    store = Store(path)
+    info = store.info()
+    check_period(info, period)
+    if not info.as_of:
+        msg = f"{store.path}: has no as_of date; import its layers with --as-of YYYY-MM-DD."
+        raise InputError(msg)
+    layers = store.read_all(crs=WORK_CRS)
+    for needed in ("admin_units", "villages"):
+        if needed not in layers:
+            msg = f"{store.path}: has no {needed} layer; the report needs it."
+            raise InputError(msg)
+    density = (
+        store.read_grid("population_density") if store.has_raster("population_density") else None
+    )
+    log.info("computing coverage")
+    result = compute_coverage(CoverageInputs.from_layers(layers, density=density))
+    province = result.summary("province").iloc[0]
+    province_name = str(province["name"])
+    synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
+    note = ""
+    if synthetic:
+        note = (
+            "LƯU Ý: Bộ dữ liệu có các lớp mô phỏng (dữ liệu tổng hợp, không phải số liệu "
+            f"thực tế): {', '.join(synthetic)}. Các số liệu dưới đây chỉ dùng để minh hoạ."
+        )
+    villages = _village_table(result)
+    tables = [
+        ReportTable(
+            "Hiện trạng theo huyện, thị xã, thành phố",
+            "Theo huyện",
+            _district_table(result),
+            widths=(30, 12, 17, 17, 13, 13, 17, 13),
+        ),
+        ReportTable("Hiện trạng theo xã", "Theo xã", _commune_table(result), in_pdf=False),
+        ReportTable(
+            "Danh sách thôn chưa có cáp quang",
+            "Thôn chưa có cáp quang",
+            villages[~villages.pop("_fiber")].drop(columns=["_4g"]).reset_index(drop=True),
+            group_by="Huyện",
+            widths=(0, 40, 40, 20, 15),
+        ),
+    ]
+    villages = _village_table(result)
+    tables.append(
+        ReportTable(
+            "Danh sách thôn chưa có sóng 4G",
+            "Thôn chưa có 4G",
+            villages[~villages.pop("_4g")].drop(columns=["_fiber"]).reset_index(drop=True),
+            group_by="Huyện",
+            widths=(0, 40, 40, 20, 15),
+        )
+    )
+    tables.append(
+        ReportTable(
+            "Các phương án đầu tư đã lưu",
+            "Phương án",
+            _plan_table(saved_plans(store)),
+            empty="Chưa có phương án nào được lưu trong bộ dữ liệu (hatangso plan … --save TÊN).",
+        )
+    )
+    return ReportData(
+        title=f"BÁO CÁO HIỆN TRẠNG HẠ TẦNG SỐ {province_name.upper()}",
+        dataset=info.name or store.path.stem,
+        as_of=dt.date.fromisoformat(info.as_of[:10]),
+        indicators=[_indicator(t) for t in result.targets()],
+        tables=tables,
+        gap_map=_gap_map(layers, result),
+        synthetic_note=note,
+        notes=[
+            (
+                "Hộ trong vùng cáp quang: hộ ở cụm dân cư trong tầm kéo cáp từ mạng cáp quang "
+                "hiện có; thôn có sóng 4G: điểm trung tâm thôn có tín hiệu 4G đủ mạnh "
+                "(mô hình truyền sóng COST-231 Hata)."
+            ),
+        ],
+    )
+
+
+def _pct(reached: int, total: int, actual: float) -> str:
+    if total:  # from the counts: the rounded actual_pct may round again the wrong way
+        actual = 100.0 * reached / total
+    text = vn_number(actual, 1)
+    if reached < total and text == "100,0":  # never round a gap away
+        text = vn_number(actual, 2)
+    return text
+
+
+def _indicator(target: dict[str, Any]) -> Indicator:
+    reached, total = int(target["reached"]), int(target["total"])
+    status = _STATUS_VI[target["id"]].format(
+        r=vn_number(reached), t=vn_number(total), p=_pct(reached, total, target["actual_pct"])
+    )
+    goal = "—"
+    if target["target_pct"] is not None:
+        goal = ("> " if target["strict"] else "") + vn_number(target["target_pct"]) + " %"
+    gap = ""
+    if target["met"] is False and target["gap"] is not None:
+        unit = _UNIT_VI.get(target["unit"], target["unit"])
+        gap = f"{vn_number(target['gap'])} {unit}"
+        if target["gap_households"] is not None and target["unit"] != "household":
+            gap += f" ({vn_number(target['gap_households'])} hộ)"
+    return Indicator(
+        title=str(target["title_vi"]), status=status, target=goal, met=target["met"], gap=gap
+    )
+
+
+def _district_table(result: CoverageResult) -> pd.DataFrame:
+    """One row a district, then the province's total (``Toàn tỉnh``)."""
+    total = result.summary("province").assign(name="Toàn tỉnh")
+    d = pd.concat([result.summary("district").sort_values("name"), total], ignore_index=True)
+    return pd.DataFrame(
+        {
+            "Huyện, thị xã, thành phố": d["name"].astype(str),
+            "Số xã": d["communes"].astype(int),
+            "Xã có cáp quang": d["communes_fiber"].astype(int),
+            "Số thôn": d["villages"].astype(int),
+            "Thôn có cáp quang": d["villages_fiber"].astype(int),
+            "% thôn có cáp quang": d["villages_fiber_pct"].astype(float),
+            "% hộ trong vùng cáp quang": d["households_fiber_pct"].astype(float),
+            "Thôn có sóng 4G": d["villages_4g"].astype(int),
+        }
+    ).reset_index(drop=True)
+
+
+def _commune_table(result: CoverageResult) -> pd.DataFrame:
+    c = result.summary("commune")
+    districts = _names(result, "district")
+    c = c.assign(_d=c["district_id"].astype(str).map(districts)).sort_values(["_d", "name"])
+    return pd.DataFrame(
+        {
+            "Huyện": c["_d"].astype(str),
+            "Xã, phường, thị trấn": c["name"].astype(str),
+            "Mã xã": c["unit_id"].astype(str),
+            "Số thôn": c["villages"].astype(int),
+            "Thôn có cáp quang": c["villages_fiber"].astype(int),
+            "Số hộ": c["households"].astype(int),
+            "% hộ trong vùng cáp quang": c["households_fiber_pct"].astype(float),
+            "Thôn có sóng 4G": c["villages_4g"].astype(int),
+            "Trung tâm xã có 4G": c["commune_centres_4g"].astype(int) > 0,
+        }
+    ).reset_index(drop=True)
+
+
+def _names(result: CoverageResult, level: str) -> dict[str, str]:
+    units = result.units
+    chosen = units[units["level"] == level] if "level" in units.columns else units
+    return dict(zip(chosen["unit_id"].astype(str), chosen["name"].astype(str), strict=True))
+
+
+def _village_table(result: CoverageResult) -> pd.DataFrame:
+    v = result.villages
+    communes = _names(result, "commune")
+    districts = _names(result, "district")
+    frame = pd.DataFrame(
+        {
+            "Huyện": v["district_id"].astype(str).map(districts),
+            "Xã": v["commune_id"].astype(str).map(communes),
+            "Thôn": v["name"].astype(str),
+            "Mã thôn": v["village_id"].astype(str),
+            "Số hộ": v["households"].astype(int),
+            "_fiber": v["fiber_reached"].astype(bool),
+            "_4g": v["mobile_4g"].astype(bool),
+        }
+    )
+    return frame.sort_values(["Huyện", "Xã", "Thôn"]).reset_index(drop=True)
+
+
+def _plan_table(plans: list[dict[str, Any]]) -> pd.DataFrame:
+    kinds = {"fiber_plan": "Kéo cáp quang", "site_plan": "Trạm 4G mới"}
+    rows = []
+    for plan in plans:
+        totals = plan["payload"].get("totals", {})
+        households = totals.get("households_gained", totals.get("households_covered"))
+        cost = totals.get("total_cost_vnd")
+        rows.append(
+            {
+                "Phương án": plan["name"],
+                "Loại": kinds.get(plan["kind"], plan["kind"]),
+                "Chi phí (triệu đồng)": None if cost is None else round(float(cost) / 1e6, 1),
+                "Số hộ được phục vụ thêm": None if households is None else int(households),
+            }
+        )
+    columns = ["Phương án", "Loại", "Chi phí (triệu đồng)", "Số hộ được phục vụ thêm"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _gap_map(layers: dict[str, gpd.GeoDataFrame], result: CoverageResult) -> GapMap:
+    units = layers["admin_units"]
+    villages = layers["villages"][["village_id", "name", "geometry"]]
+    status = result.villages.set_index("village_id")
+    ids = villages["village_id"]
+    fiber = ids.map(status["fiber_reached"]).fillna(value=True).astype(bool)
+    mobile = ids.map(status["mobile_4g"]).fillna(value=True).astype(bool)
+    return GapMap(
+        communes=units[units["level"] == "commune"],
+        districts=units[units["level"] == "district"],
+        no_fiber=villages[~fiber],
+        no_4g=villages[~mobile],
+        villages=villages,
+    )
