@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -162,41 +164,50 @@ def draw(context: Context) -> None:
         st.info(context.t("empty_selection"))
         return
     tab_villages, tab_clusters = st.tabs([context.t("gaps_villages"), context.t("gaps_clusters")])
+    filters = {"kind": str(kind), "power": str(power), "search": search}
     with tab_villages:
-        rows = filter_gaps(
+        _gap_tab(
+            context,
             villages,
-            kind=str(kind),
-            power=str(power),
-            search=search,
+            filters,
             columns=("name", "commune", "district", "village_id"),
+            count_key="gaps_count",
+            export=_village_export,
+            key="gaps_v",
+            filename="vung_lom_thon",
         )
-        if not len(rows):
-            st.info(context.t("gaps_none"))
-        else:
-            n, hh = (
-                fmt_int(len(rows), context.lang),
-                fmt_int(rows["households"].sum(), context.lang),
-            )
-            st.markdown(context.t("gaps_count", n=n, hh=hh))
-            export = _village_export(context, rows)
-            st.dataframe(_shown(context, export), hide_index=True, width="stretch", key="gaps_v")
-            _downloads(context, export, "vung_lom_thon")
     with tab_clusters:
-        rows = filter_gaps(
+        _gap_tab(
+            context,
             clusters,
-            kind=str(kind),
-            power=str(power),
-            search=search,
+            filters,
             columns=("village", "commune", "district", "cluster_id"),
+            count_key="gaps_clusters_count",
+            export=_cluster_export,
+            key="gaps_c",
+            filename="vung_lom_cum",
         )
-        if not len(rows):
-            st.info(context.t("gaps_none"))
-        else:
-            n, hh = (
-                fmt_int(len(rows), context.lang),
-                fmt_int(rows["households"].sum(), context.lang),
-            )
-            st.markdown(context.t("gaps_clusters_count", n=n, hh=hh))
-            export = _cluster_export(context, rows)
-            st.dataframe(_shown(context, export), hide_index=True, width="stretch", key="gaps_c")
-            _downloads(context, export, "vung_lom_cum")
+
+
+def _gap_tab(  # noqa: PLR0913 - one tab's table, keyword-only options
+    context: Context,
+    frame: pd.DataFrame,
+    filters: dict[str, str],
+    *,
+    columns: tuple[str, ...],
+    count_key: str,
+    export: Callable[[Context, pd.DataFrame], pd.DataFrame],
+    key: str,
+    filename: str,
+) -> None:
+    """Draw one gaps tab: the filtered rows, their count and households, downloads."""
+    rows = filter_gaps(frame, columns=columns, **filters)
+    if not len(rows):
+        st.info(context.t("gaps_none"))
+        return
+    n = fmt_int(len(rows), context.lang)
+    hh = fmt_int(rows["households"].sum(), context.lang)
+    st.markdown(context.t(count_key, n=n, hh=hh))
+    table = export(context, rows)
+    st.dataframe(_shown(context, table), hide_index=True, width="stretch", key=key)
+    _downloads(context, table, filename)
