@@ -25,7 +25,16 @@ Choices worth knowing:
   date (2024-06-30) it is the one village the province reports without grid power
   (thôn Canh Giao, xã Canh Hiệp, was connected in April 2024).
 * Village names are invented ("Thôn 3", "Thôn Phú Hòa", "Khu phố 2", "Làng Kon Trú"),
-  except Làng O2.
+  except Làng O2 and *Thôn Canh Giao* (xã Canh Hiệp, huyện Vân Canh): the generated
+  village of Canh Hiệp farthest from the commune centre takes that name. It has grid
+  power (since April 2024) and is served by an 18 m, two-sector Viettel 4G site on air
+  since June 2024, two months later (:mod:`geodata.demo_networks`); the ``mobile_sites``
+  contract has no date column, so the dates are in the layer's source text.
+* Two periods: the layers reproduce the mid-2024 status (:data:`AS_OF`), and
+  ``DemoDataset.later`` holds the end-2024 status (:data:`AS_OF_LATER`): the network
+  layers that changed by then (fiber extensions toward 7 of the 15 villages without
+  fiber, new and decommissioned sites, Viettel 5G at every district centre), complete,
+  with the ids of unchanged features kept. The sample area gets a small later period too.
 * Road ids starting with ``M`` are pieces of the real major roads; ids starting with
   ``S`` are synthetic local roads.
 """
@@ -61,12 +70,15 @@ from shapely.geometry.base import BaseGeometry
 from geodata import demo_networks
 from geodata.store import LayerMeta
 
-__all__ = ["AS_OF", "DemoDataset", "LayerMeta", "build_demo"]
+__all__ = ["AS_OF", "AS_OF_LATER", "DemoDataset", "DemoPeriod", "LayerMeta", "build_demo"]
 
 log = logging.getLogger(__name__)
 
 AS_OF: Final = dt.date(2024, 6, 30)
 """Reference date of the demo: the province's published mid-2024 status."""
+
+AS_OF_LATER: Final = dt.date(2024, 12, 31)
+"""Reference date of the demo's later period: the province's published end-2024 status."""
 
 _WORK_CRS: Final = "EPSG:32649"
 _OUT_CRS: Final = "EPSG:4326"
@@ -77,6 +89,27 @@ _Bools = npt.NDArray[np.bool_]
 _Layers = dict[str, gpd.GeoDataFrame]
 
 # --------------------------------------------------------------------------- public API
+
+
+@dataclass(frozen=True)
+class DemoPeriod:
+    """A later period of a demo dataset: the layers that changed since the first one.
+
+    Attributes
+    ----------
+    as_of : dt.date
+        Reference date of the period.
+    layers : dict of str to geopandas.GeoDataFrame
+        Only the layers that differ from the first period, each complete (not a
+        delta), in EPSG:4326 with the first period's columns; features that did not
+        change keep their ids (and geometry).
+    meta : dict of str to LayerMeta
+        One entry per layer in ``layers``.
+    """
+
+    as_of: dt.date
+    layers: dict[str, gpd.GeoDataFrame]
+    meta: dict[str, LayerMeta]
 
 
 @dataclass(frozen=True)
@@ -96,6 +129,9 @@ class DemoDataset:
         One entry per layer and per raster.
     rasters : dict of str to bytes
         GeoTIFF files as bytes; ``"population_density"`` is in people per km².
+    later : list of DemoPeriod
+        Later periods, by ascending ``as_of``; each period's layers are the first
+        period's overridden by ``later[k].layers``.
     """
 
     name: str
@@ -103,6 +139,7 @@ class DemoDataset:
     layers: dict[str, gpd.GeoDataFrame]
     meta: dict[str, LayerMeta]
     rasters: dict[str, bytes]
+    later: list[DemoPeriod] = field(default_factory=list)
 
 
 def build_demo(
@@ -129,7 +166,9 @@ def build_demo(
     DemoDataset
         Layers ``admin_units``, ``villages``, ``clusters``, ``roads``, ``power_lines``,
         ``priority_places``, ``fiber_routes``, ``fiber_nodes`` and ``mobile_sites``
-        plus the raster ``population_density``.
+        plus the raster ``population_density``, as of :data:`AS_OF`; ``later`` holds
+        one period as of :data:`AS_OF_LATER` with the network layers of that date
+        (``fiber_routes``, ``fiber_nodes``, ``mobile_sites``).
 
     Raises
     ------
@@ -144,6 +183,8 @@ def build_demo(
     >>> demo = build_demo(None, seed=0)
     >>> demo.layers["villages"].shape[0]
     12
+    >>> [period.as_of.isoformat() for period in demo.later]
+    ['2024-12-31']
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         msg = f"`seed` must be a non-negative integer, got {seed!r}."
@@ -161,12 +202,20 @@ def build_demo(
     for _name, step in _STEPS:
         layers.update(step(ctx, layers))
     _check_layers(layers)
+    changed = demo_networks.step_later_networks(ctx, layers)
+    _check_layers(changed)
+    later = DemoPeriod(
+        as_of=AS_OF_LATER,
+        layers=changed,
+        meta={name: base.later_meta[name] for name in changed},
+    )
     return DemoDataset(
         name=base.name,
         as_of=AS_OF,
         layers=layers,
         meta=dict(base.meta),
         rasters={"population_density": base.density_tif},
+        later=[later],
     )
 
 
@@ -254,6 +303,14 @@ class _RemoteVillage:
 
 
 @dataclass(frozen=True)
+class _NamedVillage:
+    """A real village name given to the generated village of a commune farthest from its centre."""
+
+    commune_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class _Place:
     place_id: str
     kind: str
@@ -301,6 +358,8 @@ class _Base:
     remote: tuple[_RemoteVillage, ...]
     village_total: int
     meta: Mapping[str, LayerMeta]
+    later_meta: Mapping[str, LayerMeta]
+    named: tuple[_NamedVillage, ...] = ()
 
 
 @dataclass
@@ -535,6 +594,8 @@ def _load_base(base_dir: Path) -> _Base:
         remote=(_RemoteVillage("21790", "Làng O2", (40, 60)),),
         village_total=_REAL_VILLAGES,
         meta=_REAL_META,
+        later_meta=demo_networks.LATER_META,
+        named=(_NamedVillage("22000", demo_networks.CANH_GIAO),),
     )
 
 
@@ -762,6 +823,7 @@ def _sample_base() -> _Base:
         remote=(_RemoteVillage("00001", "Làng Kon Lót", (40, 60)),),
         village_total=_SAMPLE_VILLAGES,
         meta=_SAMPLE_META,
+        later_meta=_SAMPLE_LATER_META,
     )
 
 
@@ -1095,6 +1157,7 @@ def _step_villages(ctx: _Context, layers: Mapping[str, gpd.GeoDataFrame]) -> _La
             blocked.append(placement.xy[placement.remote])
         frames[unit_id] = _commune_villages(row, placement, remote, rng)
     villages = pd.concat([frames[u] for u in communes["unit_id"]], ignore_index=True)
+    _pin_names(villages, base.named)
     xy = np.column_stack([villages.pop("x"), villages.pop("y")])
     villages = gpd.GeoDataFrame(villages, geometry=shapely.points(xy), crs=_WORK_CRS)
     villages = villages.to_crs(_OUT_CRS).astype(
@@ -1102,6 +1165,24 @@ def _step_villages(ctx: _Context, layers: Mapping[str, gpd.GeoDataFrame]) -> _La
     )
     ctx.progress(f"villages: {len(villages)}")
     return {"villages": villages}
+
+
+def _pin_names(villages: pd.DataFrame, named: Sequence[_NamedVillage]) -> None:
+    """Rename, in place, the village of each commune of ``named`` farthest from its centre.
+
+    Only villages with electricity that are not the commune centre qualify; the
+    positions (columns ``x``, ``y``, metres) decide, so the choice is deterministic.
+    """
+    for spec in named:
+        here = villages["commune_id"] == spec.commune_id
+        centre = here & villages["is_commune_centre"]
+        pool = here & ~villages["is_commune_centre"] & villages["has_electricity"]
+        if not centre.any() or not pool.any():
+            log.warning("villages: no village of commune %s to name %s", spec.commune_id, spec.name)
+            continue
+        cx, cy = villages.loc[centre, "x"].iloc[0], villages.loc[centre, "y"].iloc[0]
+        dist = np.hypot(villages.loc[pool, "x"] - cx, villages.loc[pool, "y"] - cy)
+        villages.loc[dist.idxmax(), "name"] = unicodedata.normalize("NFC", spec.name)
 
 
 def _commune_villages(
@@ -1654,7 +1735,8 @@ _REAL_META: Final[Mapping[str, LayerMeta]] = {
             f"{_SYNTHETIC_NOTE}: villages placed by WorldPop 2020 density and HES hamlet "
             "points (1967–1974); households and population split exactly from the 2019 "
             "census per commune; names invented except Làng O2 (xã Vĩnh Kim), the one "
-            "village without electricity"
+            "village without electricity, and Thôn Canh Giao (xã Canh Hiệp, grid power "
+            "since April 2024; the generated village farthest from the commune centre)"
         ),
         licence="synthetic; derived from WorldPop (CC BY 4.0) and GSO census statistics",
         synthetic=True,
@@ -1708,6 +1790,17 @@ _SAMPLE_META: Final[Mapping[str, LayerMeta]] = {
         synthetic=True,
     )
     for name in _REAL_META
+}
+_SAMPLE_LATER_META: Final[Mapping[str, LayerMeta]] = {
+    name: LayerMeta(
+        source=(
+            f"synthetic sample area (mẫu tổng hợp), made up by geodata.demo: {name}, "
+            "later period (a fiber extension and a few new sites)"
+        ),
+        licence="synthetic (no third-party data)",
+        synthetic=True,
+    )
+    for name in demo_networks.LATER_META
 }
 
 # Real places, positions typed by hand (approximate): kind -> (place_id, name, lon, lat,

@@ -31,6 +31,20 @@ into it. Whether it can be met depends on the clusters layer: when even the spar
 such network reaches more households than the target, the step keeps that network and
 logs a warning with the figure reached.
 
+Thôn Canh Giao (xã Canh Hiệp, Vân Canh; grid power since April 2024) is served by an
+18 m, two-sector Viettel 4G site on grid power, on air since June 2024, placed next to it
+so that it is the best 4G server there (:data:`CANH_GIAO`).
+
+:func:`step_later_networks` builds the network layers of the later period, the
+province's published end-2024 status (:data:`PUBLISHED_END_2024`), from the first
+period's: new access cables along the roads toward 7 of the 15 villages without fiber
+(the shortest extensions, each by the operator whose network is nearest; nothing is
+moved), leaving 8 villages without fiber in An Lão, Vĩnh Thạnh and Vân Canh, làng O2
+among them; 1,168/1,176 villages is 99.3 % where the press says 99.2 %, and the demo
+keeps the 8 villages, the list the department acts on. 4G stays as it was (every
+village but làng O2) while a few sites per operator are added or decommissioned, and
+Viettel adds 5G to its sites around every district centre (more than 70 5G sites).
+
 Everything is drawn from generators keyed by the seed and the step (``ctx.rng``), so
 the networks are reproducible and do not change the layers built before them.
 """
@@ -61,12 +75,19 @@ from geodata.raster import Grid, grid_from_bytes
 from geodata.store import LayerMeta
 
 __all__ = [
+    "CANH_GIAO",
+    "LATER_META",
     "NETWORK_META",
+    "PUBLISHED_END_2024",
     "PUBLISHED_MID_2024",
+    "SAMPLE_LATER",
     "SAMPLE_TARGETS",
+    "LaterTargets",
     "NetworkTargets",
     "StepContext",
+    "later_targets_for",
     "step_fiber_network",
+    "step_later_networks",
     "step_mobile_sites",
     "targets_for",
 ]
@@ -266,6 +287,12 @@ _FILL_TECH: Final = "4G"  # sites of the 2020-2024 dead-zone programme carry 4G 
 _FILL_HEIGHT_M: Final = (30, 42)
 _SITE_OFFSET_M: Final = (80.0, 220.0)  # a new site stands this far from the village centre
 _MAX_TRIES: Final = 20_000
+
+CANH_GIAO: Final = "Thôn Canh Giao"
+"""The village of xã Canh Hiệp (Vân Canh) that got grid power in April 2024 and 4G in June."""
+_CANH_GIAO_OPERATOR: Final = "Viettel"
+_CANH_GIAO_HEIGHT_M: Final = 18.0
+_CANH_GIAO_OFFSETS_M: Final = (40.0, 30.0, 20.0)  # tried in turn until it is the best server
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -1213,16 +1240,17 @@ def _fill_4g(
         zip(area.communes["unit_id"].astype(str), area.communes.geometry, strict=True)
     )
     added: list[gpd.GeoDataFrame] = []
-    per_commune: dict[str, int] = {}
+    taken = set(frame["site_id"].astype(str))
     for i in order:
         if not todo[i]:
             continue
         commune_id = str(area.villages["commune_id"].iloc[i])
-        per_commune[commune_id] = per_commune.get(commune_id, 0) + 1
+        site_id = _free_id(taken, f"{_CODE[operator]}-{commune_id}-P")
+        taken.add(site_id)
         site = _fill_site(
             vxy[i],
             commune_poly[commune_id],
-            f"{_CODE[operator]}-{commune_id}-P{per_commune[commune_id]:02d}",
+            site_id,
             operator,
             area,
             settings,
@@ -1281,6 +1309,83 @@ def _fill_site(  # noqa: PLR0913
     raise RuntimeError(msg)
 
 
+def _mobile_area(ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame]) -> _Area:
+    """Return what site placement needs (metres), from the first period's layers."""
+    admin_utm = layers["admin_units"].to_crs(_WORK_CRS)
+    villages = layers["villages"].to_crs(_WORK_CRS)
+    communes = admin_utm[admin_utm["level"] == "commune"].copy()
+    communes["style"] = communes["unit_id"].astype(str).map(_commune_style(ctx.base))
+    domains = ctx.domains()  # inside the province: sites must pass its validation
+    communes = communes.set_geometry([domains[str(u)] for u in communes["unit_id"]], crs=_WORK_CRS)
+    dark = ~villages["has_electricity"].to_numpy(dtype=bool)
+    return _Area(
+        villages=villages,
+        clusters=layers["clusters"].to_crs(_WORK_CRS),
+        communes=communes.reset_index(drop=True),
+        density=grid_from_bytes(ctx.base.density_tif),
+        dark_xy=_xy(villages)[dark],
+    )
+
+
+def _free_id(taken: Iterable[str], prefix: str, start: int = 1) -> str:
+    """Return ``f"{prefix}{k:02d}"`` for the first ``k >= start`` not in ``taken``."""
+    used = set(taken)
+    k = start
+    while f"{prefix}{k:02d}" in used:
+        k += 1
+    return f"{prefix}{k:02d}"
+
+
+def _canh_giao_site(
+    frame: gpd.GeoDataFrame,
+    area: _Area,
+    settings: CoverageSettings,
+    rng: np.random.Generator,
+) -> gpd.GeoDataFrame:
+    """Add the site of thôn Canh Giao: 18 m, two sectors, 4G, grid power (June 2024).
+
+    It stands a few tens of metres from the village, one sector facing it and one the
+    other way (back to back, along the valley), and is moved closer until it is the
+    best 4G server at the village. Without a village named :data:`CANH_GIAO` (the
+    sample area) ``frame`` is returned as is.
+    """
+    names = area.villages["name"].astype(str).to_numpy()
+    hits = np.flatnonzero(names == CANH_GIAO)
+    if not len(hits):
+        return frame
+    i = int(hits[0])
+    village_xy = _xy(area.villages)[i]
+    commune_id = str(area.villages["commune_id"].iloc[i])
+    polygon = area.communes.set_index(area.communes["unit_id"].astype(str)).geometry[commune_id]
+    op = _CANH_GIAO_OPERATOR
+    site_id = _free_id(frame["site_id"].astype(str), f"{_CODE[op]}-{commune_id}-P")
+    angle = rng.uniform(0.0, 2 * math.pi)
+    out = frame
+    for offset in _CANH_GIAO_OFFSETS_M:
+        for turn in (0.0, 0.5 * math.pi, math.pi, 1.5 * math.pi):
+            xy = village_xy + offset * np.array([math.sin(angle + turn), math.cos(angle + turn)])
+            if polygon.contains(shapely.Point(xy)):
+                break
+        else:
+            xy = np.asarray(village_xy, dtype=np.float64)
+        d = village_xy - xy
+        facing = float(bearing_deg(d[0], d[1])) if np.hypot(*d) > 0 else 0.0
+        azimuths = ",".join(str(round(facing + k) % 360) for k in (0.0, 180.0))
+        sites = _Sites()
+        sites.add(
+            _site_record(site_id, op, _FILL_TECH, _CANH_GIAO_HEIGHT_M, azimuths, power="grid"),
+            xy,
+        )
+        out = gpd.GeoDataFrame(
+            pd.concat([frame, sites.frame()], ignore_index=True), geometry="geometry", crs=_WORK_CRS
+        )
+        rsrp = _per_site_rsrp(out, village_xy[None, :], "4G", area, settings).iloc[0]
+        if str(rsrp.idxmax()) == site_id:
+            return out
+    log.warning("mobile: the site of %s is not the best 4G server there", CANH_GIAO)
+    return out
+
+
 def step_mobile_sites(ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame]) -> _Layers:
     """Build ``mobile_sites``: four operators, 4G in every village with electricity.
 
@@ -1305,22 +1410,8 @@ def step_mobile_sites(ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame]) 
         a signal (a generator bug).
     """
     settings = DEFAULT_SETTINGS
-    admin = layers["admin_units"]
-    targets = targets_for(admin)
-    villages = layers["villages"].to_crs(_WORK_CRS)
-    admin_utm = admin.to_crs(_WORK_CRS)
-    communes = admin_utm[admin_utm["level"] == "commune"].copy()
-    communes["style"] = communes["unit_id"].astype(str).map(_commune_style(ctx.base))
-    domains = ctx.domains()  # inside the province: sites must pass its validation
-    communes = communes.set_geometry([domains[str(u)] for u in communes["unit_id"]], crs=_WORK_CRS)
-    dark = ~villages["has_electricity"].to_numpy(dtype=bool)
-    area = _Area(
-        villages=villages,
-        clusters=layers["clusters"].to_crs(_WORK_CRS),
-        communes=communes.reset_index(drop=True),
-        density=grid_from_bytes(ctx.base.density_tif),
-        dark_xy=_xy(villages)[dark],
-    )
+    targets = targets_for(layers["admin_units"])
+    area = _mobile_area(ctx, layers)
     sites = _Sites()
     _place_sites(area, targets, sites, ctx)
     _five_g_pilot(
@@ -1331,6 +1422,7 @@ def step_mobile_sites(ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame]) 
         ctx.rng("mobile", "5g"),
     )
     frame = _darken(sites.frame(), area, settings)
+    frame = _canh_giao_site(frame, area, settings, ctx.rng("mobile", "canh-giao"))
     placed = len(frame)
     frame = _fill_4g(frame, area, "Viettel", settings, ctx.rng("mobile", "fill"))
     frame = frame.sort_values("site_id", kind="stable").reset_index(drop=True)
@@ -1364,6 +1456,621 @@ def _check_mobile(frame: gpd.GeoDataFrame, area: _Area, settings: CoverageSettin
     if problems:
         msg = "Internal error, the demo mobile network misses its targets: " + "; ".join(problems)
         raise RuntimeError(msg)
+
+
+# ------------------------------------------------------------------------ later period
+
+
+@dataclass(frozen=True)
+class LaterTargets:
+    """What changes in the networks between the first period and the later one.
+
+    Attributes
+    ----------
+    fiber_extensions
+        Villages without fiber (with electricity) that new access cables reach: the
+        cheapest extensions along the roads, each by the fiber operator whose network
+        is nearest.
+    keep_per_district
+        At least this many villages stay without fiber in each district that had some.
+    second_operator
+        Villages served by one fiber operator that the other one reaches too (the
+        largest first); used by the sample area, where every village has fiber.
+    new_sites
+        Operator -> new 4G sites, in the communes with the most households per own site.
+    removed_sites
+        Operator -> decommissioned sites (2G/3G-only ones first, then redundant ones),
+        never changing which villages or clusters have 4G.
+    five_g_sites
+        Sites of ``five_g_operator`` carrying 5G at the end (pilots included); 0 keeps
+        them as they are.
+    five_g_kinds
+        Kinds of priority places that ``five_g_operator``'s 5G must cover.
+    five_g_operator
+        The operator upgrading its sites to 5G.
+    """
+
+    fiber_extensions: int = 0
+    keep_per_district: int = 1
+    second_operator: int = 0
+    new_sites: Mapping[str, int] = field(default_factory=dict)
+    removed_sites: Mapping[str, int] = field(default_factory=dict)
+    five_g_sites: int = 0
+    five_g_kinds: tuple[str, ...] = ("district_centre",)
+    five_g_operator: str = "Viettel"
+
+
+PUBLISHED_END_2024: Final = LaterTargets(
+    fiber_extensions=7,
+    keep_per_district=1,
+    new_sites={"Viettel": 6, "VNPT": 4, "MobiFone": 4, "Vietnamobile": 3},
+    removed_sites={"Viettel": 2, "VNPT": 3, "MobiFone": 3, "Vietnamobile": 2},
+    five_g_sites=76,
+)
+"""The province's published end-2024 status.
+
+Fiber in 159/159 communes and in 1,168 of 1,176 villages: the 8 without it (làng O2,
+still without grid power, among them) are in An Lão, Vĩnh Thạnh and Vân Canh. The press
+gives 99.2 % of villages, but 1,168/1,176 is 99.3 %; the demo keeps the 8 villages,
+the list the department acts on. 4G is unchanged (every village but làng O2); Viettel
+carries 5G at every district centre on more than 70 sites.
+"""
+
+SAMPLE_LATER: Final = LaterTargets(second_operator=1, new_sites={"Viettel": 1, "MobiFone": 1})
+"""The sample area's later period: one fiber extension and two new sites."""
+
+
+def later_targets_for(admin_units: gpd.GeoDataFrame) -> LaterTargets:
+    """Return the later period's targets: end-2024 for Bình Định, else the sample's.
+
+    Parameters
+    ----------
+    admin_units
+        The ``admin_units`` layer of the demo.
+
+    Returns
+    -------
+    LaterTargets
+    """
+    province = admin_units.loc[admin_units["level"] == "province", "unit_id"].astype(str)
+    return PUBLISHED_END_2024 if _PROVINCE_ID in set(province) else SAMPLE_LATER
+
+
+@dataclass(frozen=True)
+class _Extension:
+    """A new access cable: operator, the village it serves, its road path."""
+
+    operator: str
+    village_id: str
+    path: list[_Node]
+
+
+def _network_nodes(roads: _Roads, routes: gpd.GeoDataFrame) -> set[_Node]:
+    """Graph nodes that lie on ``routes`` (within 5 cm of one of their vertices)."""
+    if not len(routes):
+        return set()
+    nodes = sorted(roads.graph.nodes)
+    tree = shapely.STRtree(np.asarray(shapely.points(np.array(nodes)), dtype=object))
+    vertices = shapely.points(shapely.get_coordinates(routes.geometry.to_numpy()))
+    _, hit = tree.query(vertices, predicate="dwithin", distance=0.05)
+    return {nodes[int(k)] for k in np.unique(hit)}
+
+
+def _nearest_network(
+    roads: _Roads,
+    removed: set[_Edge],
+    sources: Mapping[str, set[_Node]],
+    target: _Node,
+    rng: np.random.Generator | None = None,
+) -> tuple[str, float, list[_Node]] | None:
+    """Return the operator whose network is nearest ``target`` by road: (op, m, path).
+
+    Operators within 1 m of the shortest (they often share a road) are drawn from
+    with ``rng``, else the first by name wins.
+    """
+    view = nx.restricted_view(roads.graph, [], list(removed))
+    found: list[tuple[str, float, list[_Node]]] = []
+    for op in sorted(sources):
+        start = sorted(n for n in sources[op] if view.has_node(n))
+        if not start or not view.has_node(target):
+            continue
+        try:
+            length, path = nx.multi_source_dijkstra(view, start, target=target, weight="length")
+        except nx.NetworkXNoPath:
+            continue
+        found.append((op, float(length), list(path)))
+    if not found:
+        return None
+    shortest = min(length for _, length, _ in found)
+    tied = [f for f in found if f[1] <= shortest + 1.0]
+    return tied[int(rng.integers(len(tied)))] if rng is not None else tied[0]
+
+
+def _plan_extensions(  # noqa: PLR0913
+    villages: gpd.GeoDataFrame,
+    vxy: _Floats,
+    roads: _Roads,
+    routes: gpd.GeoDataFrame,
+    reached: _Bools,
+    district: Mapping[str, str],
+    targets: LaterTargets,
+    ctx: StepContext,
+) -> tuple[list[_Extension], list[int]]:
+    """Choose the new access cables, cheapest first; return them and the villages left out.
+
+    A village without fiber (with electricity) is a candidate when a road path from an
+    operator's distribution or access network reaches it without coming within
+    ``_ZONE_M`` of another village without fiber (nor the zone of a village without
+    electricity); the ``fiber_extensions`` shortest are built, keeping
+    ``keep_per_district`` villages without fiber in each district.
+    """
+    keys = [_key(*p) for p in vxy]
+    ids = villages["village_id"].astype(str).to_numpy()
+    commune = villages["commune_id"].astype(str).to_numpy()
+    powered = villages["has_electricity"].to_numpy(dtype=bool)
+    eligible = routes[routes["level"].isin(["distribution", "access"])]
+    sources = {
+        op: _network_nodes(roads, eligible[eligible["operator"] == op]) for op in _FIBER_OPERATORS
+    }
+    dark_idx, dark_edges = _keep_dark(villages, vxy, roads)
+    unreached = [int(i) for i in np.flatnonzero(~reached)]
+    candidates = [i for i in unreached if powered[i] and i not in dark_idx]
+    zones = {i: _edges_near(roads, vxy[i], _ZONE_M) for i in unreached}
+    options: list[tuple[float, str, int, str, list[_Node]]] = []
+    for i in candidates if targets.fiber_extensions else []:
+        removed = set(dark_edges)
+        for j in unreached:
+            if j != i:
+                removed |= zones[j]
+        rng = ctx.rng("later", "fiber", str(ids[i]))
+        found = _nearest_network(roads, removed, sources, keys[i], rng)
+        if found is not None:
+            op, length, path = found
+            options.append((length, str(ids[i]), i, op, path))
+    left = {
+        d: sum(district.get(commune[j], "") == d for j in unreached) for d in set(district.values())
+    }
+    out: list[_Extension] = []
+    for _, vid, i, op, path in sorted(options):
+        if len(out) == targets.fiber_extensions:
+            break
+        home = district.get(commune[i], "")
+        if left.get(home, 0) <= targets.keep_per_district:
+            continue
+        left[home] -= 1
+        out.append(_Extension(op, vid, path))
+    if len(out) < targets.fiber_extensions:
+        msg = (
+            f"Internal error: only {len(out)} of {targets.fiber_extensions} fiber extensions "
+            "can be built."
+        )
+        raise RuntimeError(msg)
+    served = {e.village_id for e in out}
+    return out, [i for i in unreached if str(ids[i]) not in served]
+
+
+def _second_operator(  # noqa: PLR0913
+    villages: gpd.GeoDataFrame,
+    vxy: _Floats,
+    roads: _Roads,
+    routes: gpd.GeoDataFrame,
+    nodes: gpd.GeoDataFrame,
+    count: int,
+) -> list[_Extension]:
+    """Access cables of the other operator to the largest villages served by only one."""
+    if count <= 0:
+        return []
+    node_ids = set(nodes["node_id"].astype(str))
+    ids = villages["village_id"].astype(str).to_numpy()
+    powered = villages["has_electricity"].to_numpy(dtype=bool)
+    _, dark_edges = _keep_dark(villages, vxy, roads)
+    eligible = routes[routes["level"].isin(["distribution", "access"])]
+    order = np.lexsort((ids, -villages["households"].to_numpy()))
+    out: list[_Extension] = []
+    for i in order:
+        served = [op for op in _FIBER_OPERATORS if f"{_CODE[op]}-SPL-{ids[i]}" in node_ids]
+        if len(out) == count:
+            break
+        if not powered[i] or len(served) != 1:
+            continue
+        (other,) = [op for op in _FIBER_OPERATORS if op not in served]
+        sources = {other: _network_nodes(roads, eligible[eligible["operator"] == other])}
+        found = _nearest_network(roads, dark_edges, sources, _key(*vxy[i]))
+        if found is not None and len(found[2]) > 1:
+            out.append(_Extension(other, str(ids[i]), found[2]))
+    return out
+
+
+def _extension_frames(
+    roads: _Roads, extensions: Sequence[_Extension]
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return the new access routes and their nodes (a splice closure, a splitter at the end)."""
+    out = _FiberOut()
+    for ext in extensions:
+        full = {(a, b): roads.edge_length(a, b) for a, b in itertools.pairwise(ext.path)}
+        xy = _path_coords(roads, ext.path, full)
+        if len(xy) < 2:
+            continue
+        code = _CODE[ext.operator]
+        out.route(f"{code}-AC-{ext.village_id}", ext.operator, "access", xy)
+        out.node(f"{code}-CL-{ext.village_id}", ext.operator, "closure", xy[0])
+        out.node(f"{code}-SPL-{ext.village_id}", ext.operator, "splitter", xy[-1])
+    routes = gpd.GeoDataFrame(
+        pd.DataFrame(out.routes, columns=["route_id", "operator", "level"]),
+        geometry=out.route_geoms,
+        crs=_WORK_CRS,
+    )
+    nodes = gpd.GeoDataFrame(
+        pd.DataFrame(out.nodes, columns=["node_id", "operator", "kind"]),
+        geometry=_points(np.array(out.node_xy).reshape(-1, 2)),
+        crs=_WORK_CRS,
+    )
+    return routes, nodes
+
+
+def _appended(first: gpd.GeoDataFrame, added: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``first`` (EPSG:4326, untouched) followed by ``added`` (metres), in EPSG:4326."""
+    if not len(added):
+        return first.copy()
+    extra = added.to_crs(_OUT_CRS)[list(first.columns)].astype(first.dtypes.to_dict())
+    out = pd.concat([first, extra], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=_OUT_CRS)
+
+
+def _later_fiber(
+    ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame], targets: LaterTargets
+) -> _Layers:
+    """Return the fiber network of the later period: the first one plus new access cables."""
+    settings = DEFAULT_SETTINGS
+    admin = layers["admin_units"]
+    villages = layers["villages"].to_crs(_WORK_CRS)
+    vxy = _xy(villages)
+    roads = _road_graph(layers["roads"].to_crs(_WORK_CRS))
+    routes1 = layers["fiber_routes"].to_crs(_WORK_CRS)
+    nodes1 = layers["fiber_nodes"].to_crs(_WORK_CRS)
+    reached = fiber_reach(villages, routes1, nodes1, settings=settings)["fiber_reached"]
+    before = reached.to_numpy(dtype=bool)
+    extensions, unreached = _plan_extensions(
+        villages, vxy, roads, routes1, before, _district_of(admin), targets, ctx
+    )
+    extensions += _second_operator(villages, vxy, roads, routes1, nodes1, targets.second_operator)
+    new_routes, new_nodes = _extension_frames(roads, extensions)
+    routes = _appended(layers["fiber_routes"], new_routes)
+    nodes = _appended(layers["fiber_nodes"], new_nodes)
+    routes_w = routes.to_crs(_WORK_CRS)
+    _check_fiber(villages, routes_w, nodes.to_crs(_WORK_CRS), unreached, settings)
+    share = _household_share(
+        list(routes_w.geometry[routes_w["level"].isin(settings.fiber_route_levels)]),
+        layers["clusters"].to_crs(_WORK_CRS),
+        settings,
+    )
+    ctx.progress(
+        f"fiber, later period: {len(new_routes)} new access routes "
+        f"({new_routes.length.sum() / 1000.0:.1f} km: "
+        + ", ".join(
+            f"{op} {int((new_routes['operator'] == op).sum())}"
+            for op in sorted(set(new_routes["operator"]))
+        )
+        + f"), villages reached {len(villages) - len(unreached)}/{len(villages)}, "
+        f"households {share:.2f} %"
+    )
+    return {"fiber_routes": routes, "fiber_nodes": nodes}
+
+
+_REGULAR_SITE = r"^[A-Z]+-\d{5}-\d{2}$"  # a site placed by households: CODE-commune-NN
+
+
+def _site_commune(site_ids: pd.Series) -> pd.Series:
+    """Commune of the regular sites (from their id), ``""`` for the others."""
+    ids = site_ids.astype(str)
+    regular = ids.str.match(_REGULAR_SITE)
+    return ids.str.split("-").str[1].where(regular, "")
+
+
+def _covered_4g(frame: gpd.GeoDataFrame, xy: _Floats, area: _Area) -> _Bools:
+    signal = best_signal(frame, xy, tech="4G", density=area.density, settings=DEFAULT_SETTINGS)
+    return np.asarray(signal.covered.to_numpy(dtype=bool), dtype=bool)
+
+
+def _decommission(
+    frame: gpd.GeoDataFrame, area: _Area, targets: LaterTargets, rng: np.random.Generator
+) -> set[str]:
+    """Sites switched off: 2G/3G-only ones first, then the most redundant 4G ones in towns.
+
+    A 4G site goes only when every village and cluster it covers stays covered by
+    another site; a 2G/3G-only site never changes 4G.
+    """
+    style = dict(zip(area.communes["unit_id"].astype(str), area.communes["style"], strict=True))
+    commune = _site_commune(frame["site_id"])
+    urban = commune.map(style).isin(["ward", "town"]).to_numpy(dtype=bool)
+    has_4g = frame["tech"].astype(str).str.split(",").map(lambda t: "4G" in t).to_numpy()
+    has_5g = frame["tech"].astype(str).str.contains("5G").to_numpy()
+    regular = (commune != "").to_numpy()
+    sxy = _xy(frame)
+    points = np.vstack([_xy(area.villages), _xy(area.clusters)])
+    removed: set[str] = set()
+    current = frame
+    for op in sorted(targets.removed_sites):
+        own = (frame["operator"] == op).to_numpy() & regular & ~has_5g
+        legacy = np.flatnonzero(own & ~has_4g)
+        legacy = legacy[rng.permutation(len(legacy))]
+        idx = np.flatnonzero(own & urban & has_4g)
+        others = np.flatnonzero(own)
+        near = np.hypot(
+            sxy[idx, None, 0] - sxy[None, others, 0], sxy[idx, None, 1] - sxy[None, others, 1]
+        )
+        near[near == 0] = np.inf
+        order = np.argsort(near.min(axis=1), kind="stable") if len(idx) else np.array([], int)
+        partner = {int(idx[k]): int(others[int(np.argmin(near[k]))]) for k in order}
+        redundant = idx[order]
+        gone: set[int] = set()
+        count = 0
+        for i in [*legacy.tolist(), *redundant.tolist()]:
+            if count == targets.removed_sites[op]:
+                break
+            if partner.get(i, -1) in gone:  # the other site of a redundant pair stays
+                continue
+            site_id = str(frame["site_id"].iloc[i])
+            if has_4g[i]:
+                alone = _covered_4g(frame.iloc[[i]], points, area)
+                rest = current[current["site_id"] != site_id]
+                if not _covered_4g(rest, points[alone], area).all():
+                    continue
+            current = current[current["site_id"] != site_id]
+            removed.add(site_id)
+            gone.add(i)
+            count += 1
+    return removed
+
+
+def _new_sites(  # noqa: PLR0913
+    frame: gpd.GeoDataFrame,
+    area: _Area,
+    targets: LaterTargets,
+    settings: CoverageSettings,
+    ctx: StepContext,
+    taken: Iterable[str],
+) -> gpd.GeoDataFrame:
+    """Return new 4G sites: one each in the communes with the most households per own site.
+
+    Each stands near the cluster of the commune that is farthest from the operator's
+    sites in ``frame`` (weighted by households); ids continue the operator's numbering
+    there after every id in ``taken`` (decommissioned sites' ids are not reused).
+    """
+    communes = area.communes
+    hh = communes.set_index(communes["unit_id"].astype(str))["households"]
+    style = communes.set_index(communes["unit_id"].astype(str))["style"].astype(str)
+    polygon = communes.set_index(communes["unit_id"].astype(str)).geometry
+    site_commune = _site_commune(frame["site_id"])
+    cluster_commune = (
+        area.clusters["village_id"]
+        .map(dict(zip(area.villages["village_id"], area.villages["commune_id"], strict=True)))
+        .astype(str)
+        .to_numpy()
+    )
+    cxy = _xy(area.clusters)
+    chh = area.clusters["households"].to_numpy(dtype=np.float64)
+    taken = set(taken)
+    sites = _Sites()
+    for op in sorted(targets.new_sites):
+        allowed = {"ward", "town"} if op == "Vietnamobile" else {"ward", "town", "lowland"}
+        own = frame[(frame["operator"] == op).to_numpy()]
+        per = site_commune[own.index].value_counts()
+        load = {c: float(hh[c]) / (int(per.get(c, 0)) + 1) for c in hh.index if style[c] in allowed}
+        ranked = sorted(load, key=lambda c: (-load[c], c))
+        oxy = _xy(own) if len(own) else np.empty((0, 2))
+        placed = 0
+        for commune_id in ranked:
+            if placed == targets.new_sites[op]:
+                break
+            rng = ctx.rng("later", "site", op, commune_id)
+            mask = cluster_commune == commune_id
+            pts, w = cxy[mask], chh[mask]
+            if not len(pts):
+                continue
+            if len(oxy):
+                far = np.hypot(pts[:, None, 0] - oxy[None, :, 0], pts[:, None, 1] - oxy[None, :, 1])
+                score = far.min(axis=1) * np.sqrt(w)
+            else:
+                score = w
+            anchor = pts[int(np.argmax(score))]
+            xy = _jittered(polygon[commune_id], anchor, _JITTER_M[style[commune_id]], rng)
+            low, high = _HEIGHTS_M[style[commune_id]]
+            numbers = [
+                int(s.rsplit("-", 1)[1])
+                for s in taken
+                if s.startswith(f"{_CODE[op]}-{commune_id}-") and s.rsplit("-", 1)[1].isdigit()
+            ]
+            site_id = f"{_CODE[op]}-{commune_id}-{max(numbers, default=0) + 1:02d}"
+            record = _site_record(
+                site_id,
+                op,
+                _FILL_TECH,
+                float(rng.integers(low // 3, high // 3 + 1) * 3),
+                _three_sectors(rng),
+            )
+            one = _Sites()
+            one.add(record, xy)
+            if len(area.dark_xy) and _loud_sites(one.frame(), "4G", area, settings):
+                continue  # too close to a village without electricity: the next commune
+            taken.add(site_id)
+            sites.add(record, xy)
+            placed += 1
+    return sites.frame()
+
+
+def _five_g_upgrades(
+    frame: gpd.GeoDataFrame,
+    area: _Area,
+    places: gpd.GeoDataFrame,
+    targets: LaterTargets,
+    settings: CoverageSettings,
+) -> set[str]:
+    """Sites of ``targets.five_g_operator`` that add 5G, around each district centre.
+
+    The upgrades are shared among the places of ``targets.five_g_kinds`` (at least 3
+    each, the rest by the households of their district's towns and wards), the
+    operator's 4G sites nearest each place first; more are upgraded where a place is
+    still not covered. A site that would bring 5G near a village without electricity
+    is skipped.
+    """
+    op = targets.five_g_operator
+    techs = frame["tech"].astype(str).str.split(",")
+    mine = (frame["operator"] == op).to_numpy()
+    already = int((mine & techs.map(lambda t: "5G" in t).to_numpy()).sum())
+    todo = targets.five_g_sites - already
+    chosen_places = places[places["kind"].isin(targets.five_g_kinds)].sort_values("place_id")
+    if todo <= 0 or not len(chosen_places):
+        return set()
+    communes = area.communes
+    where = gpd.sjoin(
+        chosen_places[["place_id", "geometry"]],
+        communes[["unit_id", "parent_id", "geometry"]],
+        how="left",
+        predicate="intersects",
+    )
+    where = where[~where.index.duplicated(keep="first")]
+    urban = communes[communes["style"].isin(["ward", "town"])]
+    urban_hh = urban.groupby(urban["parent_id"].astype(str))["households"].sum()
+    weights = np.array(
+        [float(urban_hh.get(str(d), 0.0)) for d in where["parent_id"]], dtype=np.float64
+    )
+    quota = _allocate(todo, weights, np.full(len(where), 3, dtype=np.int64))
+    pool = np.flatnonzero(mine & techs.map(lambda t: "4G" in t and "5G" not in t).to_numpy())
+    sxy = _xy(frame)
+    ids = frame["site_id"].astype(str).to_numpy()
+    upgraded: set[str] = set()
+
+    def five_g(site_ids: Iterable[str]) -> gpd.GeoDataFrame:
+        wanted = set(site_ids)
+        rows = frame[frame["site_id"].astype(str).isin(wanted)]
+        return rows.assign(
+            tech=[_with_5g(t) for t in rows["tech"]], eirp_dbm=np.nan, band_mhz=np.nan
+        )
+
+    def quiet(site_id: str) -> bool:
+        return not len(area.dark_xy) or not _loud_sites(five_g([site_id]), "5G", area, settings)
+
+    def covered(xy: _Floats) -> bool:
+        current = pd.concat([frame[~frame["site_id"].astype(str).isin(upgraded)], five_g(upgraded)])
+        sig = best_signal(
+            gpd.GeoDataFrame(current, geometry="geometry", crs=_WORK_CRS),
+            xy[None, :],
+            tech="5G",
+            density=area.density,
+            settings=settings,
+        )
+        return op in str(sig.covered_by.iloc[0]).split(",")
+
+    pxy = _xy(chosen_places)
+    order = [
+        [str(ids[i]) for i in pool[np.argsort(np.hypot(*(sxy[pool] - p).T), kind="stable")]]
+        for p in pxy
+    ]
+    for nearest, n in zip(order, quota, strict=True):
+        fresh = (s for s in nearest if s not in upgraded and quiet(s))
+        upgraded.update(itertools.islice(fresh, n))
+    for nearest, xy in zip(order, pxy, strict=True):  # then make sure every place is covered
+        for site_id in nearest:
+            if covered(xy):
+                break
+            if site_id not in upgraded and quiet(site_id):
+                upgraded.add(site_id)
+    return upgraded
+
+
+def _with_5g(tech: object) -> str:
+    """Add 5G to a comma-separated technology list (kept sorted)."""
+    return ",".join(sorted({*str(tech).split(","), "5G"} - {""}))
+
+
+def _later_mobile(
+    ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame], targets: LaterTargets
+) -> _Layers:
+    """Return the later period's sites: some decommissioned, some new, some with 5G."""
+    settings = DEFAULT_SETTINGS
+    area = _mobile_area(ctx, layers)
+    first = layers["mobile_sites"]
+    work = first.to_crs(_WORK_CRS)
+    removed = _decommission(work, area, targets, ctx.rng("later", "decommission"))
+    kept = work[~work["site_id"].astype(str).isin(removed)]
+    added = _new_sites(kept, area, targets, settings, ctx, work["site_id"].astype(str))
+    upgraded = _five_g_upgrades(
+        kept, area, layers["priority_places"].to_crs(_WORK_CRS), targets, settings
+    )
+    out = first[~first["site_id"].astype(str).isin(removed)].copy()
+    up = out["site_id"].astype(str).isin(upgraded).to_numpy()
+    out.loc[up, "tech"] = [_with_5g(t) for t in out.loc[up, "tech"]]
+    out.loc[up, ["eirp_dbm", "band_mhz"]] = np.nan
+    out = _appended(out, added).sort_values("site_id", kind="stable").reset_index(drop=True)
+    work_out = out.to_crs(_WORK_CRS)
+    _check_mobile(work_out, area, settings)
+    _check_five_g(work_out, layers["priority_places"].to_crs(_WORK_CRS), area, targets, settings)
+    five_g = int(
+        ((out["operator"] == targets.five_g_operator) & out["tech"].str.contains("5G")).sum()
+    )
+    ctx.progress(
+        f"mobile sites, later period: {len(out)} ({len(added)} new, {len(removed)} "
+        f"decommissioned, {len(upgraded)} upgraded to 5G; "
+        f"{targets.five_g_operator} 5G {five_g})"
+    )
+    return {"mobile_sites": out}
+
+
+def _check_five_g(
+    frame: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
+    area: _Area,
+    targets: LaterTargets,
+    settings: CoverageSettings,
+) -> None:
+    """Raise unless the operator's 5G covers every place of the kinds it must cover."""
+    if targets.five_g_sites <= 0:
+        return
+    chosen = places[places["kind"].isin(targets.five_g_kinds)]
+    sig = best_signal(frame, _xy(chosen), tech="5G", density=area.density, settings=settings)
+    missing = [
+        str(pid)
+        for pid, ops in zip(chosen["place_id"], sig.covered_by, strict=True)
+        if targets.five_g_operator not in str(ops).split(",")
+    ]
+    if missing:
+        msg = f"Internal error: no {targets.five_g_operator} 5G at {', '.join(missing)}."
+        raise RuntimeError(msg)
+
+
+def step_later_networks(ctx: StepContext, layers: Mapping[str, gpd.GeoDataFrame]) -> _Layers:
+    """Build the network layers of the later period from those of the first one.
+
+    The fiber network keeps every route and node and gains access cables (a splice
+    closure where each leaves the network, a splitter at its end); the mobile sites
+    lose a few decommissioned ones, gain a few new 4G ones per operator, and part of
+    Viettel's add 5G. Unchanged features keep their ids and geometry. The changes are
+    checked with the coverage engine's default rules: the villages that the fiber
+    reaches and those that have 4G are exactly the ones intended.
+
+    Parameters
+    ----------
+    ctx
+        The demo's build context (seeded generators, base layers, progress).
+    layers
+        The first period's layers, all of them.
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
+        ``fiber_routes``, ``fiber_nodes`` and ``mobile_sites`` of the later period,
+        complete, in EPSG:4326 with the first period's columns.
+
+    Raises
+    ------
+    RuntimeError
+        If the later networks miss their targets (a generator bug).
+    """
+    targets = later_targets_for(layers["admin_units"])
+    out = _later_fiber(ctx, layers, targets)
+    out.update(_later_mobile(ctx, layers, targets))
+    return out
 
 
 # ---------------------------------------------------------------------------- metadata
@@ -1403,10 +2110,56 @@ NETWORK_META: Final[Mapping[str, LayerMeta]] = {
             "and area (Vietnamobile in towns), 2G/3G on part of them; 4G-only sites added "
             "where a village lacked 4G (COST-231 Hata, WorldPop clutter, no terrain); no "
             "site within 3 dB of the threshold at làng O2; Viettel's 5 pilot 5G sites in "
-            "Quy Nhơn; radio parameters left empty take the per-technology defaults"
+            "Quy Nhơn; thôn Canh Giao (xã Canh Hiệp, Vân Canh; grid power since April "
+            "2024) served by an 18 m two-sector Viettel 4G site on grid power, on air since "
+            "June 2024 (the contract has no date column); radio parameters left empty take "
+            "the per-technology defaults"
         ),
         licence="synthetic (no operator data)",
         synthetic=True,
     ),
 }
 """Provenance of the network layers (synthetic)."""
+
+_LATER_NOTE: Final = (
+    "synthetic, generated by geodata.demo_networks (seeded) from the demo's mid-2024 "
+    "networks; calibrated with the coverage engine's default rules to the province's "
+    "published end-2024 status (2024-12-31)"
+)
+
+LATER_META: Final[Mapping[str, LayerMeta]] = {
+    "fiber_routes": LayerMeta(
+        source=(
+            f"{_LATER_NOTE}: the mid-2024 routes unchanged (same ids) plus new access "
+            "cables along the roads toward 7 of the 15 villages without fiber, each by the "
+            "operator whose network is nearest; 8 villages stay without fiber, all in An "
+            "Lão, Vĩnh Thạnh and Vân Canh, làng O2 (no grid power yet) among them. "
+            "1,168/1,176 villages is 99.3 %; the press gives 99.2 % with 8 villages, the "
+            "demo keeps the 8 villages"
+        ),
+        licence="synthetic (no operator data)",
+        synthetic=True,
+    ),
+    "fiber_nodes": LayerMeta(
+        source=(
+            f"{_LATER_NOTE}: the mid-2024 nodes unchanged (same ids) plus a splice closure "
+            "where each new access cable leaves the network and a splitter where it ends"
+        ),
+        licence="synthetic (no operator data)",
+        synthetic=True,
+    ),
+    "mobile_sites": LayerMeta(
+        source=(
+            f"{_LATER_NOTE}: the mid-2024 sites (same ids) less a few decommissioned ones "
+            "(2G/3G-only first, then redundant town sites; 4G in villages unchanged), plus a "
+            "few new 4G sites per operator in the communes with the most households per "
+            "site; Viettel adds 5G to its sites around every district centre (5G at every "
+            "district centre, more than 70 sites with the 5 Quy Nhơn pilots); 4G still in "
+            "every village but làng O2; thôn Canh Giao's 18 m two-sector site (June 2024) "
+            "unchanged"
+        ),
+        licence="synthetic (no operator data)",
+        synthetic=True,
+    ),
+}
+"""Provenance of the network layers of the later period (end of 2024, synthetic)."""

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import pandas as pd
 
-from geodata._errors import InputError, InputFileError
+from geodata._errors import InputError, InputFileError, StoreError
 from geodata.crs import STORE_CRS
 from geodata.load import RASTER_SUFFIXES, RawLayer, read_raw
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYER_ORDER, LAYERS, LayerSchema, layer_schema
-from geodata.store import LayerMeta, Store
+from geodata.store import LayerMeta, Store, is_database_url
 from geodata.validate import ValidatedLayer, ValidationContext, validate_layer
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def import_file(  # noqa: PLR0913
     InputError
         The file is refused; the store is left byte for byte unchanged.
     """
-    store = into if isinstance(into, Store) else Store(into)
+    store = _basis(into if isinstance(into, Store) else Store(into), as_of)
     path = Path(path)
     meta = LayerMeta(
         source=source or f"imported from {path.name}",
@@ -173,6 +174,31 @@ def import_file(  # noqa: PLR0913
     return validated
 
 
+def _basis(store: Store, as_of: dt.date | str | None) -> Store:
+    """Bind the store to the period an import builds on: ``as_of``'s own, else the one before.
+
+    Importing into a new period starts from the latest earlier period, so an upsert of
+    one operator's sites keeps the other operators' sites of that period.
+    """
+    if as_of is None or not store.exists():
+        return store.at(None)
+    wanted = dt.date.fromisoformat(str(as_of)).isoformat() if _is_date(as_of) else None
+    if wanted is None:
+        msg = f"as_of date {as_of!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-31)."
+        raise InputError(msg)
+    periods = store.periods()
+    earlier = [p for p in periods if p <= wanted]
+    return store.at(earlier[-1] if earlier else None)
+
+
+def _is_date(value: dt.date | str) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def _schema(layer: str) -> LayerSchema:
     try:
         return layer_schema(layer)
@@ -191,7 +217,9 @@ def write_demo(
 
     The demo goes through the same validation as an official's file, in dependency order
     (units before villages before clusters), so a generator bug cannot slip into a store.
-    A new store replaces an existing one at ``store.path`` atomically.
+    Its first period is written first and each later period on top of it, sharing the
+    layers that did not change. A new store replaces an existing file at ``store.path``
+    atomically; a database store must be empty.
 
     Parameters
     ----------
@@ -200,30 +228,17 @@ def write_demo(
     store
         Where to write; an existing file there is replaced as a whole.
     written_at
-        The timestamp recorded (fixed by the demo for reproducible files).
+        The timestamp recorded for the first period (fixed by the demo for reproducible
+        files); later periods are stamped at midnight of their ``as_of`` date when it is
+        given.
     """
     context = ValidationContext()
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for name in [n for n in LAYER_ORDER if n in dataset.layers]:
-        frame = dataset.layers[name]
-        raw = RawLayer(
-            frame=frame.to_crs(STORE_CRS),
-            source=f"demo:{name}",
-            row_label="feature",
-            row_numbers=list(range(1, len(frame) + 1)),
-        )
-        validated = validate_layer(raw, name, context=context)
-        layers[name] = validated.frame
-        context.add_layer(name, validated.frame)
-    unknown = set(dataset.layers) - set(layers)
-    if unknown:
-        msg = f"demo produced layers outside the contract: {sorted(unknown)}"
-        raise ValueError(msg)
-    fresh = Store(store.path.with_name(f".{store.path.stem}.{uuid.uuid4().hex}.new.gpkg"))
-    fresh.path.unlink(missing_ok=True)
-    try:
-        fresh.write(
-            layers,
+    first = _validated_demo_layers(dataset.layers, context)
+    later = [(period, _validated_demo_layers(period.layers, context)) for period in dataset.later]
+
+    def fill(target: Store) -> None:
+        target.write(
+            first,
             dataset.meta,
             name=dataset.name,
             as_of=dataset.as_of,
@@ -231,7 +246,54 @@ def write_demo(
             imported_from="hatangso demo",
             written_at=written_at,
         )
+        for period, layers in later:
+            target.write(
+                layers,
+                period.meta,
+                as_of=period.as_of,
+                imported_from="hatangso demo",
+                written_at=None
+                if written_at is None
+                else dt.datetime.combine(period.as_of, dt.time()),
+            )
+
+    if is_database_url(store.location):
+        if store.exists() and store.periods():
+            msg = (
+                f"{store.location}: already holds periods {', '.join(store.periods())}; "
+                "the demo is written only into an empty database."
+            )
+            raise StoreError(msg)
+        fill(store)
+        return
+    fresh = Store(store.path.with_name(f".{store.path.stem}.{uuid.uuid4().hex}.new.gpkg"))
+    fresh.path.unlink(missing_ok=True)
+    try:
+        fill(fresh)
         fresh.path.replace(store.path)
     finally:
         fresh.path.unlink(missing_ok=True)
         fresh.path.with_name(fresh.path.name + ".lock").unlink(missing_ok=True)
+
+
+def _validated_demo_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], context: ValidationContext
+) -> dict[str, gpd.GeoDataFrame]:
+    """Validate generated layers in dependency order, adding them to ``context``."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name in [n for n in LAYER_ORDER if n in layers]:
+        frame = layers[name]
+        raw = RawLayer(
+            frame=frame.to_crs(STORE_CRS),
+            source=f"demo:{name}",
+            row_label="feature",
+            row_numbers=list(range(1, len(frame) + 1)),
+        )
+        validated = validate_layer(raw, name, context=context)
+        out[name] = validated.frame
+        context.add_layer(name, validated.frame)
+    unknown = set(layers) - set(out)
+    if unknown:
+        msg = f"demo produced layers outside the contract: {sorted(unknown)}"
+        raise ValueError(msg)
+    return out

@@ -134,7 +134,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from geodata.importer import import_file
     from geodata.store import Store
 
-    store = Store(args.into)
+    store = Store(args.into, period=args.as_of)
     validated = import_file(
         args.file,
         layer=args.layer,
@@ -154,7 +154,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     count = None if validated is None else len(validated.frame)
     layer = args.layer if validated is None else validated.layer
     if args.json:
-        payload = {"ok": True, "store": str(store.path), "layer": layer, "features": count}
+        payload = {
+            "ok": True,
+            "store": store.location,
+            "period": store.period,
+            "layer": layer,
+            "features": count,
+        }
         if validated is not None:
             payload["warnings"] = [p.as_dict() for p in validated.warnings]
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
@@ -165,18 +171,22 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         what = "raster" if count is None else f"{count:,} features".replace(",", ".")
-        print(f"imported {Path(args.file).name} as {layer!r} into {store.path} ({what}).")  # noqa: T201
+        print(  # noqa: T201
+            f"imported {Path(args.file).name} as {layer!r} into {store.location}, "
+            f"period {store.period} ({what})."
+        )
     return EXIT_OK
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
     from geodata.store import Store
 
-    info = Store(args.store).info()
+    info = Store(args.store, period=args.period).info()
     if args.json:
         print(json.dumps(info.as_dict(), ensure_ascii=False, indent=2))  # noqa: T201
         return EXIT_OK
     print(f"{info.name}  (as of {info.as_of})  {info.path}")  # noqa: T201
+    print(f"periods: {', '.join(info.periods)}")  # noqa: T201
     header = (
         f"{'layer':<20} {'kind':<7} {'count':>8}  {'geometry':<16} {'crs':<10} "
         f"{'as_of':<11} synthetic"
@@ -238,9 +248,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         if operator is None:
             msg = f"unknown operator {args.operator!r}; use one of: {', '.join(OPERATORS)}."
             raise InputError(msg)
-    store = Store(args.store)
+    store = Store(args.store, period=args.period)
     info = store.info()
-    log.info("reading %s", store.path)
+    log.info("reading %s, period %s", store.location, info.as_of)
     layers = store.read_all(crs=WORK_CRS)
     density = (
         store.read_grid("population_density") if store.has_raster("population_density") else None
@@ -275,7 +285,12 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             rasters={name: grid_to_bytes(grid) for name, grid in rasters.items()},
             results={"coverage": ("coverage", {"settings": result.settings.as_dict()}, payload)},
         )
-        log.info("saved the result and %d coverage rasters into %s", len(rasters), store.path)
+        log.info(
+            "saved the result and %d coverage rasters into %s, period %s",
+            len(rasters),
+            store.location,
+            info.as_of,
+        )
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
     else:
@@ -289,7 +304,7 @@ def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], 
     from geodata.crs import WORK_CRS
     from geodata.store import Store
 
-    store = Store(args.store)
+    store = Store(args.store, period=args.period)
     info = store.info()
     layers = store.read_all(crs=WORK_CRS)
     density = (
@@ -435,7 +450,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
         store.write(
             {}, {}, results={f"plan:{args.save}": (kind, params, {**payload, "geojson": geojson})}
         )
-        log.info("saved the plan as %r in %s", args.save, store.path)
+        log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))  # noqa: T201
     else:
@@ -600,6 +615,14 @@ def _read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def _period_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--period",
+        metavar="YYYY-MM-DD",
+        help="the period (as_of date) to use; default the latest (see `hatangso layers`)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command line
     parser = argparse.ArgumentParser(
         prog="hatangso",
@@ -631,13 +654,15 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     )
     p.set_defaults(handler=_cmd_import)
 
-    p = sub.add_parser("layers", help="list a store's layers, counts, CRS, as_of, synthetic")
+    p = sub.add_parser("layers", help="list a store's periods and a period's layers")
     p.add_argument("store")
+    _period_option(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_layers)
 
     p = sub.add_parser("coverage", help="fiber and mobile coverage against the targets")
     p.add_argument("store")
+    _period_option(p)
     p.add_argument(
         "--level",
         choices=("province", "district", "commune", "village"),
@@ -665,6 +690,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     ):
         q = plan_sub.add_parser(kind, help=text)
         q.add_argument("store")
+        _period_option(q)
         q.add_argument("--villages", help="comma-separated village ids to serve")
         q.add_argument("--budget-vnd", type=float, help="spend at most this (VND)")
         q.add_argument("--method", default="auto", help="auto, ilp, heuristic (or greedy)")
@@ -690,10 +716,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     p = sub.add_parser("report", help="the leadership report in Vietnamese (PDF or Excel)")
     p.add_argument("store")
     p.add_argument("--out", required=True, help="write the report to FILE.pdf or FILE.xlsx")
-    p.add_argument(
-        "--period",
-        help="the period to report, YYYY-MM-DD (only the store's own as_of for now)",
-    )
+    _period_option(p)
     p.add_argument("--json", action="store_true", help="print a small summary as JSON")
     p.set_defaults(handler=_cmd_report)
 

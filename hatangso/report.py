@@ -2,7 +2,7 @@
 
 :func:`build_report` reads a store, computes the coverage with :mod:`coverage.engine` and
 fills a :class:`geodata.report.ReportData`; :func:`geodata.report.write_report` lays it
-out as PDF or Excel. Only the store's own period (its ``as_of``) is reported for now.
+out as PDF or Excel, for any period the store holds (default the latest).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pandas as pd
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from geodata._errors import InputError
 from geodata.crs import WORK_CRS
-from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_date, vn_number
-from geodata.store import DatasetInfo, Store
+from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_number
+from geodata.store import Store
 
-__all__ = ["LAYER_NAMES_VI", "build_report", "check_period", "saved_plans"]
+__all__ = ["LAYER_NAMES_VI", "build_report", "saved_plans"]
 
 log = logging.getLogger(__name__)
 
@@ -58,31 +58,6 @@ _STATUS_VI = {
 }
 
 
-def check_period(info: DatasetInfo, period: str | None) -> None:
-    """Raise :class:`InputError` unless ``period`` is absent or the store's ``as_of``.
-
-    Parameters
-    ----------
-    info
-        The store's description.
-    period
-        The period asked for (``YYYY-MM-DD``), or ``None``.
-
-    Raises
-    ------
-    InputError
-        For any other period: periods are not supported yet.
-    """
-    if period is None or period == info.as_of:
-        return
-    held = f"{vn_date(info.as_of)} ({info.as_of})" if info.as_of else "no dated period"
-    msg = (
-        f"--period {period}: periods are not supported yet; this store holds one period, "
-        f"{held}. Leave out --period, or pass --period {info.as_of}."
-    )
-    raise InputError(msg)
-
-
 def saved_plans(store: Store) -> list[dict[str, Any]]:
     """Return the plans saved in the store (results named ``plan:NAME``), by name.
 
@@ -113,7 +88,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
     path
         The store.
     period
-        The period (must be the store's ``as_of`` when given).
+        The period (``YYYY-MM-DD``); default the latest.
 
     Returns
     -------
@@ -122,18 +97,17 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
     Raises
     ------
     InputError
-        A missing or unreadable store, another period, or a store without villages.
+        A missing or unreadable store, a period it does not hold, or no villages.
     """
-    store = Store(path)
-    info = store.info()
-    check_period(info, period)
+    store = Store(path, period=period)
+    info = store.info()  # an unknown period is refused here, naming the periods held
     if not info.as_of:
-        msg = f"{store.path}: has no as_of date; import its layers with --as-of YYYY-MM-DD."
+        msg = f"{store.location}: holds no period yet; import its layers with --as-of YYYY-MM-DD."
         raise InputError(msg)
     layers = store.read_all(crs=WORK_CRS)
     for needed in ("admin_units", "villages"):
         if needed not in layers:
-            msg = f"{store.path}: has no {needed} layer; the report needs it."
+            msg = f"{store.location}: has no {needed} layer in {info.as_of}; the report needs it."
             raise InputError(msg)
     density = (
         store.read_grid("population_density") if store.has_raster("population_density") else None
@@ -186,7 +160,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
     )
     return ReportData(
         title=f"BÁO CÁO HIỆN TRẠNG HẠ TẦNG SỐ {province_name.upper()}",
-        dataset=info.name or store.path.stem,
+        dataset=info.name or Path(store.location).stem,
         as_of=dt.date.fromisoformat(info.as_of[:10]),
         indicators=[_indicator(t) for t in result.targets()],
         tables=tables,

@@ -33,6 +33,11 @@ def base_dir() -> Path:
     return Path(os.environ.get("HATANGSO_BASE", ROOT.parent / "shared" / "data"))
 
 
+#: The demo's two periods: the published mid-2024 status and the end-2024 one.
+MID_2024 = "2024-06-30"
+END_2024 = "2024-12-31"
+
+
 @pytest.fixture(scope="session")
 def base() -> Path:
     """The real base layers; the end-to-end tests need them and fail loudly without them."""

@@ -12,6 +12,7 @@ import pytest
 
 from geodata import Store
 from hatangso.cli import main
+from tests.conftest import END_2024, MID_2024
 
 pytestmark = pytest.mark.basedata
 
@@ -31,7 +32,7 @@ def payload(demo_store: Path) -> dict:
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["coverage", str(demo_store), "--json"]) == 0
+        assert main(["coverage", str(demo_store), "--period", MID_2024, "--json"]) == 0
     return json.loads(out.getvalue())
 
 
@@ -103,9 +104,11 @@ def test_save_into_the_store(
     shutil.copyfile(demo_store, store)
     assert main(["coverage", str(store), "--save", "--raster-resolution-m", "2000"]) == 0
     capsys.readouterr()
-    saved = Store(store).read_result("coverage")
+    saved = Store(store).read_result("coverage")  # the latest period's
     assert saved is not None
-    assert saved["payload"]["province"]["villages_fiber"] == 1161
+    assert saved["payload"]["as_of"] == END_2024
+    assert saved["payload"]["province"]["villages_fiber"] == 1168
+    assert Store(store, period=MID_2024).read_result("coverage") is None
     rasters = {r.layer for r in Store(store).info().layers if r.kind == "raster"}
     assert {"coverage_4g_viettel", "coverage_4g_vnpt", "coverage_5g_viettel"} <= rasters
     grid = Store(store).read_grid("coverage_4g_viettel")

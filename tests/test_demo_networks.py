@@ -124,6 +124,8 @@ def test_network_layers_follow_the_contract(demo: DemoDataset) -> None:
 def test_demo_writes_and_validates(demo: DemoDataset, tmp_path: Path) -> None:
     store = Store(tmp_path / "demo.gpkg")
     write_demo(demo, store)
+    assert store.periods() == ["2024-06-30", "2024-12-31"]
+    store = store.at("2024-06-30")
     for name in NETWORK_LAYERS:
         stored = store.read(name)
         assert len(stored) == len(demo.layers[name]), name

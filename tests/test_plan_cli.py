@@ -15,6 +15,7 @@ import shapely
 from geodata import Store
 from geodata.crs import WORK_CRS
 from hatangso.cli import main
+from tests.conftest import MID_2024
 
 pytestmark = pytest.mark.basedata
 
@@ -31,7 +32,9 @@ def run(*args: str | Path) -> dict:
 @pytest.fixture(scope="module")
 def fiber_plan(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("plan") / "plan.geojson"
-    payload = run("plan", "fiber", demo_store, "--all-uncovered", "--out", out, "--json")
+    payload = run(
+        "plan", "fiber", demo_store, "--period", MID_2024, "--all-uncovered", "--out", out, "--json"
+    )
     return payload, out
 
 
@@ -58,7 +61,7 @@ def test_routes_reach_lang_o2_and_start_on_fiber(
         "cost_per_household_vnd",
         "rank",
     } <= set(routes.columns)
-    store = Store(demo_store)
+    store = Store(demo_store, period=MID_2024)
     villages = store.read_work("villages")
     o2 = villages.loc[villages["name"] == "Làng O2"].iloc[0]
     assert any(o2["village_id"] in ids.split(",") for ids in routes["villages"])
@@ -78,7 +81,9 @@ def test_routes_reach_lang_o2_and_start_on_fiber(
 
 
 def test_target_households_95(demo_store: Path) -> None:
-    payload = run("plan", "fiber", demo_store, "--target-households-pct", "95", "--json")
+    payload = run(
+        "plan", "fiber", demo_store, "--period", MID_2024, "--target-households-pct", "95", "--json"
+    )
     assert payload["before"]["households_fiber_pct"] < 95.0
     assert payload["after"]["households_fiber_pct"] >= 95.0
     assert payload["after"]["targets"]["fiber_households"] is True
@@ -87,7 +92,9 @@ def test_target_households_95(demo_store: Path) -> None:
 
 def test_smaller_budget_stays_within_it(demo_store: Path) -> None:
     budget = 2_000_000_000
-    payload = run("plan", "fiber", demo_store, "--budget-vnd", str(budget), "--json")
+    payload = run(
+        "plan", "fiber", demo_store, "--period", MID_2024, "--budget-vnd", str(budget), "--json"
+    )
     assert 0 < payload["totals"]["total_cost_vnd"] <= budget
     assert payload["totals"]["households_gained"] > 0
     assert payload["after"]["households_fiber_pct"] > payload["before"]["households_fiber_pct"]

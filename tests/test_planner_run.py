@@ -17,6 +17,7 @@ from planner.run import (
     uncovered_villages,
     with_plans,
 )
+from tests.conftest import MID_2024
 
 LANG_O2 = "21790-01"
 VINH_THANH = "546"
@@ -26,12 +27,12 @@ pytestmark = pytest.mark.basedata
 
 @pytest.fixture(scope="module")
 def layers(demo_store: Path) -> dict:
-    return Store(demo_store).read_all(crs=WORK_CRS)
+    return Store(demo_store, period=MID_2024).read_all(crs=WORK_CRS)
 
 
 @pytest.fixture(scope="module")
 def inputs(layers: dict, demo_store: Path) -> CoverageInputs:
-    density = Store(demo_store).read_grid("population_density")
+    density = Store(demo_store, period=MID_2024).read_grid("population_density")
     return CoverageInputs.from_layers(layers, density=density)
 
 
