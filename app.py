@@ -3,9 +3,10 @@
 Run: ``streamlit run app.py -- --store data/bd.gpkg`` (or set ``HATANGSO_STORE``).
 
 The app only calls :mod:`geodata`, :mod:`coverage` and :mod:`planner` and draws. Pages:
-Tổng quan (overview of the targets), Bản đồ (map), Vùng lõm (gaps), Quy hoạch (plans)
-and Dữ liệu (data). Their code is in :mod:`ui`; this file sets the page up, reads the
-store, draws the sidebar and the header, and hands over to the chosen page.
+Tổng quan (overview of the targets), Tiến độ (progress over the periods), Bản đồ (map),
+Vùng lõm (gaps), Quy hoạch (plans) and Dữ liệu (data). Their code is in :mod:`ui`; this
+file sets the page up, reads the store, draws the sidebar (page, language, period, area)
+and the header, and hands over to the chosen page.
 """
 
 from __future__ import annotations
@@ -16,15 +17,25 @@ from collections.abc import Callable
 import streamlit as st
 
 from geodata import HatangsoError
-from ui import datapage, gaps, mappage, overview, plans
-from ui.data import store_version
+from ui import datapage, gaps, mappage, overview, plans, progress
+from ui.data import store_periods, store_version
 from ui.i18n import tr
-from ui.shell import Context, guarded, header, language, page_choice, selection, store_path
+from ui.shell import (
+    Context,
+    guarded,
+    header,
+    language,
+    page_choice,
+    period_choice,
+    selection,
+    store_path,
+)
 
 log = logging.getLogger("hatangso.app")
 
 PAGE_DRAW: dict[str, Callable[[Context], None]] = {
     "overview": overview.draw,
+    "progress": progress.draw,
     "map": mappage.draw,
     "gaps": gaps.draw,
     "plans": plans.draw,
@@ -42,7 +53,8 @@ def main() -> None:
     page = page_choice(lang)
     path = store_path()
     try:
-        version = store_version(path)
+        period = period_choice(store_periods(path), lang)
+        version = store_version(path, period)
         district, commune = selection(version, lang)
     except (HatangsoError, OSError) as err:
         st.title(tr("app_title", lang))

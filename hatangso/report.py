@@ -18,7 +18,7 @@ import pandas as pd
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from geodata._errors import InputError
 from geodata.crs import WORK_CRS
-from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_number
+from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_date, vn_number
 from geodata.store import Store
 
 __all__ = ["LAYER_NAMES_VI", "build_report", "saved_plans"]
@@ -140,6 +140,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             widths=(0, 40, 40, 20, 15),
         ),
     ]
+    tables[1:1] = _change_tables(store, info.as_of, result)
     villages = _village_table(result)
     tables.append(
         ReportTable(
@@ -173,6 +174,103 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
                 "(mô hình truyền sóng COST-231 Hata)."
             ),
         ],
+    )
+
+
+def _change_tables(store: Store, period: str, result: CoverageResult) -> list[ReportTable]:
+    """Tabulate the changes since the previous period: indicators, operators, villages."""
+    from hatangso import history  # history reads stores through this module's peers
+
+    previous = store.previous_period()
+    if previous is None:
+        return [
+            ReportTable(
+                "Thay đổi so với kỳ trước",
+                "Thay đổi",
+                pd.DataFrame(columns=["Chỉ tiêu"]),
+                empty=(
+                    f"Đây là kỳ số liệu đầu tiên ({vn_date(period)}); chưa có kỳ trước để so sánh."
+                ),
+            )
+        ]
+    before_payload = history.coverage_payloads(store, save=False, periods=[previous])[previous]
+    before = {t["id"]: t for t in before_payload["targets"]}
+    rows = []
+    for target in result.targets():
+        old = before.get(target["id"])
+        now = _indicator(target).status
+        then = "—" if old is None else _indicator(old).status
+        change = ""
+        if old is not None:
+            delta = int(target["reached"]) - int(old["reached"])
+            unit = _UNIT_VI.get(target["unit"], target["unit"])
+            change = f"{'+' if delta >= 0 else '−'}{vn_number(abs(delta))} {unit}"
+        rows.append(
+            {
+                "Chỉ tiêu": str(target["title_vi"]),
+                f"Kỳ trước ({vn_date(previous)})": then,
+                f"Kỳ này ({vn_date(period)})": now,
+                "Thay đổi": change,
+            }
+        )
+    changes = history.changes(store, previous, period, save=False)
+    summary = changes.summary()
+    operators = pd.DataFrame(
+        {
+            "Doanh nghiệp": summary["operator"].astype(str),
+            "Trạm mới": summary["sites_added"].astype(int),
+            "Trạm ngừng": summary["sites_removed"].astype(int),
+            "Nâng cấp 5G": summary["sites_upgraded_5g"].astype(int),
+            "Trạm có 5G (kỳ này)": summary["sites_5g_after"].astype(int),
+            "Tuyến cáp mới": summary["fiber_routes_added"].astype(int),
+            "Km cáp quang mới": summary["fiber_km_added"].astype(float),
+        }
+    )
+    since = f"so với kỳ trước ({vn_date(previous)})"
+    return [
+        ReportTable(
+            f"Thay đổi {since}",
+            "Thay đổi chỉ tiêu",
+            pd.DataFrame(rows),
+            widths=(30, 30, 30, 12),
+        ),
+        ReportTable(
+            f"Hạ tầng của các doanh nghiệp: thay đổi {since}",
+            "Thay đổi theo doanh nghiệp",
+            operators,
+        ),
+        ReportTable(
+            f"Thôn mới có cáp quang {since}",
+            "Thôn mới có cáp quang",
+            _change_villages(changes.fiber_gained),
+            group_by="Huyện",
+            widths=(0, 40, 40, 20, 15),
+            empty="Không có thôn nào mới có cáp quang.",
+        ),
+        ReportTable(
+            f"Thôn mới có sóng 4G {since}",
+            "Thôn mới có 4G",
+            _change_villages(changes.mobile_4g_gained),
+            group_by="Huyện",
+            widths=(0, 40, 40, 20, 15),
+            empty="Không có thôn nào mới có sóng 4G.",
+        ),
+    ]
+
+
+def _change_villages(frame: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "Huyện": frame["district"].astype(str),
+                "Xã": frame["commune"].astype(str),
+                "Thôn": frame["name"].astype(str),
+                "Mã thôn": frame["village_id"].astype(str),
+                "Số hộ": frame["households"].astype(int),
+            }
+        )
+        .sort_values(["Huyện", "Xã", "Thôn"])
+        .reset_index(drop=True)
     )
 
 

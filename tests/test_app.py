@@ -28,7 +28,9 @@ from ui.gaps import filter_gaps
 from ui.i18n import TEXT, fmt_date, fmt_dist, fmt_int, fmt_pct, fmt_vnd, tr
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("overview", "map", "gaps", "plans", "data")
+PAGES = ("overview", "progress", "map", "gaps", "plans", "data")
+#: The demo's first period: the published mid-2024 figures (a later one may follow).
+JUNE = "2024-06-30"
 VINH_THANH = "546"
 TIMEOUT_S = 180
 
@@ -40,10 +42,13 @@ def run_app(
     page: str = "overview",
     lang: str | None = None,
     district: str | None = None,
+    period: str | None = JUNE,
 ) -> AppTest:
     monkeypatch.setenv("HATANGSO_STORE", str(store))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     at.session_state["page"] = page
+    if period:
+        at.session_state["period"] = period
     if lang:
         at.session_state["lang"] = lang
     if district:
@@ -90,9 +95,9 @@ def test_every_page_renders_in_english(
 
 @pytest.mark.basedata
 def test_map_layers_carry_the_village_figures(demo_store: Path) -> None:
-    from ui.data import map_data
+    from ui.data import map_data, store_version
 
-    data = map_data(str(demo_store), demo_store.stat().st_mtime, "vi")
+    data = map_data(store_version(str(demo_store), JUNE), "vi")
     o2 = next(f for f in data.villages.geojson["features"] if f["properties"]["t"] == "Làng O2")
     values = dict(zip(data.villages.labels, o2["properties"]["v"], strict=True))
     assert o2["properties"]["k"] == "none"
@@ -389,15 +394,15 @@ def test_kml_and_export_bytes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("tiles", [False, True])
 def test_map_html_refers_to_no_other_host(demo_store: Path, tiles: bool) -> None:
     """Scripts and styles come from the app; only the opt-in tile layer reaches out."""
-    from ui.data import coverage_overlays, map_data
+    from ui.data import coverage_overlays, map_data, store_version
     from ui.mapview import build_map
 
-    mtime = demo_store.stat().st_mtime
+    version = store_version(str(demo_store), JUNE)
     fmap = build_map(
-        map_data(str(demo_store), mtime, "vi"),
+        map_data(version, "vi"),
         lang="vi",
         selected=VINH_THANH,
-        overlays=coverage_overlays(str(demo_store), mtime),
+        overlays=coverage_overlays(version),
         show_tiles=tiles,
     )
     html = fmap.get_root().render()

@@ -182,7 +182,7 @@ def _choose(page: Any, key: str, option: str) -> None:
 
 
 def test_overview_shows_the_published_figures(page: Any, app_url: str) -> None:
-    page.goto(f"{app_url}/?page=overview")
+    page.goto(f"{app_url}/?page=overview&period=2024-06-30")  # the published mid-2024 figures
     metrics = page.locator("[data-testid='stMetricValue']")
     metrics.first.wait_for()
     values = metrics.all_inner_texts()

@@ -19,7 +19,7 @@ from coverage.engine import CoverageInputs, compute_coverage
 from geodata import Store
 from geodata.crs import WORK_CRS
 from hatangso.cli import main
-from tests.conftest import MID_2024
+from tests.conftest import END_2024, MID_2024
 
 pytestmark = pytest.mark.basedata
 
@@ -80,6 +80,43 @@ def test_pdf_text_has_the_published_figures(pdf: Path, without_4g: list[str]) ->
         assert name in flat, name
 
 
+def test_first_period_says_there_is_nothing_to_compare(pdf: Path) -> None:
+    flat = " ".join("\n".join(p.extract_text() or "" for p in PdfReader(pdf).pages).split())
+    assert "Đây là kỳ số liệu đầu tiên (30/06/2024)" in flat
+
+
+@pytest.fixture(scope="module")
+def pdf_end_2024(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report-2024-12-31.pdf"
+    status, _, err = run("report", demo_store, "--out", out)  # the latest period
+    assert status == 0, err
+    return out
+
+
+def test_end_2024_report_has_its_figures_and_the_changes(pdf_end_2024: Path) -> None:
+    pages = PdfReader(pdf_end_2024).pages
+    flat = " ".join("\n".join(p.extract_text() or "" for p in pages).replace("\u00a0", " ").split())
+    assert "Số liệu đến ngày 31/12/2024" in flat
+    for figure in ("159/159", "1.168/1.176", "99,3", "1.175/1.176", "99,9"):
+        assert figure in flat, figure
+    assert "Thay đổi so với kỳ trước (30/06/2024)" in flat
+    assert "+7 thôn" in flat  # 1,161 -> 1,168 villages with fiber
+    assert "Thôn mới có cáp quang so với kỳ trước" in flat
+    assert "Làng O2" in flat  # still the one village without 4G
+    assert "Thôn Canh Giao" in flat  # still without fiber at the end of 2024
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.fail("pdftoppm is missing: apt-get install -y poppler-utils")
+    prefix = ARTIFACTS / f"report_{END_2024}"
+    subprocess.run([pdftoppm, "-png", "-r", "60", pdf_end_2024, prefix], check=True, timeout=120)
+    rendered = sorted(ARTIFACTS.glob(f"report_{END_2024}-*.png"))
+    assert len(rendered) == len(pages)
+    for png in rendered:
+        image = np.asarray(Image.open(png).convert("L"))
+        assert (image < 100).mean() > 0.003, f"{png.name} looks blank"
+
+
 def test_pdf_page_one_renders(pdf: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     prefix = ARTIFACTS / "report_page"
@@ -99,8 +136,15 @@ def test_pdf_page_one_renders(pdf: Path) -> None:
 
 def test_xlsx_sheets_and_counts(xlsx: Path, without_4g: list[str]) -> None:
     book = load_workbook(xlsx, read_only=True)
-    expected = ["Tóm tắt", "Theo huyện", "Theo xã", "Thôn chưa có cáp quang", "Thôn chưa có 4G"]
-    assert book.sheetnames[:5] == expected
+    expected = [
+        "Tóm tắt",
+        "Theo huyện",
+        "Thay đổi",  # the first period: nothing to compare with
+        "Theo xã",
+        "Thôn chưa có cáp quang",
+        "Thôn chưa có 4G",
+    ]
+    assert book.sheetnames[:6] == expected
 
     def rows(sheet: str) -> list[tuple]:
         return [r for r in book[sheet].iter_rows(values_only=True) if any(v is not None for v in r)]

@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -48,6 +47,7 @@ __all__ = [
     "operators",
     "read_layers",
     "script_json",
+    "store_periods",
     "store_version",
     "summary_table",
     "units_table",
@@ -91,22 +91,50 @@ LEVEL_STYLE: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class StoreVersion:
-    """A store and the modification time that keys every cache."""
+    """A store, the period shown and the store's version token: the key of every cache.
+
+    Attributes
+    ----------
+    path
+        The store (a ``.gpkg`` file or a ``postgresql://`` URL).
+    period
+        The period read (``YYYY-MM-DD``); ``None`` only for a store without periods.
+    token
+        :meth:`geodata.Store.version`: changes with every committed write, so an import
+        through the Data page (into any period) makes the app recompute.
+    """
 
     path: str
-    mtime: float
+    period: str | None
+    token: str
+
+    def store(self) -> Store:
+        """Return the store bound to this period."""
+        return Store(self.path, period=self.period)
 
 
-def store_version(path: str) -> StoreVersion:
-    """Return the store's path and modification time.
+def store_periods(path: str) -> list[str]:
+    """Return the store's periods, oldest first.
 
     Raises
     ------
     geodata.StoreError
         When it is missing or not a Hạ tầng số store.
     """
-    Store(path).check()
-    return StoreVersion(path=path, mtime=Path(path).stat().st_mtime)
+    return Store(path).periods()
+
+
+def store_version(path: str, period: str | None = None) -> StoreVersion:
+    """Return the key of every cache for ``period`` of the store (default the latest).
+
+    Raises
+    ------
+    geodata.StoreError
+        When it is missing, not a Hạ tầng số store, or does not hold ``period``.
+    """
+    store = Store(path, period=period)
+    store.check()
+    return StoreVersion(path=path, period=store.period, token=store.version())
 
 
 def operator_name(operator: str) -> str:
@@ -133,17 +161,15 @@ def layer_title(layer: str, lang: str) -> str:
 
 
 @st.cache_data(show_spinner=False)
-def dataset_info(path: str, mtime: float) -> dict[str, Any]:
+def dataset_info(version: StoreVersion) -> dict[str, Any]:
     """Read the data set's name, period and layers with their provenance."""
-    del mtime
-    return Store(path).info().as_dict()
+    return version.store().info().as_dict()
 
 
 @st.cache_data(show_spinner=False)
-def units_table(path: str, mtime: float) -> pd.DataFrame:
+def units_table(version: StoreVersion) -> pd.DataFrame:
     """Return the administrative units without geometry (``unit_id``, ``name``, ``level`` …)."""
-    del mtime
-    units = Store(path).read("admin_units")
+    units = version.store().read("admin_units")
     table = pd.DataFrame(units.drop(columns="geometry"))
     table["unit_id"] = table["unit_id"].astype(str)
     table["parent_id"] = table["parent_id"].astype(object).where(table["parent_id"].notna(), None)
@@ -151,10 +177,9 @@ def units_table(path: str, mtime: float) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def read_layers(path: str, mtime: float) -> dict[str, gpd.GeoDataFrame]:
+def read_layers(version: StoreVersion) -> dict[str, gpd.GeoDataFrame]:
     """Read every vector layer in the metric working CRS (shared, never modified)."""
-    del mtime
-    return Store(path).read_all(crs=WORK_CRS)
+    return version.store().read_all(crs=WORK_CRS)
 
 
 def _rasters(store: Store) -> dict[str, Grid | None]:
@@ -165,31 +190,31 @@ def _rasters(store: Store) -> dict[str, Grid | None]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def coverage_inputs(path: str, mtime: float) -> CoverageInputs:
+def coverage_inputs(version: StoreVersion) -> CoverageInputs:
     """Return the coverage engine's inputs read from the store (shared, never modified)."""
-    layers = read_layers(path, mtime)
-    grids = _rasters(Store(path))
+    layers = read_layers(version)
+    grids = _rasters(version.store())
     return CoverageInputs.from_layers(
         layers, density=grids["population_density"], elevation=grids["elevation"]
     )
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def coverage_result(path: str, mtime: float) -> CoverageResult:
+def coverage_result(version: StoreVersion) -> CoverageResult:
     """Compute the coverage of every village, cluster and priority place (once a version)."""
-    return compute_coverage(coverage_inputs(path, mtime), settings=DEFAULT_SETTINGS)
+    return compute_coverage(coverage_inputs(version), settings=DEFAULT_SETTINGS)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def coverage_overlays(path: str, mtime: float) -> dict[str, tuple[str, Bounds]]:
+def coverage_overlays(version: StoreVersion) -> dict[str, tuple[str, Bounds]]:
     """Return the coverage rasters as coloured overlays: name -> (PNG data URL, bounds).
 
     The rasters saved by ``hatangso coverage --save`` are used when the store has them
     and they are not older than the mobile sites; otherwise they are predicted here
     (1 km pixels).
     """
-    store = Store(path)
-    layers = dataset_info(path, mtime)["layers"]
+    store = version.store()
+    layers = dataset_info(version)["layers"]
     saved = [
         row
         for row in layers
@@ -204,7 +229,7 @@ def coverage_overlays(path: str, mtime: float) -> dict[str, tuple[str, Bounds]]:
     if names and len(names) == len(saved):
         grids = {name: store.read_grid(name) for name in names}
     else:
-        grids = coverage_rasters(coverage_inputs(path, mtime))
+        grids = coverage_rasters(coverage_inputs(version))
     threshold = DEFAULT_SETTINGS.min_rsrp_dbm["4G"]
     out: dict[str, tuple[str, Bounds]] = {}
     for name, grid in sorted(grids.items()):
@@ -233,10 +258,10 @@ def _names(units: pd.DataFrame) -> pd.Series:
 
 
 @st.cache_data(show_spinner=False)
-def village_table(path: str, mtime: float) -> pd.DataFrame:
+def village_table(version: StoreVersion) -> pd.DataFrame:
     """One row a village: names of its commune and district, and its coverage status."""
-    result = coverage_result(path, mtime)
-    names = _names(units_table(path, mtime))
+    result = coverage_result(version)
+    names = _names(units_table(version))
     v = result.villages.copy()
     v["commune"] = v["commune_id"].map(names)
     v["district"] = v["district_id"].map(names)
@@ -245,10 +270,10 @@ def village_table(path: str, mtime: float) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def cluster_table(path: str, mtime: float) -> pd.DataFrame:
+def cluster_table(version: StoreVersion) -> pd.DataFrame:
     """One row a residential cluster with its village, commune and district names."""
-    result = coverage_result(path, mtime)
-    names = _names(units_table(path, mtime))
+    result = coverage_result(version)
+    names = _names(units_table(version))
     villages = result.villages.set_index(result.villages["village_id"].astype(str))
     c = result.clusters.copy()
     c["village"] = c["village_id"].astype(str).map(villages["name"])
@@ -449,24 +474,24 @@ def _cluster_layer(clusters: gpd.GeoDataFrame | None, table: pd.DataFrame, lang:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def map_data(path: str, mtime: float, lang: str) -> MapData:
+def map_data(version: StoreVersion, lang: str) -> MapData:
     """Prepare every layer of the map (simplified, styled, with popups) once a version.
 
     Shared between sessions (a cache resource: nothing copies or modifies it).
     """
-    layers = read_layers(path, mtime)
-    info = dataset_info(path, mtime)
+    layers = read_layers(version)
+    info = dataset_info(version)
     districts, communes, unit_bounds = _unit_layers(layers["admin_units"])
-    table = village_table(path, mtime)
+    table = village_table(version)
     counts = table["status"].value_counts()
     return MapData(
         districts=districts,
         communes=communes,
         villages=_village_layer(layers["villages"], table, lang),
-        clusters_gap=_cluster_layer(layers.get("clusters"), cluster_table(path, mtime), lang),
+        clusters_gap=_cluster_layer(layers.get("clusters"), cluster_table(version), lang),
         fiber=_fiber(layers.get("fiber_routes"), layers.get("fiber_nodes"), lang),
         sites=_sites(layers.get("mobile_sites"), lang),
-        places=_places(layers.get("priority_places"), coverage_result(path, mtime), lang),
+        places=_places(layers.get("priority_places"), coverage_result(version), lang),
         power=_power(layers.get("power_lines"), lang),
         unit_bounds=unit_bounds,
         synthetic={row["layer"]: bool(row["synthetic"]) for row in info["layers"]},
@@ -614,16 +639,16 @@ def _power(lines: gpd.GeoDataFrame | None, lang: str) -> Layer | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def summary_table(path: str, mtime: float, level: str, operator: str | None) -> pd.DataFrame:
+def summary_table(version: StoreVersion, level: str, operator: str | None) -> pd.DataFrame:
     """Return the indicators per unit of ``level`` (optionally one operator's network)."""
-    result = coverage_result(path, mtime)
+    result = coverage_result(version)
     return result.summary(level, operator=operator)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False)
-def operators(path: str, mtime: float) -> list[str]:
+def operators(version: StoreVersion) -> list[str]:
     """Return the operators with fiber or mobile sites in the store, in a fixed order."""
-    layers = read_layers(path, mtime)
+    layers = read_layers(version)
     found: set[str] = set()
     for name in ("fiber_routes", "fiber_nodes", "mobile_sites"):
         if name in layers and len(layers[name]):

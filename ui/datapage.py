@@ -207,7 +207,7 @@ def _validate(  # noqa: PLR0913
 
 
 def _provenance(context: Context) -> None:
-    info = dataset_info(context.path, context.mtime)
+    info = dataset_info(context.version)
     st.subheader(context.t("dataset_title"))
     cols = st.columns(3)
     cols[0].markdown(f"**{context.t('ds_name')}:** {info['name']}")
@@ -258,7 +258,7 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
     )
     existing = {
         row["layer"]: row["feature_count"]
-        for row in dataset_info(context.path, context.mtime)["layers"]
+        for row in dataset_info(context.version)["layers"]
         if row["kind"] == "vector"
     }
     if mode == "replace" and options["layer"] in existing:

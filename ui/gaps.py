@@ -158,8 +158,8 @@ def draw(context: Context) -> None:
         key="gaps_power",
     )
     search = right.text_input(context.t("search"), key="gaps_search", help=context.t("search_help"))
-    villages = context.within(village_table(context.path, context.mtime))
-    clusters = context.within(cluster_table(context.path, context.mtime))
+    villages = context.within(village_table(context.version))
+    clusters = context.within(cluster_table(context.version))
     if not len(villages):
         st.info(context.t("empty_selection"))
         return

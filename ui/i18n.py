@@ -40,6 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "language": ("Ngôn ngữ", "Language"),
     "page": ("Trang", "Page"),
     "page_overview": ("Tổng quan", "Overview"),
+    "page_progress": ("Tiến độ", "Progress"),
     "page_map": ("Bản đồ", "Map"),
     "page_gaps": ("Vùng lõm", "Gaps"),
     "page_plans": ("Quy hoạch", "Plans"),
@@ -52,6 +53,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "dataset_line": (
         "Bộ dữ liệu: **{name}** · số liệu đến ngày **{as_of}**",
         "Data set: **{name}** · figures as of **{as_of}**",
+    ),
+    "dataset_line_past": (
+        (
+            "Bộ dữ liệu: **{name}** · số liệu kỳ **{as_of}** (kỳ trước; chọn kỳ khác ở thanh "
+            "bên trái)"
+        ),
+        "Data set: **{name}** · figures of **{as_of}** (an earlier period; choose in the sidebar)",
+    ),
+    "period": ("Kỳ số liệu", "Period"),
+    "period_help": (
+        "Các trang hiển thị số liệu của kỳ này (mặc định là kỳ mới nhất).",
+        "Every page shows the figures of this period (the latest by default).",
     ),
     "synthetic_label": (
         "Dữ liệu tổng hợp (minh hoạ, không phải số liệu thực): {layers}.",
@@ -231,6 +244,100 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind_hospital": ("Bệnh viện", "Hospital"),
     "kind_school": ("Trường học", "School"),
     "kind_tourism": ("Khu du lịch", "Tourist area"),
+    # progress
+    "progress_title": ("Tiến độ thực hiện các chỉ tiêu", "Progress toward the targets"),
+    "trend_title": ("Diễn biến các chỉ tiêu qua các kỳ", "The indicators period by period"),
+    "trend_scope": (
+        "Phạm vi: **{unit}** · {n} kỳ số liệu. Chọn huyện ở thanh bên trái để xem theo huyện.",
+        "Scope: **{unit}** · {n} periods. Choose a district in the sidebar to see it.",
+    ),
+    "trend_commune_note": (
+        "Diễn biến được tính theo huyện: đang hiển thị {unit}.",
+        "Trends are kept by district: showing {unit}.",
+    ),
+    "one_period": (
+        (
+            "Kho dữ liệu mới có một kỳ số liệu ({period}): chưa so sánh được giữa các kỳ. "
+            "Nhập số liệu kỳ sau (ví dụ `hatangso import TỆP --layer mobile_sites --into "
+            "KHO.gpkg --as-of 2024-12-31`) để theo dõi tiến độ."
+        ),
+        (
+            "The store holds one period only ({period}): there is nothing to compare yet. "
+            "Import the next period's figures (e.g. `hatangso import FILE --layer mobile_sites "
+            "--into STORE.gpkg --as-of 2024-12-31`) to follow the progress."
+        ),
+    ),
+    "ax_period": ("Kỳ số liệu", "Period"),
+    "ax_value": ("Tỷ lệ (%)", "Share (%)"),
+    "series_actual": ("Thực tế", "Actual"),
+    "series_target": ("Mục tiêu", "Target"),
+    "chart_no_target": ("không có mục tiêu cố định", "no fixed target"),
+    "changes_title": ("Thay đổi giữa hai kỳ", "Changes between two periods"),
+    "from_period": ("Từ kỳ", "From"),
+    "to_period": ("Đến kỳ", "To"),
+    "same_period": (
+        "Chọn “Từ kỳ” trước “Đến kỳ” để so sánh.",
+        "Choose a “From” period before the “To” period.",
+    ),
+    "by_operator": ("Theo nhà mạng", "By operator"),
+    "c_sites_added": ("Trạm thêm mới", "Sites added"),
+    "c_sites_removed": ("Trạm gỡ bỏ", "Sites removed"),
+    "c_sites_5g": ("Trạm nâng cấp 5G", "Sites upgraded to 5G"),
+    "c_fiber_km": ("Cáp quang thêm (km)", "Fiber added (km)"),
+    "ch_fiber": ("Thôn mới có cáp quang ({n})", "Villages newly on fiber ({n})"),
+    "ch_4g": ("Thôn mới có sóng 4G ({n})", "Villages newly with 4G ({n})"),
+    "ch_added": ("Trạm thêm mới ({n})", "Sites added ({n})"),
+    "ch_removed": ("Trạm gỡ bỏ ({n})", "Sites removed ({n})"),
+    "ch_upgraded": ("Trạm nâng cấp 5G ({n})", "Sites upgraded to 5G ({n})"),
+    "ch_none": ("Không có thay đổi nào trong danh sách này.", "Nothing changed in this list."),
+    "ch_download": ("Tải danh sách thay đổi (Excel)", "Download the change lists (Excel)"),
+    "ch_in_area": (
+        "Danh sách thôn giới hạn trong {unit}; bảng theo nhà mạng tính cho toàn tỉnh.",
+        "Village lists limited to {unit}; the operator table covers the whole province.",
+    ),
+    "projection_title": ("Dự báo thời điểm đạt mục tiêu", "When each target will be met"),
+    "projection_caption": (
+        ("Theo tốc độ tăng giữa hai kỳ gần nhất (điểm phần trăm mỗi năm), tính cho toàn tỉnh."),
+        "At the pace between the two latest periods (percentage points a year), province-wide.",
+    ),
+    "c_latest": ("Kỳ gần nhất", "Latest"),
+    "c_pace": ("Tốc độ (điểm %/năm)", "Pace (pp/year)"),
+    "c_projected": ("Dự kiến đạt", "Expected"),
+    "pj_met": ("Đã đạt", "Met"),
+    "pj_no_target": ("Không có mục tiêu", "No target"),
+    "pj_stalled": ("Chưa có tiến triển", "No progress"),
+    "pj_unknown": ("Chưa đủ số liệu", "Not enough data"),
+    "pj_overdue": (
+        "Lẽ ra đã đạt theo tốc độ này, nhưng chưa đạt",
+        "Overdue at this pace",
+    ),
+    "pj_by": ("khoảng {date}", "around {date}"),
+    "plans_effect_title": ("Tác động của các phương án đã lưu", "What the saved plans change"),
+    "plans_effect_none": (
+        (
+            "Chưa có phương án nào được lưu cho kỳ này. Lập và lưu bằng "
+            "`hatangso plan fiber KHO.gpkg --all-uncovered --save TÊN`."
+        ),
+        (
+            "No plan is saved for this period. Make and save one with "
+            "`hatangso plan fiber STORE.gpkg --all-uncovered --save NAME`."
+        ),
+    ),
+    "c_plan": ("Phương án", "Plan"),
+    "c_plan_kind": ("Loại", "Kind"),
+    "plan_kind_fiber_plan": ("Cáp quang", "Fiber"),
+    "plan_kind_site_plan": ("Trạm BTS", "Mobile sites"),
+    "c_before_after": ("Trước → sau", "Before → after"),
+    "report_section": ("Báo cáo lãnh đạo", "Leadership report"),
+    "report_make": ("Lập báo cáo kỳ {period}", "Make the report for {period}"),
+    "report_making": ("Đang lập báo cáo…", "Making the report…"),
+    "report_pdf": ("Tải báo cáo PDF", "Download the PDF report"),
+    "report_xlsx": ("Tải bảng Excel", "Download the Excel tables"),
+    "report_error": ("Không lập được báo cáo: {reason}", "The report could not be made: {reason}"),
+    "trends_missing": (
+        "Chức năng theo dõi tiến độ chưa sẵn sàng trong bản cài đặt này: {reason}",
+        "Progress tracking is not available in this installation: {reason}",
+    ),
     # gaps
     "gaps_title": (
         "Vùng lõm: thôn và cụm dân cư chưa được phủ",

@@ -70,8 +70,8 @@ def draw(context: Context) -> None:
     tiles = st.toggle(
         context.t("tiles_toggle"), value=False, key="map_tiles", help=context.t("tiles_help")
     )
-    data = map_data(context.path, context.mtime, context.lang)
-    overlays = coverage_overlays(context.path, context.mtime)
+    data = map_data(context.version, context.lang)
+    overlays = coverage_overlays(context.version)
     fmap = build_map(
         data, lang=context.lang, selected=context.selected, overlays=overlays, show_tiles=tiles
     )
@@ -88,7 +88,7 @@ def draw(context: Context) -> None:
     )
     if context.selected:
         st.caption(context.t("map_zoomed", unit=context.unit_name()))
-        villages = context.within(village_table(context.path, context.mtime))
+        villages = context.within(village_table(context.version))
         if not len(villages):
             st.info(context.t("empty_selection"))
             return

@@ -22,11 +22,11 @@ HEADLINE = ("fiber_villages", "fiber_households", "mobile_villages")
 def _unit_row(context: Context, operator: str | None) -> pd.Series | None:
     """Return the summary row of the selected unit (the province by default)."""
     if context.commune:
-        table = summary_table(context.path, context.mtime, "commune", operator)
+        table = summary_table(context.version, "commune", operator)
     elif context.district:
-        table = summary_table(context.path, context.mtime, "district", operator)
+        table = summary_table(context.version, "district", operator)
     else:
-        table = summary_table(context.path, context.mtime, "province", operator)
+        table = summary_table(context.version, "province", operator)
         return table.iloc[0] if len(table) else None
     rows = table[table["unit_id"].astype(str) == context.selected]
     return rows.iloc[0] if len(rows) else None
@@ -117,12 +117,12 @@ def _key_figures(row: pd.Series, context: Context) -> None:
 def _breakdown(context: Context, operator: str | None) -> None:
     lang = context.lang
     if context.district:
-        table = summary_table(context.path, context.mtime, "commune", operator)
+        table = summary_table(context.version, "commune", operator)
         table = table[table["district_id"].astype(str) == context.district]
         st.subheader(context.t("by_commune", unit=context.unit_name(context.district)))
         level = context.t("level_commune")
     else:
-        table = summary_table(context.path, context.mtime, "district", operator)
+        table = summary_table(context.version, "district", operator)
         st.subheader(context.t("by_district"))
         level = context.t("level_district")
     table = table[table["villages"] > 0].sort_values("name")
@@ -161,7 +161,7 @@ def _breakdown(context: Context, operator: str | None) -> None:
 def draw(context: Context) -> None:
     """Draw the Overview page."""
     st.header(context.t("page_overview"))
-    choices = ["", *operators(context.path, context.mtime)]
+    choices = ["", *operators(context.version)]
     operator = st.columns([1, 2])[0].selectbox(
         context.t("operator_view"),
         options=choices,

@@ -25,6 +25,7 @@ from planner.run import plan_fiber_for, plan_sites_for, uncovered_villages, with
 from ui.data import (
     DIGITS,
     Layer,
+    StoreVersion,
     coverage_inputs,
     coverage_overlays,
     coverage_result,
@@ -81,8 +82,7 @@ def _targets(result: CoverageResult, level: str, unit_id: str | None) -> list[di
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
-    path: str,
-    mtime: float,
+    version: StoreVersion,
     district: str | None,
     commune: str | None,
     fiber_mode: str,
@@ -92,11 +92,11 @@ def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
     lang: str,
 ) -> PlanOutcome:
     """Run the fiber and site planners on the area's uncovered villages (cached)."""
-    layers = read_layers(path, mtime)
-    inputs = coverage_inputs(path, mtime)
-    result = coverage_result(path, mtime)
+    layers = read_layers(version)
+    inputs = coverage_inputs(version)
+    result = coverage_result(version)
     outcome = PlanOutcome()
-    names = village_table(path, mtime).set_index("village_id")["name"].astype(str)
+    names = village_table(version).set_index("village_id")["name"].astype(str)
     fiber_plan = site_plan = None
     no_fiber = uncovered_villages(result, need="fiber", district_id=district, commune_id=commune)
     if not no_fiber:
@@ -465,7 +465,7 @@ def draw(context: Context) -> None:
     """Draw the Plans page."""
     st.header(context.t("plans_title"))
     st.caption(context.t("plan_scope", unit=context.unit_name()))
-    coverage_result(context.path, context.mtime)  # says at once what the store lacks
+    coverage_result(context.version)  # says at once what the store lacks
     params = _controls(context)
     if st.button(context.t("run_plan"), key="plan_run", type="primary"):
         st.session_state["plan_params"] = params
@@ -475,7 +475,7 @@ def draw(context: Context) -> None:
     if chosen != params:
         st.info(context.t("plan_stale"))
     with st.spinner(context.t("plan_running")):
-        outcome = run_plans(context.path, context.mtime, lang=context.lang, **chosen)
+        outcome = run_plans(context.version, lang=context.lang, **chosen)
     for kind, note in outcome.notes:
         (st.error if kind == "error" else st.info)(note)
     if outcome.routes is None and outcome.sites is None:
@@ -488,12 +488,12 @@ def draw(context: Context) -> None:
         )
     if outcome.sites is not None and len(outcome.sites):
         extra.append((context.t("l_plan_sites"), _site_layer(outcome.sites, context.lang), True))
-    data = map_data(context.path, context.mtime, context.lang)
+    data = map_data(context.version, context.lang)
     fmap = build_map(
         data,
         lang=context.lang,
         selected=context.selected,
-        overlays=coverage_overlays(context.path, context.mtime),
+        overlays=coverage_overlays(context.version),
         extra=extra,
         fit=_plan_bounds(outcome),
         show_sites=False,

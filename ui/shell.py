@@ -29,6 +29,7 @@ __all__ = [
     "header",
     "language",
     "page_choice",
+    "period_choice",
     "selection",
     "store_path",
 ]
@@ -36,7 +37,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Page ids in menu order.
-PAGES = ("overview", "map", "gaps", "plans", "data")
+PAGES = ("overview", "progress", "map", "gaps", "plans", "data")
 
 DEFAULT_STORE = "data/bd.gpkg"
 
@@ -50,7 +51,8 @@ class Context:
     lang
         ``"vi"`` or ``"en"``.
     version
-        The store and its modification time (the key of every cache).
+        The store, the period shown and the store's version token (the key of every
+        cache).
     district, commune
         Selected ``unit_id`` s, ``None`` for all.
     """
@@ -66,9 +68,9 @@ class Context:
         return self.version.path
 
     @property
-    def mtime(self) -> float:
-        """The store's modification time."""
-        return self.version.mtime
+    def period(self) -> str | None:
+        """The period shown (``YYYY-MM-DD``)."""
+        return self.version.period
 
     @property
     def selected(self) -> str | None:
@@ -77,7 +79,7 @@ class Context:
 
     def unit_name(self, unit_id: str | None = None) -> str:
         """Return the name of a unit (default: the selection; the province when none)."""
-        units = units_table(self.path, self.mtime)
+        units = units_table(self.version)
         wanted = unit_id or self.selected
         if wanted is None:
             province = units[units["level"] == "province"]
@@ -144,13 +146,36 @@ def page_choice(lang: str) -> str:
 ALL = ""
 
 
+def period_choice(periods: list[str], lang: str) -> str | None:
+    """Draw the period chooser (newest first, default the latest); return the period.
+
+    A store with one period shows it without a choice; ``?period=2024-06-30`` in the URL
+    starts on that period.
+    """
+    if not periods:
+        return None
+    options = sorted(periods, reverse=True)
+    _from_query("period", tuple(options))
+    if st.session_state.get("period") not in options:
+        st.session_state["period"] = options[0]
+    choice = st.sidebar.selectbox(
+        tr("period", lang),
+        options=options,
+        format_func=fmt_date,
+        key="period",
+        disabled=len(options) == 1,
+        help=tr("period_help", lang),
+    )
+    return str(choice or options[0])
+
+
 def _reset_commune() -> None:
     st.session_state["commune"] = ALL
 
 
 def selection(version: StoreVersion, lang: str) -> tuple[str | None, str | None]:
     """Draw the drill-down (district, then commune); return the selected ids."""
-    units = units_table(version.path, version.mtime)
+    units = units_table(version)
     districts = units[units["level"] == "district"].sort_values("name")
     names = dict(zip(units["unit_id"], units["name"], strict=True))
     st.sidebar.subheader(tr("area", lang))
@@ -181,9 +206,18 @@ def selection(version: StoreVersion, lang: str) -> tuple[str | None, str | None]
 
 def header(context: Context) -> None:
     """Draw the title, the data set's date and the synthetic label (on every page)."""
-    info = dataset_info(context.path, context.mtime)
+    info = dataset_info(context.version)
     st.title(context.t("app_title"))
-    st.caption(context.t("dataset_line", name=info["name"], as_of=fmt_date(info["as_of"])))
+    periods = info.get("periods") or []
+    latest = not periods or info["as_of"] == max(periods)
+    st.caption(
+        context.t(
+            "dataset_line" if latest else "dataset_line_past",
+            name=info["name"],
+            as_of=fmt_date(info["as_of"]),
+            n=len(periods),
+        )
+    )
     synthetic = [
         layer_title(row["layer"], context.lang)
         for row in info["layers"]

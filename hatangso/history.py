@@ -1,0 +1,318 @@
+"""Trends and changes of a store: its periods' coverage, read or computed, fed to the trends.
+
+The glue between :class:`geodata.store.Store` and :mod:`coverage.trends`: each period's
+coverage is read from its saved ``coverage`` result (the payload ``hatangso coverage
+--save`` writes) or, when missing, stale or for one operator only, computed with the
+default rules (about 1-2 s a period on the Bình Định demo) and saved for the next time.
+Nothing is cached in memory between calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from coverage.engine import CoverageInputs, compute_coverage
+from coverage.settings import DEFAULT_SETTINGS
+from coverage.trends import (
+    PeriodChanges,
+    indicator_series,
+    period_changes,
+    plan_effect,
+    village_status,
+)
+from coverage.trends import projection as _projection
+from geodata._errors import InputError, StoreError
+from geodata.crs import WORK_CRS
+from geodata.store import Store
+
+__all__ = [
+    "CHANGE_LAYERS",
+    "changes",
+    "check_periods",
+    "compute_payload",
+    "coverage_payloads",
+    "plans",
+    "projection",
+    "series",
+]
+
+log = logging.getLogger(__name__)
+
+#: The layers :func:`changes` reads from each period.
+CHANGE_LAYERS = ("admin_units", "villages", "mobile_sites", "fiber_routes", "fiber_nodes")
+
+
+def _default_settings() -> dict[str, Any]:
+    """Return the default rules as they read back from a saved result's JSON."""
+    loaded: dict[str, Any] = json.loads(json.dumps(DEFAULT_SETTINGS.as_dict()))
+    return loaded
+
+
+def check_periods(store: Store, *periods: str | None) -> list[str]:
+    """Return the store's periods, refusing any of ``periods`` it does not hold.
+
+    Parameters
+    ----------
+    store
+        The store.
+    *periods
+        Periods asked for (``None`` is skipped).
+
+    Returns
+    -------
+    list of str
+        Every period held, oldest first.
+
+    Raises
+    ------
+    geodata.InputError
+        For a period not held, naming the periods held; for a store without periods.
+    """
+    held = store.periods()
+    if not held:
+        msg = f"{store.location}: holds no period yet; import layers into it first."
+        raise InputError(msg)
+    for period in periods:
+        if period is not None and period not in held:
+            msg = (
+                f"{store.location}: has no period {period}; the periods held are {', '.join(held)}."
+            )
+            raise InputError(msg)
+    return held
+
+
+def _saved_payload(store: Store) -> dict[str, Any] | None:
+    """Return the period's saved coverage payload when it is usable for the trends."""
+    saved = store.read_result("coverage")
+    if saved is None:
+        return None
+    payload = saved.get("payload")
+    params = saved.get("params") or {}
+    if not isinstance(payload, dict):
+        return None
+    if payload.get("operator") is not None:
+        log.info("period %s: the saved coverage is one operator's; recomputing", store.period)
+        return None
+    if params.get("settings") != _default_settings():
+        log.info("period %s: the saved coverage used other rules; recomputing", store.period)
+        return None
+    if not all(key in payload for key in ("province", "districts", "targets", "uncovered")):
+        return None
+    return payload
+
+
+def compute_payload(store: Store) -> dict[str, Any]:
+    """Compute the coverage payload of the store's (bound) period with the default rules.
+
+    Parameters
+    ----------
+    store
+        The store bound to a period (:meth:`Store.at`).
+
+    Returns
+    -------
+    dict
+        ``{"as_of", "dataset", **CoverageResult.to_dict()}``: the payload of ``hatangso
+        coverage --save``.
+    """
+    info = store.info()
+    layers = store.read_all(crs=WORK_CRS)
+    density = (
+        store.read_grid("population_density") if store.has_raster("population_density") else None
+    )
+    elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
+    inputs = CoverageInputs.from_layers(layers, density=density, elevation=elevation)
+    result = compute_coverage(inputs, settings=DEFAULT_SETTINGS)
+    return {"as_of": info.as_of, "dataset": info.name, **result.to_dict()}
+
+
+def coverage_payloads(
+    store: Store, *, save: bool = True, periods: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Return each period's coverage payload, computing (and saving) the missing ones.
+
+    Parameters
+    ----------
+    store
+        The store.
+    save
+        Save a computed payload into its period as the ``coverage`` result (as ``hatangso
+        coverage --save`` does, without the rasters) so that the next call reads it. A
+        store that cannot be written (read-only file) is only logged.
+    periods
+        The periods wanted (default: all, oldest first).
+
+    Returns
+    -------
+    dict
+        Period -> payload, oldest first.
+
+    Raises
+    ------
+    geodata.InputError
+        For a period the store does not hold, or a period without the layers coverage needs.
+    """
+    wanted = list(periods) if periods is not None else None
+    held = check_periods(store, *(wanted or []))
+    out: dict[str, dict[str, Any]] = {}
+    for period in sorted(set(held if wanted is None else wanted)):
+        bound = store.at(period)
+        payload = _saved_payload(bound)
+        if payload is None:
+            log.info("computing the coverage of period %s", period)
+            payload = compute_payload(bound)
+            if save:
+                try:
+                    bound.save_result(
+                        "coverage", "coverage", {"settings": DEFAULT_SETTINGS.as_dict()}, payload
+                    )
+                    log.info("saved the coverage of period %s into %s", period, store.location)
+                except (StoreError, OSError, sqlite3.Error) as err:
+                    log.warning("period %s: the coverage could not be saved (%s)", period, err)
+        out[period] = payload
+    return out
+
+
+def series(store: Store, level: str | None = "province", *, save: bool = True) -> pd.DataFrame:
+    """Return every indicator of every period of the store against its target.
+
+    Parameters
+    ----------
+    store
+        The store.
+    level
+        ``"province"``, ``"district"``, or ``None`` for both.
+    save
+        Save coverage computed on the way (see :func:`coverage_payloads`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`coverage.trends.indicator_series`.
+    """
+    table = indicator_series(coverage_payloads(store, save=save))
+    if level is not None:
+        table = table[table["level"] == level].reset_index(drop=True)
+    return table
+
+
+def projection(
+    store: Store, *, level: str = "province", window: int | None = 4, save: bool = True
+) -> pd.DataFrame:
+    """Return when each target is met at the recent pace, as of the latest period.
+
+    Parameters
+    ----------
+    store
+        The store.
+    level
+        ``"province"`` or ``"district"``.
+    window
+        Fit the pace over at most this many of the latest periods.
+    save
+        Save coverage computed on the way.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`coverage.trends.projection`.
+    """
+    held = check_periods(store)
+    return _projection(series(store, level, save=save), as_of=held[-1], level=level, window=window)
+
+
+def _read_layers(store: Store) -> dict[str, gpd.GeoDataFrame]:
+    return {name: store.read_work(name) for name in CHANGE_LAYERS if store.has_layer(name)}
+
+
+def changes(
+    store: Store,
+    from_period: str | None = None,
+    to_period: str | None = None,
+    *,
+    save: bool = True,
+) -> PeriodChanges:
+    """Return what changed between two periods of the store.
+
+    Parameters
+    ----------
+    store
+        The store.
+    from_period
+        The earlier period (default: the one before ``to_period``).
+    to_period
+        The later period (default: the latest).
+    save
+        Save coverage computed on the way.
+
+    Returns
+    -------
+    coverage.trends.PeriodChanges
+
+    Raises
+    ------
+    geodata.InputError
+        For periods the store does not hold, a store with one period, or ``from_period``
+        not before ``to_period``.
+    """
+    held = check_periods(store, from_period, to_period)
+    after = to_period or held[-1]
+    if from_period is None:
+        earlier = [p for p in held if p < after]
+        if not earlier:
+            what = "holds one period" if len(held) == 1 else f"has no period before {after}"
+            msg = (
+                f"{store.location}: {what} ({', '.join(held)}); changes need two periods. "
+                "Import the next period's layers with `hatangso import … --as-of YYYY-MM-DD`."
+            )
+            raise InputError(msg)
+        before = earlier[-1]
+    else:
+        before = from_period
+    if before >= after:
+        msg = f"--from {before} must be an earlier period than --to {after}."
+        raise InputError(msg)
+    payloads = coverage_payloads(store, save=save, periods=[before, after])
+    layers_b = _read_layers(store.at(before))
+    layers_a = _read_layers(store.at(after))
+    for layers, period in ((layers_b, before), (layers_a, after)):
+        if "villages" not in layers:
+            msg = f"{store.location}: period {period} has no villages layer."
+            raise InputError(msg)
+    return period_changes(
+        layers_b,
+        layers_a,
+        village_status(layers_b["villages"], payloads[before]),
+        village_status(layers_a["villages"], payloads[after]),
+        before_period=before,
+        after_period=after,
+    )
+
+
+def plans(store: Store) -> pd.DataFrame:
+    """Return what the plans saved in the store's (bound, default latest) period would change.
+
+    Parameters
+    ----------
+    store
+        The store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`coverage.trends.plan_effect` (empty without saved plans).
+    """
+    check_periods(store)
+    saved: dict[str, dict[str, Any]] = {}
+    for name in store.result_names("plan:"):
+        result = store.read_result(name)
+        if result is not None and isinstance(result.get("payload"), dict):
+            saved[name.removeprefix("plan:")] = result["payload"]
+    return plan_effect(saved)

@@ -1,0 +1,328 @@
+"""``hatangso trends`` and ``hatangso changes``: the indicators over time, what changed.
+
+:func:`register` adds both subcommands to the ``hatangso`` parser; the handlers follow
+:mod:`hatangso.cli`'s conventions (exit codes, ``--json``, ``--out``, :class:`InputError`
+for bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from geodata._errors import InputError
+
+__all__ = ["register"]
+
+log = logging.getLogger("hatangso")
+
+EXIT_OK = 0
+
+#: Items of each list shown in the text output (``--json`` and ``--out`` give them all).
+MOST_SHOWN = 30
+
+
+def _vn(value: float, digits: int = 0) -> str:
+    """Vietnamese number format: 1.176 and 98,7."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _missing(value: Any) -> bool:  # noqa: ANN401 - a cell
+    """Return whether a cell is empty (None, NaN or pandas' NA)."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _pct(value: Any, digits: int = 2) -> str:  # noqa: ANN401 - a cell
+    if _missing(value):
+        return "-"
+    return f"{_vn(float(value), digits)} %"
+
+
+def _target_text(target_pct: Any, strict: Any) -> str:  # noqa: ANN401 - cells
+    if _missing(target_pct):
+        return "-"
+    return ("> " if bool(strict) else "") + f"{_vn(float(target_pct))} %"
+
+
+def _met_text(met: Any) -> str:  # noqa: ANN401 - a cell
+    if _missing(met):
+        return "-"
+    return "met" if bool(met) else "not met"
+
+
+# --------------------------------------------------------------------------- trends
+
+
+def _projection_line(row: Mapping[str, Any], *, with_unit: bool) -> str:
+    """Return e.g. ``fiber_villages: 98,72 % → 99,32 % (+1,2 pp/yr), target 100 % …``."""
+    head = f"{row['unit_name']}, " if with_unit else ""
+    values = (
+        _pct(row["latest_pct"])
+        if row["periods"] == 1
+        else f"{_pct(row['first_pct'])} → {_pct(row['latest_pct'])}"
+    )
+    pace = row["pace_pp_per_year"]
+    if not _missing(pace):
+        values += f" ({'+' if pace >= 0 else '−'}{_vn(abs(float(pace)), 1)} pp/yr)"
+    target = _target_text(row["target_pct"], row["strict"])
+    status = row["status"]
+    if status == "met":
+        tail = f"target {target} met"
+    elif status == "projected":
+        tail = f"target {target} reached ~{str(row['projected_date'])[:7]} at this pace"
+    elif status == "one period only":
+        tail = f"target {target}; one period only, no pace yet"
+    elif status == "no target":
+        tail = "no target (reported)"
+    elif status == "overdue at this pace":
+        tail = f"target {target} due by this pace but not yet reached"
+    else:
+        tail = f"target {target} not reached at this pace"
+    return f"{head}{row['indicator']}: {values}, {tail}"
+
+
+def _trends_text(
+    info: Any,  # noqa: ANN401 - a DatasetInfo
+    table: Any,  # noqa: ANN401 - a DataFrame
+    projected: Any,  # noqa: ANN401
+    effect: Any,  # noqa: ANN401
+    level: str,
+) -> str:
+    district = level == "district"
+    lines = [f"{info.name}: periods {', '.join(info.periods)} ({level})", ""]
+    unit = f"{'unit':<26} " if district else ""
+    lines.append(
+        f"{unit}{'period':<11} {'indicator':<17} {'value':>9} {'reached':>17}  target  met"
+    )
+    for row in table.to_dict(orient="records"):
+        unit = f"{str(row['unit_name'])[:26]:<26} " if district else ""
+        reached = f"{_vn(row['numerator'])}/{_vn(row['denominator'])}"
+        lines.append(
+            f"{unit}{row['period']:<11} {row['indicator']:<17} {_pct(row['value_pct']):>9} "
+            f"{reached:>17}  {_target_text(row['target_pct'], row['strict']):>6}  "
+            f"{_met_text(row['met'])}"
+        )
+    lines += ["", "at the recent pace (least squares over the latest periods):"]
+    lines += [
+        _projection_line(row, with_unit=district) for row in projected.to_dict(orient="records")
+    ]
+    if len(effect):
+        lines += ["", "the saved plans, if built:"]
+        for row in effect.to_dict(orient="records"):
+            cost = "" if _missing(row["cost_vnd"]) else f", cost {_vn(row['cost_vnd'])} VND"
+            gained = row["households_gained"]
+            gain = "" if _missing(gained) else f", +{_vn(float(gained))} households"
+            lines.append(
+                f"plan {row['plan']} ({row['kind']}): {row['indicator']} "
+                f"{_pct(row['before_pct'])} → {_pct(row['after_pct'])}, target "
+                f"{_met_text(row['met_after'])} after{cost}{gain}"
+            )
+    return "\n".join(lines)
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from coverage.trends import INDICATORS, records
+    from coverage.trends import projection as project
+    from geodata.export import write_table
+    from geodata.store import Store
+    from hatangso import history
+
+    if args.indicator is not None and args.indicator not in INDICATORS:
+        msg = f"unknown indicator {args.indicator!r}; use one of: {', '.join(INDICATORS)}."
+        raise InputError(msg)
+    store = Store(args.store)
+    held = history.check_periods(store)
+    info = store.info()
+    table = history.series(store, args.level, save=not args.no_save)
+    projected = project(table, as_of=held[-1], level=args.level, window=args.window)
+    effect = history.plans(store)
+    if args.indicator is not None:
+        table = table[table["indicator"] == args.indicator].reset_index(drop=True)
+        projected = projected[projected["indicator"] == args.indicator].reset_index(drop=True)
+        effect = effect[effect["indicator"] == args.indicator].reset_index(drop=True)
+    if args.out:
+        written = write_table(table, args.out, sheet_name=f"trends_{args.level}")
+        log.info("wrote %s", written)
+    if args.json:
+        payload = {
+            "ok": True,
+            "store": store.location,
+            "dataset": info.name,
+            "periods": info.periods,
+            "level": args.level,
+            "series": records(table),
+            "projection": records(projected),
+            "plans": records(effect),
+        }
+        if args.out:
+            payload["out"] = str(args.out)
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+    else:
+        print(_trends_text(info, table, projected, effect, args.level))  # noqa: T201
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- changes
+
+_LIST_TITLES = (
+    ("fiber_gained", "villages newly reached by fiber"),
+    ("fiber_lost", "villages that lost fiber"),
+    ("mobile_4g_gained", "villages newly with 4G"),
+    ("mobile_4g_lost", "villages that lost 4G"),
+    ("villages_added", "villages added to the list"),
+    ("villages_removed", "villages removed from the list"),
+    ("sites_added", "sites added"),
+    ("sites_removed", "sites removed"),
+    ("sites_changed", "sites changed"),
+    ("routes_added", "fiber routes added"),
+    ("routes_removed", "fiber routes removed"),
+    ("routes_changed", "fiber routes extended or shortened"),
+    ("nodes_added", "fiber nodes added"),
+    ("nodes_removed", "fiber nodes removed"),
+)
+
+_SKIPPED_WHEN_EMPTY = frozenset(
+    ("villages_added", "villages_removed", "routes_changed", "nodes_added", "nodes_removed")
+)
+
+_SUMMARY_HEADER = {
+    "operator": "operator",
+    "sites_before": "sites before",
+    "sites_after": "after",
+    "sites_added": "added",
+    "sites_removed": "removed",
+    "sites_upgraded_5g": "→5G",
+    "sites_5g_before": "5G before",
+    "sites_5g_after": "5G after",
+    "fiber_routes_added": "routes +",
+    "fiber_routes_removed": "routes −",
+    "fiber_km_added": "fiber km +",
+    "fiber_km_removed": "fiber km −",
+}
+
+
+def _item_text(name: str, row: Mapping[str, Any]) -> str:
+    from coverage.trends import change_detail
+
+    if name.startswith(("fiber_", "mobile_", "villages_")):
+        where = ", ".join(str(row[k]) for k in ("commune", "district") if row.get(k) is not None)
+        households = row.get("households")
+        hh = (
+            ""
+            if households is None or _missing(households)
+            else f", {_vn(float(households))} households"
+        )
+        return f"  {row['village_id']} {row['name']} ({where}{hh})"
+    key = {"sites": "site_id", "routes": "route_id", "nodes": "node_id"}[name.partition("_")[0]]
+    return f"  {row[key]} {row.get('operator')}: {change_detail(name, row)}"
+
+
+def _changes_text(info_name: str, changes: Any) -> str:  # noqa: ANN401 - PeriodChanges
+    summary = changes.summary()
+    lines = [f"{info_name}: changes from {changes.before_period} to {changes.after_period}", ""]
+    if len(summary):
+        shown = summary[list(_SUMMARY_HEADER)].copy()
+        for col in ("fiber_km_added", "fiber_km_removed"):
+            shown[col] = shown[col].map(lambda km: _vn(float(km), 1))
+        shown = shown.rename(columns=_SUMMARY_HEADER)
+        lines.append(shown.to_string(index=False))
+    else:
+        lines.append("no sites, fiber routes or nodes in either period")
+    lists = changes.to_dict()
+    for name, title in _LIST_TITLES:
+        rows = lists[name]
+        if not rows and name in _SKIPPED_WHEN_EMPTY:
+            continue
+        lines += ["", f"{title}: {len(rows) if rows else 'none'}"]
+        lines += [_item_text(name, row) for row in rows[:MOST_SHOWN]]
+        if len(rows) > MOST_SHOWN:
+            lines.append(
+                f"  … and {len(rows) - MOST_SHOWN} more (all of them with --json or --out)"
+            )
+    return "\n".join(lines)
+
+
+def _cmd_changes(args: argparse.Namespace) -> int:
+    from geodata.export import write_table
+    from geodata.store import Store
+    from hatangso import history
+
+    store = Store(args.store)
+    history.check_periods(store, args.from_period, args.to_period)
+    found = history.changes(store, args.from_period, args.to_period, save=not args.no_save)
+    if args.out:
+        written = write_table(found.table(), args.out, sheet_name="changes")
+        log.info("wrote %s", written)
+    if args.json:
+        payload = {"ok": True, "store": store.location, **found.to_dict()}
+        if args.out:
+            payload["out"] = str(args.out)
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+    else:
+        print(_changes_text(store.info().name, found))  # noqa: T201
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``trends`` and ``changes`` to the ``hatangso`` command line.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of :func:`hatangso.cli._parser`.
+    """
+    p = sub.add_parser(
+        "trends", help="every indicator over the periods against its target, and its pace"
+    )
+    p.add_argument("store")
+    p.add_argument(
+        "--level", choices=("province", "district"), default="province", help="rows of the table"
+    )
+    p.add_argument("--indicator", metavar="KEY", help="only this indicator (e.g. fiber_villages)")
+    p.add_argument(
+        "--window",
+        type=int,
+        default=4,
+        metavar="N",
+        help="fit the pace over at most the N latest periods (default 4)",
+    )
+    p.add_argument("--out", help="write the table to FILE.csv or FILE.xlsx")
+    p.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not save the coverage computed for periods that have none saved",
+    )
+    p.add_argument("--json", action="store_true", help="print the series and projection as JSON")
+    p.set_defaults(handler=_cmd_trends)
+
+    p = sub.add_parser(
+        "changes", help="what changed between two periods: villages reached, sites, fiber"
+    )
+    p.add_argument("store")
+    p.add_argument(
+        "--from",
+        dest="from_period",
+        metavar="YYYY-MM-DD",
+        help="the earlier period (default: the one before --to)",
+    )
+    p.add_argument(
+        "--to", dest="to_period", metavar="YYYY-MM-DD", help="the later period (default: latest)"
+    )
+    p.add_argument("--out", help="write every change to FILE.csv or FILE.xlsx")
+    p.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not save the coverage computed for periods that have none saved",
+    )
+    p.add_argument("--json", action="store_true", help="print the changes as JSON")
+    p.set_defaults(handler=_cmd_changes)

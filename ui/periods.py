@@ -1,0 +1,223 @@
+"""Cached loaders across the store's periods: trends, changes, projection, plans, report.
+
+Coverage is computed once a period and store version (:func:`coverage_payload`, which
+reuses a ``coverage`` result saved in the store with the default rules, as
+:func:`hatangso.history.coverage_payloads` does, and otherwise the payload of
+:func:`ui.data.coverage_result` of that period, the result the other pages show) and kept
+in memory: the app never writes results into the store, which a viewer may not be allowed
+to change. The trends, changes and projection are :mod:`coverage.trends` (pure) on those
+payloads and on the periods' cached layers; the plans' effects are
+:func:`hatangso.history.plans`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from coverage.settings import DEFAULT_SETTINGS
+from coverage.trends import (
+    INDICATORS,
+    indicator_series,
+    period_changes,
+    projection,
+    village_status,
+)
+from geodata import Store
+from geodata.report import write_report
+from hatangso import history
+from hatangso.report import build_report
+from ui.data import StoreVersion, coverage_result, dataset_info, read_layers
+
+__all__ = [
+    "INDICATORS",
+    "ChangeLists",
+    "at_period",
+    "coverage_payload",
+    "period_changes_of",
+    "plan_effects",
+    "projection_table",
+    "report_files",
+    "store_periods_of",
+    "trend_series",
+]
+
+log = logging.getLogger(__name__)
+
+
+def at_period(version: StoreVersion, period: str | None) -> StoreVersion:
+    """Return the same store and version token for another period."""
+    return replace(version, period=period)
+
+
+@st.cache_data(show_spinner=False)
+def store_periods_of(version: StoreVersion) -> list[str]:
+    """Return the periods of the store, oldest first (cached per version token)."""
+    return Store(version.path).periods()
+
+
+def _saved_payload(version: StoreVersion) -> dict[str, Any] | None:
+    """Return the period's saved ``coverage`` payload when it used the default rules."""
+    saved = version.store().read_result("coverage")
+    if saved is None or saved.get("kind") != "coverage":
+        return None
+    payload = saved.get("payload")
+    settings = (saved.get("params") or {}).get("settings")
+    if not isinstance(payload, dict) or payload.get("operator") or "uncovered" not in payload:
+        return None
+    if settings != DEFAULT_SETTINGS.as_dict():
+        return None
+    return payload
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def coverage_payload(version: StoreVersion) -> dict[str, Any]:
+    """Return one period's coverage (the form of ``hatangso coverage --json``), once.
+
+    Shared between sessions and never modified.
+    """
+    saved = _saved_payload(version)
+    if saved is not None:
+        return saved
+    name = dataset_info(version)["name"]
+    return {"as_of": version.period, "dataset": name, **coverage_result(version).to_dict()}
+
+
+def _payloads(version: StoreVersion) -> dict[str, dict[str, Any]]:
+    return {p: coverage_payload(at_period(version, p)) for p in store_periods_of(version)}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _series(path: str, token: str) -> pd.DataFrame:
+    version = StoreVersion(path=path, period=None, token=token)
+    return indicator_series(_payloads(version))
+
+
+def trend_series(version: StoreVersion, level: str) -> pd.DataFrame:
+    """Return every indicator of every period for ``level`` (``province`` or ``district``).
+
+    The columns of :func:`coverage.trends.indicator_series`; the same whichever period is
+    shown (it covers them all).
+    """
+    series = _series(version.path, version.token)
+    return series[series["level"] == level].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def projection_table(version: StoreVersion) -> pd.DataFrame:
+    """Return the province's projection at the pace up to the period shown.
+
+    The columns of :func:`coverage.trends.projection` (``latest_pct``, ``target_pct``,
+    ``pace_pp_per_year``, ``projected_date``, ``status`` …).
+    """
+    series = _series(version.path, version.token)
+    as_of = version.period or max(series["period"], default=None)
+    if as_of is None:
+        return pd.DataFrame()
+    return projection(series, as_of=as_of, level="province")
+
+
+@dataclass(frozen=True)
+class ChangeLists:
+    """The lists behind the changes: villages newly on fiber and 4G, sites changed.
+
+    Attributes
+    ----------
+    fiber, mobile
+        Villages newly reached by fiber / by 4G (``village_id``, ``name``, ``commune``,
+        ``district``, ``commune_id``, ``district_id``, ``households``).
+    upgraded
+        Sites kept that gained 5G (``site_id``, ``operator``, ``tech_before``,
+        ``tech_after``).
+    added, removed
+        Sites added / removed (``site_id``, ``operator``, ``tech``, ``height_m``).
+    """
+
+    fiber: pd.DataFrame
+    mobile: pd.DataFrame
+    upgraded: pd.DataFrame
+    added: pd.DataFrame
+    removed: pd.DataFrame
+
+    def within(self, keep: Callable[[pd.DataFrame], pd.DataFrame]) -> ChangeLists:
+        """Return the lists filtered by ``keep`` (e.g. the sidebar's area)."""
+        return ChangeLists(*(keep(getattr(self, f.name)) for f in fields(self)))
+
+
+def _village_status(version: StoreVersion) -> pd.DataFrame:
+    layers = read_layers(version)
+    if "villages" not in layers:
+        return coverage_result(version).villages  # says what the store lacks
+    return village_status(layers["villages"], coverage_payload(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def period_changes_of(
+    version: StoreVersion, start: str, end: str
+) -> tuple[pd.DataFrame, ChangeLists]:
+    """Return what changed from period ``start`` to ``end``: per operator, and the lists.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame and ChangeLists
+        :meth:`coverage.trends.PeriodChanges.summary` and the lists.
+    """
+    before, after = at_period(version, start), at_period(version, end)
+    changes = period_changes(
+        read_layers(before),
+        read_layers(after),
+        _village_status(before),
+        _village_status(after),
+        before_period=start,
+        after_period=end,
+    )
+    changed = changes.sites_changed
+    upgraded = changed[changed["techs_added"].map(lambda s: "5G" in str(s).split(","))]
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+
+    return changes.summary(), ChangeLists(
+        fiber=plain(changes.fiber_gained),
+        mobile=plain(changes.mobile_4g_gained),
+        upgraded=plain(upgraded),
+        added=plain(changes.sites_added),
+        removed=plain(changes.sites_removed),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def plan_effects(version: StoreVersion) -> pd.DataFrame:
+    """Return what each plan saved in the period shown would change.
+
+    The columns of :func:`coverage.trends.plan_effect` (``plan``, ``kind``,
+    ``indicator``, ``before_pct``, ``after_pct``, ``cost_vnd``, ``households_gained`` …),
+    from :func:`hatangso.history.plans`.
+    """
+    return history.plans(version.store())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def report_files(version: StoreVersion) -> dict[str, bytes]:
+    """Return the leadership's report of the period shown: ``{"pdf": …, "xlsx": …}``.
+
+    Raises
+    ------
+    geodata.InputError
+        When the report cannot be made from the store (its message says why).
+    """
+    data = build_report(version.path, period=version.period)
+    out: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="hatangso-report-") as folder:
+        for suffix in ("pdf", "xlsx"):
+            written = write_report(data, Path(folder) / f"report.{suffix}")
+            out[suffix] = written.read_bytes()
+    log.info("report of %s made (%s)", version.period, ", ".join(out))
+    return out
