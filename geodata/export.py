@@ -66,10 +66,10 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "dat
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}{suffix}")
     try:
         if suffix == ".csv":
-            table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+            table = _inert(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".xlsx":
-            table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+            table = _inert(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
             table.to_excel(tmp, index=False, sheet_name=sheet_name[:31])
         else:
             if not isinstance(frame, gpd.GeoDataFrame):
@@ -272,3 +272,22 @@ def _kml_geometry(geom: BaseGeometry) -> str:
         return f"<Polygon>{''.join(rings)}</Polygon>"
     parts = "".join(_kml_geometry(part) for part in shapely.get_parts(geom))
     return f"<MultiGeometry>{parts}</MultiGeometry>"
+
+
+#: What a spreadsheet takes as the start of a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with text cells that a spreadsheet would run as formulas made inert.
+
+    A comment such as ``=HYPERLINK(...)`` typed by one user must open as text for the
+    next; the cell gets a leading apostrophe, which Excel and LibreOffice show as text.
+    """
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
+            )
+    return out

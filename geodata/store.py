@@ -744,6 +744,11 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
+    def reading(self) -> contextlib.AbstractContextManager[Tx]:
+        """Open a read-only view of the store's tables (not serialised with writers)."""
+        self.check()
+        return self._backend.reading()
+
     def transaction(self) -> contextlib.AbstractContextManager[Tx]:
         """Open a serialised write transaction for small records (reviews, users, audit).
 

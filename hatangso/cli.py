@@ -93,6 +93,45 @@ def _emit_json_error(
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
 
 
+# --------------------------------------------------------------------------- identity
+
+
+def _identity(store: Any, user: str | None) -> tuple[str, Any]:  # noqa: ANN401
+    """Return ``(actor, role)`` for a command: the store's holder, or ``--as USER``.
+
+    Whoever can open the store (its file or database URL) holds it and acts as the
+    department; ``--as USER`` narrows what the command shows and may do to that account's
+    role (an operator's extract, a viewer's report) and is recorded as such.
+    """
+    from hatangso.access import Role
+    from hatangso.users_cli import cli_actor
+
+    if not user:
+        return cli_actor(), Role("department")
+    from hatangso.accounts import get_user
+
+    account = get_user(store, user) if store.exists() else None
+    if account is None:
+        msg = f"--as {user}: no such account in {store.location} (see `hatangso users list`)."
+        raise InputError(msg)
+    return f"{cli_actor()} as {account.username}", account.role
+
+
+def _audit(store: Any, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:  # noqa: ANN401
+    from hatangso import audit
+
+    audit.record(store, actor, action, subject, detail)
+
+
+def _as_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as",
+        dest="user",
+        metavar="USER",
+        help="act with that account's role: an operator sees only its own sites and routes",
+    )
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -135,6 +174,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from geodata.store import Store
 
     store = Store(args.into, period=args.as_of)
+    actor, role = _identity(store, args.user)
+    if not role.can_import:
+        from hatangso.access import AccessDenied
+
+        msg = f"{role}: only the department imports data."
+        raise AccessDenied(msg)
     validated = import_file(
         args.file,
         layer=args.layer,
@@ -153,6 +198,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     )
     count = None if validated is None else len(validated.frame)
     layer = args.layer if validated is None else validated.layer
+    _audit(
+        store,
+        actor,
+        "import",
+        layer,
+        {"file": Path(args.file).name, "period": store.period, "features": count},
+    )
     if args.json:
         payload = {
             "ok": True,
@@ -217,7 +269,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     dataset = build_demo(base, seed=args.seed, progress=progress)
     progress("writing the store")
     out = Store(args.out)
-    if out.path.exists():
+    if out.exists():
         out.check()  # never replace a file that is not a store of ours
     write_demo(dataset, out, written_at=dt.datetime.combine(dataset.as_of, dt.time()))
     info = out.info()
@@ -230,7 +282,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             for row in info.layers
             if row.kind == "vector"
         )
-        print(f"wrote {out.path}: {info.name} (as of {info.as_of}): {counts}.")  # noqa: T201
+        print(  # noqa: T201
+            f"wrote {out.location}: {info.name}, periods {', '.join(info.periods)} "
+            f"(latest {info.as_of}): {counts}."
+        )
     return EXIT_OK
 
 
@@ -249,6 +304,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             msg = f"unknown operator {args.operator!r}; use one of: {', '.join(OPERATORS)}."
             raise InputError(msg)
     store = Store(args.store, period=args.period)
+    _, role = _identity(store, args.user)
+    from hatangso.access import check_layer_request, filter_rows
+
+    operator = check_layer_request(role, "coverage", operator=operator) or operator
     info = store.info()
     log.info("reading %s, period %s", store.location, info.as_of)
     layers = store.read_all(crs=WORK_CRS)
@@ -260,7 +319,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     log.info("computing coverage")
     result = compute_coverage(inputs)
     payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
-    table = result.summary(args.level, operator=operator)
+    table = filter_rows(role, result.summary(args.level, operator=operator))
     if args.out:
         frame: Any = table
         if Path(args.out).suffix.lower() == ".geojson":
@@ -305,6 +364,12 @@ def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], 
     from geodata.store import Store
 
     store = Store(args.store, period=args.period)
+    args.actor, role = _identity(store, args.user)
+    if not role.can_publish:
+        from hatangso.access import AccessDenied
+
+        msg = f"{role}: only the department runs plans."
+        raise AccessDenied(msg)
     info = store.info()
     layers = store.read_all(crs=WORK_CRS)
     density = (
@@ -451,6 +516,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
             {}, {}, results={f"plan:{args.save}": (kind, params, {**payload, "geojson": geojson})}
         )
         log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
+        _audit(store, args.actor, "plan_run", f"plan:{args.save}", {"kind": kind, "totals": totals})
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))  # noqa: T201
     else:
@@ -458,13 +524,54 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from geodata.export import write_kml, write_table
+    from geodata.store import Store
+    from hatangso.access import check_layer_request, filter_rows
+
+    store = Store(args.store, period=args.period)
+    actor, role = _identity(store, args.user)
+    try:
+        scope = check_layer_request(role, args.layer, operator=args.operator)
+    except InputError:
+        _audit(store, actor, "access_denied", args.layer, {"operator": args.operator})
+        raise
+    frame = filter_rows(role, store.read(args.layer))
+    wanted = scope or args.operator
+    if wanted and "operator" in frame.columns:
+        from geodata.schemas import OPERATORS, canonical_value
+
+        frame = frame[frame["operator"] == (canonical_value(OPERATORS, wanted) or wanted)]
+    out = Path(args.out)
+    if out.suffix.lower() == ".kml":
+        written = write_kml(frame, out)
+    else:
+        written = write_table(frame, out, sheet_name=args.layer)
+    _audit(
+        store,
+        actor,
+        "export",
+        args.layer,
+        {"out": written.name, "period": store.period, "rows": len(frame)},
+    )
+    count = f"{len(frame):,}".replace(",", ".")
+    print(f"wrote {written}: {args.layer}, {count} rows, period {store.period}.")  # noqa: T201
+    return EXIT_OK
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from geodata.report import write_report
+    from geodata.store import Store
+    from hatangso.access import check_layer_request
     from hatangso.report import build_report
 
+    store = Store(args.store, period=args.period)
+    actor, role = _identity(store, args.user)
+    check_layer_request(role, "report")
     data = build_report(args.store, period=args.period)
     written = write_report(data, args.out)
     log.info("wrote %s", written)
+    _audit(store, actor, "export", "report", {"out": Path(written).name, "period": store.period})
     if args.json:
         payload = {
             "ok": True,
@@ -642,6 +749,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     p = sub.add_parser("import", help="validate a file and write it into a store")
     _read_options(p)
     p.add_argument("--into", required=True, help="the store (.gpkg); created when missing")
+    _as_option(p)
     p.add_argument("--as-of", help="the period the data describes, YYYY-MM-DD")
     p.add_argument("--source", help="where the data comes from (recorded)")
     p.add_argument("--licence", help="the data's licence (recorded)")
@@ -663,6 +771,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     p = sub.add_parser("coverage", help="fiber and mobile coverage against the targets")
     p.add_argument("store")
     _period_option(p)
+    _as_option(p)
     p.add_argument(
         "--level",
         choices=("province", "district", "commune", "village"),
@@ -691,6 +800,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
         q = plan_sub.add_parser(kind, help=text)
         q.add_argument("store")
         _period_option(q)
+        _as_option(q)
         q.add_argument("--villages", help="comma-separated village ids to serve")
         q.add_argument("--budget-vnd", type=float, help="spend at most this (VND)")
         q.add_argument("--method", default="auto", help="auto, ilp, heuristic (or greedy)")
@@ -715,10 +825,20 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
 
     p = sub.add_parser("report", help="the leadership report in Vietnamese (PDF or Excel)")
     p.add_argument("store")
+    _as_option(p)
     p.add_argument("--out", required=True, help="write the report to FILE.pdf or FILE.xlsx")
     _period_option(p)
     p.add_argument("--json", action="store_true", help="print a small summary as JSON")
     p.set_defaults(handler=_cmd_report)
+
+    p = sub.add_parser("export", help="write one layer of a period to a file")
+    p.add_argument("store")
+    p.add_argument("layer", help="a layer name (see `hatangso layers`), e.g. mobile_sites")
+    p.add_argument("--out", required=True, help="FILE.geojson, .kml, .csv or .xlsx")
+    p.add_argument("--operator", help="only this operator's rows (e.g. MobiFone)")
+    _period_option(p)
+    _as_option(p)
+    p.set_defaults(handler=_cmd_export)
 
     p = sub.add_parser("demo", help="build the Bình Định demo store")
     p.add_argument(
@@ -730,6 +850,13 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same file)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_demo)
+
+    # Commands that live beside their code.
+    from hatangso import history_cli, review_cli, users_cli
+
+    history_cli.register(sub)
+    users_cli.register(sub)
+    review_cli.register(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ The real Bình Định base layers are read where they lie: ``$HATANGSO_BASE`` o
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -87,3 +88,84 @@ def demo_store(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     dataset = build_demo(base)
     write_demo(dataset, Store(out))
     return out
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+#: The database every test database is copied from (PostGIS enabled); created when missing.
+PG_TEMPLATE = "hatangso_test_template"
+
+
+def pg_database_url(server_url: str, database: str) -> str:
+    """Return ``server_url`` pointing at ``database`` instead (user, host, options kept)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The URL of a PostgreSQL server (with PostGIS available) the tests create databases on.
+
+    From ``$HATANGSO_TEST_PG_URL`` (``eval "$(bash scripts/pg-test-server start)"`` starts a
+    throwaway one); its user needs CREATEDB. Unset: the PostgreSQL tests are skipped,
+    except where ``$CI`` is set, where they fail (CI must run both backends).
+    """
+    import psycopg
+
+    url = os.environ.get("HATANGSO_TEST_PG_URL")
+    if not url:
+        reason = (
+            "PostgreSQL backend not tested: set HATANGSO_TEST_PG_URL, e.g. "
+            'eval "$(bash scripts/pg-test-server start)"'
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI must run the store tests on both backends)")
+        pytest.skip(reason)
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as con:
+            con.execute("SELECT pg_advisory_lock(8414)")  # one pytest run creates it
+            exists = con.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (PG_TEMPLATE,)
+            ).fetchone()
+            if exists is None:
+                con.execute(f"CREATE DATABASE {PG_TEMPLATE}")
+                with psycopg.connect(pg_database_url(url, PG_TEMPLATE), autocommit=True) as tmpl:
+                    tmpl.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            con.execute("SELECT pg_advisory_unlock(8414)")
+    except psycopg.Error as err:
+        pytest.fail(f"HATANGSO_TEST_PG_URL={url}: cannot prepare the test template ({err})")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a fresh, empty PostGIS database, dropped after the test."""
+    import uuid
+
+    import psycopg
+
+    from geodata.store_pg import close_connections
+
+    name = f"hatangso_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+    url = pg_database_url(pg_server, name)
+    try:
+        yield url
+    finally:
+        close_connections(url)
+        with psycopg.connect(pg_server, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def backend_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """An empty store on each backend: a new GeoPackage file, a fresh PostGIS database.
+
+    The PostGIS case needs ``$HATANGSO_TEST_PG_URL`` (see :func:`pg_server`).
+    """
+    if request.param == "gpkg":
+        return Store(tmp_path / "store.gpkg")
+    return Store(request.getfixturevalue("pg_url"))

@@ -1,0 +1,199 @@
+"""Roles and what each may see: layers, tables, downloads, forged requests."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hatangso.access import (
+    AccessDenied,
+    Role,
+    check_layer_request,
+    filter_rows,
+    visible_layers,
+    visible_operators,
+)
+
+MOBI = Role.parse("operator:Mobifone")
+VIEWER = Role.parse("viewer")
+DEPT = Role.parse("department")
+
+
+def _points(ids: list[str], operators: list[str | None], id_col: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {id_col: ids, "operator": operators},
+        geometry=[shapely.Point(109.0 + i / 100, 14.0) for i in range(len(ids))],
+        crs=4326,
+    )
+
+
+def _layers() -> dict[str, object]:
+    sites = _points(["s1", "s2", "s3", "s4"], ["Viettel", "MobiFone", "VNPT", None], "site_id")
+    nodes = _points(["n1", "n2"], ["MobiFone", "Viettel"], "node_id")
+    routes = gpd.GeoDataFrame(
+        {"route_id": ["r1", "r2"], "operator": ["Viettel", "mobifone"], "level": "access"},
+        geometry=[shapely.LineString([(109, 14), (109.1, 14)])] * 2,
+        crs=4326,
+    )
+    villages = _points(["v1", "v2"], ["x", "y"], "village_id").drop(columns="operator")
+    return {
+        "mobile_sites": sites,
+        "fiber_nodes": nodes,
+        "fiber_routes": routes,
+        "villages": villages,
+        "roads": gpd.GeoDataFrame({"road_id": ["a"]}, geometry=[shapely.Point(0, 0)]),
+        "population_density": "grid",
+        "coverage_4g_viettel": "viettel grid",
+        "coverage_4g_mobifone": "mobifone grid",
+        "audit": pd.DataFrame({"actor": ["x"]}),
+    }
+
+
+def test_operator_sees_only_its_own_network() -> None:
+    shown = visible_layers(MOBI, _layers())
+    assert set(shown) == {
+        "mobile_sites",
+        "fiber_nodes",
+        "fiber_routes",
+        "villages",
+        "roads",
+        "population_density",
+        "coverage_4g_mobifone",
+    }
+    assert shown["mobile_sites"]["site_id"].tolist() == ["s2"]
+    assert shown["fiber_nodes"]["node_id"].tolist() == ["n1"]
+    assert shown["fiber_routes"]["route_id"].tolist() == ["r2"]
+    assert isinstance(shown["mobile_sites"], gpd.GeoDataFrame)
+    assert len(shown["villages"]) == 2
+
+
+@pytest.mark.parametrize("role", [VIEWER, DEPT])
+def test_viewer_and_department_see_everything(role: Role) -> None:
+    layers = _layers()
+    shown = visible_layers(role, layers)
+    assert set(shown) == set(layers)
+    assert len(shown["mobile_sites"]) == 4
+    assert visible_operators(role)[:3] == ("Viettel", "VNPT", "MobiFone")
+
+
+def test_forged_requests_are_refused() -> None:
+    assert visible_operators(MOBI) == ("MobiFone",)
+    assert check_layer_request(MOBI, "mobile_sites") == "MobiFone"
+    assert check_layer_request(MOBI, "mobile_sites", operator="mobi fone") == "MobiFone"
+    assert check_layer_request(MOBI, "villages") is None
+    assert check_layer_request(MOBI, "coverage") is None  # the all-operator aggregate
+    assert check_layer_request(MOBI, "coverage_4g_mobifone") == "MobiFone"
+    forged = [
+        ("mobile_sites", "Viettel"),
+        ("fiber_routes", "vinaphone"),
+        ("coverage_4g_viettel", None),
+        ("coverage", "Viettel"),
+        ("plans", "VNPT"),
+        ("villages", "Viettel"),
+        ("audit", None),
+        ("users", None),
+        ("report", None),
+        ("something_new", None),
+    ]
+    for layer, operator in forged:
+        with pytest.raises(AccessDenied, match="operator:MobiFone may not see"):
+            check_layer_request(MOBI, layer, operator=operator)
+    assert check_layer_request(VIEWER, "mobile_sites", operator="Viettel") == "Viettel"
+    assert check_layer_request(VIEWER, "coverage_4g_viettel") is None
+    with pytest.raises(AccessDenied, match="department's only"):
+        check_layer_request(VIEWER, "audit")
+    assert check_layer_request(DEPT, "audit") is None
+
+
+def test_tables_and_downloads_are_filtered() -> None:
+    summary = pd.DataFrame(
+        {
+            "operator": [None, "all", "Viettel", "MobiFone", "VNPT"],
+            "villages_4g": [1170, 1170, 1100, 900, 1000],
+        }
+    )
+    mine = filter_rows(MOBI, summary)
+    assert mine["villages_4g"].tolist() == [1170, 1170, 900]
+    assert filter_rows(VIEWER, summary) is summary
+    download = pd.DataFrame(
+        {"site_id": ["a", "b", "c"], "operator": ["Viettel", "MobiFone", None], "h": [1, 2, 3]}
+    )
+    assert filter_rows(MOBI, download)["site_id"].tolist() == ["b"]  # no aggregate in a list
+    plan = pd.DataFrame(
+        {"candidate_id": ["p1", "p2", "p3"], "operator": ["shared", "Viettel", "MobiFone"]}
+    )
+    assert filter_rows(MOBI, plan)["candidate_id"].tolist() == ["p3"]
+    assert filter_rows(MOBI, plan, keep_unassigned=True)["candidate_id"].tolist() == ["p1", "p3"]
+    status = pd.DataFrame(
+        {
+            "village_id": ["v1", "v2"],
+            "mobile_4g": [True, True],
+            "operators_4g": ["Viettel,MobiFone", "VNPT"],
+            "fiber_operators": ["", "MobiFone"],
+        }
+    )
+    redacted = filter_rows(MOBI, status)
+    assert redacted["operators_4g"].tolist() == ["MobiFone", ""]
+    assert redacted["fiber_operators"].tolist() == ["", "MobiFone"]
+    assert redacted["mobile_4g"].tolist() == [True, True]  # the aggregate stays
+
+
+def test_review_rights() -> None:
+    assert DEPT.can_edit
+    assert DEPT.can_import
+    assert DEPT.can_publish
+    assert DEPT.can_review("Viettel")
+    assert not VIEWER.can_edit
+    assert not VIEWER.can_import
+    assert not VIEWER.can_review(None)
+    assert VIEWER.sees_all_operators
+    assert not MOBI.can_edit
+    assert not MOBI.can_publish
+    assert not MOBI.sees_all_operators
+    assert MOBI.can_review("Mobifone")
+    assert MOBI.can_review("shared")
+    assert MOBI.can_review("Proposed")
+    assert MOBI.can_review(None)
+    assert not MOBI.can_review("Viettel")
+
+
+SPELLINGS = {
+    "Viettel": ["Viettel", "viettel", "VTL"],
+    "VNPT": ["VNPT", "Vinaphone", "VNPT-VinaPhone"],
+    "MobiFone": ["MobiFone", "Mobifone", "mbf"],
+    "Vietnamobile": ["Vietnamobile", "vnm"],
+    "Shared": ["Shared", "dùng chung"],
+}
+_NOT_OPERATORS = ["", "all", "Proposed", "???"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    own=st.sampled_from(["Viettel", "VNPT", "MobiFone", "Vietnamobile"]),
+    rows=st.lists(
+        st.one_of(
+            st.sampled_from([s for spellings in SPELLINGS.values() for s in spellings]),
+            st.sampled_from(_NOT_OPERATORS),
+            st.none(),
+        ),
+        max_size=12,
+    ),
+    layer=st.sampled_from(["mobile_sites", "fiber_routes", "fiber_nodes", "planned_sites"]),
+)
+def test_operator_never_sees_another_operators_row(
+    own: str, rows: list[str | None], layer: str
+) -> None:
+    frame = _points([f"id{i}" for i in range(len(rows))], rows, "site_id")
+    shown = visible_layers(
+        Role("operator", own),
+        {layer: frame, "villages": frame[["site_id"]].rename(columns={"site_id": "village_id"})},
+    )
+    canonical = {s: canon for canon, spellings in SPELLINGS.items() for s in spellings}
+    kept = shown[layer]["operator"].tolist()
+    assert all(canonical.get(str(op)) == own for op in kept)
+    assert len(kept) == sum(canonical.get(str(op)) == own for op in rows)
+    assert len(shown["villages"]) == len(rows)  # a shared layer stays whole
