@@ -4,9 +4,11 @@ Run: ``streamlit run app.py -- --store data/bd.gpkg`` (or set ``HATANGSO_STORE``
 
 The app only calls :mod:`geodata`, :mod:`coverage` and :mod:`planner` and draws. Pages:
 Tổng quan (overview of the targets), Tiến độ (progress over the periods), Bản đồ (map),
-Vùng lõm (gaps), Quy hoạch (plans) and Dữ liệu (data). Their code is in :mod:`ui`; this
-file sets the page up, reads the store, draws the sidebar (page, language, period, area)
-and the header, and hands over to the chosen page.
+Vùng lõm (gaps), Quy hoạch (plans), Thẩm định (review), Dữ liệu (data) and Nhật ký (audit,
+the department's). Their code is in :mod:`ui`; this file sets the page up, signs the user
+in (nothing of the data is drawn before), reads the store, draws the sidebar (who is
+signed in, page, language, period, area) and the header, and hands over to the chosen
+page with the user's role in its context.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from geodata import HatangsoError
-from ui import datapage, gaps, mappage, overview, plans, progress
+from geodata import HatangsoError, Store
+from ui import auditpage, datapage, gaps, mappage, overview, plans, progress, reviewpage
+from ui.auth import current_session, sign_in_page, user_box
 from ui.data import store_periods, store_version
 from ui.i18n import tr
 from ui.shell import (
@@ -39,7 +42,9 @@ PAGE_DRAW: dict[str, Callable[[Context], None]] = {
     "map": mappage.draw,
     "gaps": gaps.draw,
     "plans": plans.draw,
+    "review": reviewpage.draw,
     "data": datapage.draw,
+    "audit": auditpage.draw,
 }
 
 
@@ -50,8 +55,19 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     st.set_page_config(page_title="Hạ tầng số — Bình Định", page_icon="📶", layout="wide")
     lang = language()
-    page = page_choice(lang)
     path = store_path()
+    try:
+        Store(path).check()
+        session = current_session(path, lang)
+    except (HatangsoError, OSError) as err:
+        st.title(tr("app_title", lang))
+        st.error(tr("store_missing", lang, path=path, reason=err))
+        return
+    if session is None:
+        sign_in_page(path, lang)
+        return
+    user_box(path, session, lang)
+    page = page_choice(lang, session.role)
     try:
         period = period_choice(store_periods(path), lang)
         version = store_version(path, period)
@@ -60,7 +76,14 @@ def main() -> None:
         st.title(tr("app_title", lang))
         st.error(tr("store_missing", lang, path=path, reason=err))
         return
-    context = Context(lang=lang, version=version, district=district, commune=commune)
+    context = Context(
+        lang=lang,
+        version=version,
+        district=district,
+        commune=commune,
+        role=session.role,
+        user=session.username,
+    )
     guarded(header, context)
     guarded(PAGE_DRAW[page], context)
 

@@ -169,3 +169,56 @@ def backend_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     if request.param == "gpkg":
         return Store(tmp_path / "store.gpkg")
     return Store(request.getfixturevalue("pg_url"))
+
+
+# ---------------------------------------------------------------- accounts for the app tests
+
+#: The password of every test account (never a default of the app: tests add accounts).
+TEST_PASSWORD = "mat-khau-thu-nghiem-1"  # noqa: S105 - the tests' own accounts
+
+#: Test accounts: username -> role.
+TEST_ACCOUNTS = {
+    "so.tttt": "department",
+    "mobifone": "operator:MobiFone",
+    "viettel": "operator:Viettel",
+    "lanh.dao": "viewer",
+}
+
+
+def fast_hasher() -> object:
+    """An Argon2id hasher cheap enough for tests."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def ensure_accounts(path: Path | str) -> None:
+    """Add the :data:`TEST_ACCOUNTS` to a store that lacks them."""
+    from hatangso import accounts
+
+    store = Store(path)
+    have = {a.username for a in accounts.list_users(store)}
+    for name, role in TEST_ACCOUNTS.items():
+        if name not in have:
+            accounts.add_user(store, name, role, TEST_PASSWORD, actor="tests", hasher=fast_hasher())  # type: ignore[arg-type]
+
+
+def sign_in(at: object, path: Path | str, username: str = "so.tttt") -> None:
+    """Put a signed-in session for ``username`` into an AppTest's session state."""
+    from hatangso import accounts
+
+    ensure_accounts(path)
+    account = accounts.get_user(Store(path), username)
+    assert account is not None
+    at.session_state["auth_session"] = accounts.start_session(account)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def demo_store_accounts(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo store with the test accounts (the demo itself stays untouched)."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("demo-accounts") / "bd.gpkg"
+    shutil.copy2(demo_store, out)
+    ensure_accounts(out)
+    return out

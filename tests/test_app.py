@@ -6,6 +6,7 @@ script in-process and check what it draws.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import unicodedata
@@ -18,7 +19,7 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from geodata import Store
+from geodata import HatangsoError, Store
 from geodata.display import bounds_latlon, for_display, overlay, point_latlon
 from geodata.export import export_bytes, kml_text, write_kml
 from geodata.raster import Grid
@@ -27,8 +28,10 @@ from ui.datapage import main_file, validation_report
 from ui.gaps import filter_gaps
 from ui.i18n import TEXT, fmt_date, fmt_dist, fmt_int, fmt_pct, fmt_vnd, tr
 
+from .conftest import sign_in
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("overview", "progress", "map", "gaps", "plans", "data")
+PAGES = ("overview", "progress", "map", "gaps", "plans", "review", "data", "audit")
 #: The demo's first period: the published mid-2024 figures (a later one may follow).
 JUNE = "2024-06-30"
 VINH_THANH = "546"
@@ -46,6 +49,11 @@ def run_app(
 ) -> AppTest:
     monkeypatch.setenv("HATANGSO_STORE", str(store))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    if Path(store).is_file():
+        with contextlib.suppress(
+            HatangsoError
+        ):  # not a store: the app says so before anyone signs in
+            sign_in(at, store)
     at.session_state["page"] = page
     if period:
         at.session_state["period"] = period
@@ -71,9 +79,9 @@ def texts(at: AppTest) -> str:
 @pytest.mark.basedata
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_the_demo(
-    page: str, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+    page: str, demo_store_accounts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = run_app(demo_store, monkeypatch, page=page)
+    at = run_app(demo_store_accounts, monkeypatch, page=page)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     shown = texts(at)
@@ -84,20 +92,20 @@ def test_every_page_renders_on_the_demo(
 @pytest.mark.basedata
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_in_english(
-    page: str, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+    page: str, demo_store_accounts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = run_app(demo_store, monkeypatch, page=page, lang="en", district=VINH_THANH)
+    at = run_app(demo_store_accounts, monkeypatch, page=page, lang="en", district=VINH_THANH)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert "Synthetic data" in texts(at)
-    assert "Huyện Vĩnh Thạnh" in texts(at) or page == "data"
+    assert "Huyện Vĩnh Thạnh" in texts(at) or page in ("data", "review", "audit")
 
 
 @pytest.mark.basedata
-def test_map_layers_carry_the_village_figures(demo_store: Path) -> None:
+def test_map_layers_carry_the_village_figures(demo_store_accounts: Path) -> None:
     from ui.data import map_data, store_version
 
-    data = map_data(store_version(str(demo_store), JUNE), "vi")
+    data = map_data(store_version(str(demo_store_accounts), JUNE), "vi")
     o2 = next(f for f in data.villages.geojson["features"] if f["properties"]["t"] == "Làng O2")
     values = dict(zip(data.villages.labels, o2["properties"]["v"], strict=True))
     assert o2["properties"]["k"] == "none"
@@ -115,9 +123,9 @@ def test_map_layers_carry_the_village_figures(demo_store: Path) -> None:
 
 @pytest.mark.basedata
 def test_overview_shows_the_published_figures(
-    demo_store: Path, monkeypatch: pytest.MonkeyPatch
+    demo_store_accounts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = run_app(demo_store, monkeypatch)
+    at = run_app(demo_store_accounts, monkeypatch)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Thôn có cáp quang"] == "98,7 %"
     assert metrics["Hộ trong vùng cáp quang"] == "75 %"
@@ -133,9 +141,9 @@ def test_overview_shows_the_published_figures(
 
 @pytest.mark.basedata
 def test_selecting_vinh_thanh_filters_the_gaps(
-    demo_store: Path, monkeypatch: pytest.MonkeyPatch
+    demo_store_accounts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = run_app(demo_store, monkeypatch, page="gaps", district=VINH_THANH)
+    at = run_app(demo_store_accounts, monkeypatch, page="gaps", district=VINH_THANH)
     assert not at.exception
     villages = at.dataframe[0].value
     assert "Làng O2" in set(villages["Thôn"])
@@ -148,8 +156,10 @@ def test_selecting_vinh_thanh_filters_the_gaps(
 
 
 @pytest.mark.basedata
-def test_drill_down_to_a_commune(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_app(demo_store, monkeypatch, page="overview", district=VINH_THANH)
+def test_drill_down_to_a_commune(
+    demo_store_accounts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(demo_store_accounts, monkeypatch, page="overview", district=VINH_THANH)
     assert [o for o in at.selectbox(key="commune").options if "Vĩnh Kim" in o]
     at.selectbox(key="commune").set_value("21790").run()
     assert not at.exception
@@ -162,8 +172,8 @@ def test_drill_down_to_a_commune(demo_store: Path, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.basedata
-def test_language_switch(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_app(demo_store, monkeypatch)
+def test_language_switch(demo_store_accounts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(demo_store_accounts, monkeypatch)
     assert at.title[0].value == "Hạ tầng số — Bình Định"
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
@@ -198,7 +208,7 @@ def test_a_store_without_villages_says_so(
     """The conftest store holds only admin units: every page explains, none crashes."""
     at = run_app(store.path, monkeypatch, page=page)
     assert not at.exception
-    if page != "data":
+    if page not in ("data", "review", "audit"):
         assert at.error, page
         assert "Không hiển thị được trang này" in at.error[0].value
         assert "villages" in at.error[0].value
@@ -392,12 +402,12 @@ def test_kml_and_export_bytes(tmp_path: Path) -> None:
 
 @pytest.mark.basedata
 @pytest.mark.parametrize("tiles", [False, True])
-def test_map_html_refers_to_no_other_host(demo_store: Path, tiles: bool) -> None:
+def test_map_html_refers_to_no_other_host(demo_store_accounts: Path, tiles: bool) -> None:
     """Scripts and styles come from the app; only the opt-in tile layer reaches out."""
     from ui.data import coverage_overlays, map_data, store_version
     from ui.mapview import build_map
 
-    version = store_version(str(demo_store), JUNE)
+    version = store_version(str(demo_store_accounts), JUNE)
     fmap = build_map(
         map_data(version, "vi"),
         lang="vi",

@@ -71,9 +71,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60
     pytest.fail(f"streamlit did not answer at {url} within {timeout_s:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def app_url(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py -- --store DEMO`` on a free localhost port."""
+def start_app(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``streamlit run app.py -- --store STORE`` on a free localhost port."""
     if not (ROOT / "static" / "vendor" / "leaflet" / "leaflet.js").exists():
         pytest.fail("static/vendor is empty: run `bash scripts/vendor-assets` (scripts/setup does)")
     port = _free_port()
@@ -93,7 +92,7 @@ def app_url(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "--browser.gatherUsageStats=false",
             "--",
             "--store",
-            str(demo_store),
+            str(store),
         ],
         cwd=ROOT,
         env=env,
@@ -111,6 +110,28 @@ def app_url(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_store_accounts: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on (a copy of) the demo with the test accounts."""
+    yield from start_app(demo_store_accounts, tmp_path_factory)
+
+
+def sign_in(page: Any, user: str = "so.tttt") -> None:
+    """Fill the sign-in form on the page shown, and wait for the app behind it."""
+    from .conftest import TEST_PASSWORD
+
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("button", name="Đăng xuất").wait_for()
+
+
+def open_as(page: Any, url: str, user: str = "so.tttt") -> None:
+    """Open ``url`` (a new app session) and sign in as ``user``."""
+    page.goto(url)
+    sign_in(page, user)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +203,7 @@ def _choose(page: Any, key: str, option: str) -> None:
 
 
 def test_overview_shows_the_published_figures(page: Any, app_url: str) -> None:
-    page.goto(f"{app_url}/?page=overview&period=2024-06-30")  # the published mid-2024 figures
+    open_as(page, f"{app_url}/?page=overview&period=2024-06-30")  # the published mid-2024 figures
     metrics = page.locator("[data-testid='stMetricValue']")
     metrics.first.wait_for()
     values = metrics.all_inner_texts()
@@ -197,7 +218,7 @@ def test_overview_shows_the_published_figures(page: Any, app_url: str) -> None:
 
 def test_map_draws_its_layers_offline(page: Any, app_url: str) -> None:
     started = time.monotonic()
-    page.goto(f"{app_url}/?page=map")
+    open_as(page, f"{app_url}/?page=map")
     frame = page.frame_locator(MAP_FRAME)
     frame.locator(".leaflet-container").wait_for()
     frame.locator(".leaflet-control-layers").wait_for(state="attached")
@@ -230,7 +251,7 @@ def test_map_draws_its_layers_offline(page: Any, app_url: str) -> None:
 
 
 def test_selecting_vinh_thanh_shows_lang_o2_among_the_gaps(page: Any, app_url: str) -> None:
-    page.goto(f"{app_url}/?page=gaps")
+    open_as(page, f"{app_url}/?page=gaps")
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     _choose(page, "district", "Huyện Vĩnh Thạnh")
     villages = "[data-testid='stDataFrame'] table"  # the first: the villages' tab
@@ -255,7 +276,7 @@ def test_invalid_upload_shows_the_validation_report(
         "V1,Làng O3,99999,12,108.7,14.31\n",
         encoding="utf-8",
     )
-    page.goto(f"{app_url}/?page=data")
+    open_as(page, f"{app_url}/?page=data")
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(bad))
     page.get_by_text("thon_loi.csv").first.wait_for()
     _choose(page, "upload_layer", "Thôn, làng, xóm, khu phố (villages)")
@@ -270,7 +291,7 @@ def test_invalid_upload_shows_the_validation_report(
 
 
 def test_planner_run_shows_a_route_to_lang_o2(page: Any, app_url: str) -> None:
-    page.goto(f"{app_url}/?page=plans")
+    open_as(page, f"{app_url}/?page=plans")
     page.get_by_role("button", name="Lập phương án").wait_for()
     _choose(page, "district", "Huyện Vĩnh Thạnh")
     page.get_by_text("Phạm vi: Huyện Vĩnh Thạnh").wait_for()

@@ -20,6 +20,7 @@ from .test_browser import (
     _shot,
     app_url,
     browser,
+    open_as,
     page,
     pytestmark,
 )
@@ -30,7 +31,7 @@ CHART = "[data-testid='stVegaLiteChart']"
 
 
 def test_progress_page_draws_its_charts_offline(page: Any, app_url: str, demo_store: Path) -> None:
-    page.goto(f"{app_url}/?page=progress")
+    open_as(page, f"{app_url}/?page=progress")
     page.get_by_text("Diễn biến các chỉ tiêu qua các kỳ").wait_for()
     chart = page.locator(CHART).first
     chart.wait_for()
@@ -83,7 +84,7 @@ def test_progress_page_draws_its_charts_offline(page: Any, app_url: str, demo_st
 
 
 def test_progress_report_downloads(page: Any, app_url: str) -> None:
-    page.goto(f"{app_url}/?page=progress")
+    open_as(page, f"{app_url}/?page=progress")
     page.get_by_role("button", name="Lập báo cáo kỳ", exact=False).click()
     pdf = page.get_by_role("button", name="Tải báo cáo PDF")
     pdf.wait_for(timeout=TIMEOUT_MS * 2)
@@ -98,7 +99,7 @@ def test_progress_report_downloads(page: Any, app_url: str) -> None:
 
 @pytest.mark.parametrize("period", ["2024-06-30"])
 def test_period_from_the_url(page: Any, app_url: str, period: str) -> None:
-    page.goto(f"{app_url}/?page=overview&period={period}")
+    open_as(page, f"{app_url}/?page=overview&period={period}")
     page.locator("[data-testid='stMetricValue']").first.wait_for()
     values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
     assert "98,7 %" in values  # the published mid-2024 figure

@@ -28,6 +28,7 @@ from geodata.crs import WORK_CRS
 from geodata.display import Bounds, bounds_latlon, for_display, overlay
 from geodata.raster import Grid
 from geodata.schemas import LAYERS, OPERATOR_NAMES
+from hatangso.access import Role, filter_rows
 from ui.i18n import fmt_dist, fmt_int, fmt_num, tr
 
 __all__ = [
@@ -474,23 +475,43 @@ def _cluster_layer(clusters: gpd.GeoDataFrame | None, table: pd.DataFrame, lang:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def map_data(version: StoreVersion, lang: str) -> MapData:
+def map_data(version: StoreVersion, lang: str, scope: str | None = None) -> MapData:
     """Prepare every layer of the map (simplified, styled, with popups) once a version.
 
     Shared between sessions (a cache resource: nothing copies or modifies it).
+
+    Parameters
+    ----------
+    version
+        The store version.
+    lang
+        The language of the labels and popups.
+    scope
+        ``None`` for every operator's network (the department, the leadership); an
+        operator's id for an operator role: only its own fiber and sites are prepared,
+        and the villages' operator lists name only it (through
+        :func:`hatangso.access.filter_rows`), so nothing of a competitor reaches the page.
     """
     layers = read_layers(version)
+    role = Role("operator", scope) if scope else Role("department")
     info = dataset_info(version)
     districts, communes, unit_bounds = _unit_layers(layers["admin_units"])
-    table = village_table(version)
+    table = filter_rows(role, village_table(version))
     counts = table["status"].value_counts()
+    routes = layers.get("fiber_routes")
+    nodes = layers.get("fiber_nodes")
+    sites = layers.get("mobile_sites")
     return MapData(
         districts=districts,
         communes=communes,
         villages=_village_layer(layers["villages"], table, lang),
         clusters_gap=_cluster_layer(layers.get("clusters"), cluster_table(version), lang),
-        fiber=_fiber(layers.get("fiber_routes"), layers.get("fiber_nodes"), lang),
-        sites=_sites(layers.get("mobile_sites"), lang),
+        fiber=_fiber(
+            None if routes is None else filter_rows(role, routes),
+            None if nodes is None else filter_rows(role, nodes),
+            lang,
+        ),
+        sites=_sites(None if sites is None else filter_rows(role, sites), lang),
         places=_places(layers.get("priority_places"), coverage_result(version), lang),
         power=_power(layers.get("power_lines"), lang),
         unit_bounds=unit_bounds,

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import tempfile
+import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,11 +27,19 @@ from geodata._errors import InputError, LayerValidationError, LegacyEncodingWarn
 from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS
+from hatangso import audit
 from ui.data import dataset_info, layer_title
 from ui.i18n import fmt_date, fmt_int
 from ui.shell import Context
 
-__all__ = ["CRS_CHOICES", "ENCODING_CHOICES", "draw", "main_file", "validation_report"]
+__all__ = [
+    "CRS_CHOICES",
+    "ENCODING_CHOICES",
+    "draw",
+    "main_file",
+    "saved_upload",
+    "validation_report",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +74,27 @@ class Upload(Protocol):
         ...
 
 
+#: The longest upload file name kept (most file systems allow 255 bytes).
+MAX_NAME_LENGTH = 120
+
+
 def _safe_name(name: str) -> str | None:
-    """Return the bare file name, or ``None`` when it is not a plain name."""
-    bare = Path(name.replace("\\", "/")).name
-    if not bare or bare.startswith(".") or bare != name.replace("\\", "/").split("/")[-1]:
+    """Return the bare file name to write inside the upload folder, or ``None``.
+
+    Folders (``../../``, ``/tmp/``, Windows folders) are dropped: only the last part of the name
+    is kept, so nothing is ever written outside the temporary folder. A name that is
+    empty, hidden (``.x``, ``..``), holds control characters or is longer than
+    :data:`MAX_NAME_LENGTH` characters is refused.
+    """
+    text = unicodedata.normalize("NFC", str(name)).replace("\\", "/")
+    bare = text.split("/")[-1].strip()
+    if (
+        not bare
+        or bare.startswith(".")
+        or len(bare) > MAX_NAME_LENGTH
+        or any(unicodedata.category(ch) == "Cc" for ch in bare)
+        or Path(bare).name != bare
+    ):
         return None
     return bare
 
@@ -291,6 +317,13 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
     except InputError as err:
         st.error(f"error: {err}")
         return
+    audit.record(
+        store,
+        context.user,
+        "import",
+        options["layer"],
+        {"files": [_safe_name(f.name) for f in files], "mode": mode, "source": "app"},
+    )
     st.session_state["upload_check"] = None
     st.session_state["upload_flash"] = context.t(
         "imported", layer=options["layer"], store=store.path.name
@@ -377,7 +410,8 @@ def _upload(context: Context) -> None:
 
 
 def draw(context: Context) -> None:
-    """Draw the Data page."""
+    """Draw the Data page (uploading and importing is the department's)."""
     st.header(context.t("data_title"))
     _provenance(context)
-    _upload(context)
+    if context.role.can_import:
+        _upload(context)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from geodata.export import export_bytes
 from geodata.text import contains_folded
+from hatangso.access import filter_rows
 from ui.data import cluster_table, operator_name, village_table
 from ui.i18n import fmt_dist, fmt_int
 from ui.shell import Context
@@ -158,8 +159,8 @@ def draw(context: Context) -> None:
         key="gaps_power",
     )
     search = right.text_input(context.t("search"), key="gaps_search", help=context.t("search_help"))
-    villages = context.within(village_table(context.version))
-    clusters = context.within(cluster_table(context.version))
+    villages = context.within(filter_rows(context.role, village_table(context.version)))
+    clusters = context.within(filter_rows(context.role, cluster_table(context.version)))
     if not len(villages):
         st.info(context.t("empty_selection"))
         return

@@ -515,6 +515,93 @@ TEXT: dict[str, tuple[str, str]] = {
     "ds_name": ("Tên", "Name"),
     "ds_as_of": ("Số liệu đến ngày", "Figures as of"),
     "ds_path": ("Tệp", "File"),
+    # sign-in and roles
+    "page_review": ("Thẩm định", "Review"),
+    "page_audit": ("Nhật ký", "Audit"),
+    "signin_title": ("Đăng nhập", "Sign in"),
+    "signin_user": ("Tên đăng nhập", "Username"),
+    "signin_password": ("Mật khẩu", "Password"),
+    "signin_button": ("Đăng nhập", "Sign in"),
+    "signin_failed": ("Đăng nhập không thành công: {reason}", "Sign-in failed: {reason}"),
+    "signin_locked": ("Tài khoản tạm khoá: {reason}", "Account locked: {reason}"),
+    "signin_no_accounts": (
+        (
+            "Kho dữ liệu chưa có tài khoản nào. Tạo tài khoản đầu tiên của Sở bằng lệnh dưới đây "
+            "(ứng dụng không có tài khoản hay mật khẩu mặc định):"
+        ),
+        (
+            "The store has no accounts yet. Create the department's first account with the command "
+            "below (the app has no default account or password):"
+        ),
+    ),
+    "signed_out": ("Đã đăng xuất.", "Signed out."),
+    "session_expired": (
+        "Phiên làm việc đã hết hạn; vui lòng đăng nhập lại.",
+        "Your session has expired; please sign in again.",
+    ),
+    "session_account_changed": (
+        "Tài khoản đã bị thay đổi hoặc xoá; vui lòng đăng nhập lại.",
+        "Your account was changed or removed; please sign in again.",
+    ),
+    "signed_in_as": ("Đăng nhập: **{user}** · {role}", "Signed in: **{user}** · {role}"),
+    "signout_button": ("Đăng xuất", "Sign out"),
+    "role_department": ("Sở TT&TT", "Department"),
+    "role_operator": ("Doanh nghiệp", "Operator"),
+    "role_viewer": ("Lãnh đạo (chỉ xem)", "Leadership (read only)"),
+    "access_denied": ("Không được phép: {reason}", "Not allowed: {reason}"),
+    "plans_department_only": (
+        "Chỉ Sở TT&TT chạy và lưu quy hoạch. Các đề xuất đã công bố nằm ở trang Thẩm định.",
+        "Only the department runs and saves plans. Published proposals are on the Review page.",
+    ),
+    "report_leadership_only": (
+        "Báo cáo lãnh đạo dành cho Sở TT&TT và lãnh đạo tỉnh.",
+        "The leadership report is for the department and the leadership.",
+    ),
+    "plan_save_title": ("Lưu quy hoạch", "Save the plan"),
+    "plan_save_name": ("Tên quy hoạch", "Plan name"),
+    "plan_save_btn": ("Lưu quy hoạch", "Save the plan"),
+    "plan_saved": ("Đã lưu: {names}.", "Saved: {names}."),
+    # review
+    "review_title": ("Thẩm định đề xuất", "Review of proposals"),
+    "rv_publish_title": ("Công bố quy hoạch để thẩm định", "Publish a plan for review"),
+    "rv_no_plans": ("Chưa có quy hoạch nào được lưu.", "No plan has been saved yet."),
+    "rv_publish_btn": ("Công bố để thẩm định", "Publish for review"),
+    "rv_published": ("Đã công bố {plan} (mã {id}).", "Published {plan} (id {id})."),
+    "rv_none": ("Chưa có đề xuất nào đang thẩm định.", "No proposal is under review."),
+    "rv_plan": ("Quy hoạch", "Plan"),
+    "rv_ref": ("Mã đề xuất", "Proposal"),
+    "rv_kind": ("Loại", "Kind"),
+    "rv_kind_route": ("Tuyến cáp quang", "Fiber route"),
+    "rv_kind_site": ("Trạm BTS", "Mobile site"),
+    "rv_status": ("Trạng thái", "Status"),
+    "rv_status_proposed": ("Đề xuất", "Proposed"),
+    "rv_status_accepted": ("Chấp thuận", "Accepted"),
+    "rv_status_rejected": ("Từ chối", "Rejected"),
+    "rv_status_needs_changes": ("Cần điều chỉnh", "Needs changes"),
+    "rv_decided_by": ("Người quyết định", "Decided by"),
+    "rv_decided_at": ("Thời điểm", "When"),
+    "rv_reason": ("Lý do", "Reason"),
+    "rv_comments": ("Ý kiến", "Comments"),
+    "rv_detail_title": ("Chi tiết đề xuất", "Proposal details"),
+    "rv_proposal": ("Đề xuất", "Proposal"),
+    "rv_decision": ("Quyết định", "Decision"),
+    "rv_decide_btn": ("Gửi quyết định", "Submit the decision"),
+    "rv_decided": ("Đã ghi nhận quyết định.", "Decision recorded."),
+    "rv_comment": ("Ý kiến", "Comment"),
+    "rv_comment_btn": ("Gửi ý kiến", "Post the comment"),
+    "rv_action_publish": ("công bố", "published"),
+    "rv_action_decide": ("quyết định", "decision"),
+    "rv_action_comment": ("ý kiến", "comment"),
+    # audit
+    "audit_title": ("Nhật ký hoạt động", "Audit trail"),
+    "au_at": ("Thời điểm (UTC)", "When (UTC)"),
+    "au_actor": ("Người thực hiện", "Actor"),
+    "au_action": ("Hoạt động", "Action"),
+    "au_subject": ("Đối tượng", "Subject"),
+    "au_detail": ("Chi tiết", "Detail"),
+    "au_all": ("Tất cả", "All"),
+    "au_since": ("Từ ngày", "Since"),
+    "au_count": ("{n} mục.", "{n} entries."),
 }
 
 _ORDER = {"vi": 0, "en": 1}

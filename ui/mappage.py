@@ -8,12 +8,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ui.data import STATUS_COLOURS, coverage_overlays, map_data, village_table
+from geodata.display import Bounds
+from hatangso.access import AccessDenied, check_layer_request, filter_rows, visible_layers
+from ui.data import STATUS_COLOURS, MapData, coverage_overlays, map_data, village_table
 from ui.i18n import fmt_dist, fmt_int
 from ui.mapview import assets_present, build_map
 from ui.shell import Context
 
-__all__ = ["MAP_HEIGHT", "draw", "legend_html", "village_rows"]
+__all__ = ["MAP_HEIGHT", "draw", "legend_html", "map_layers", "village_rows"]
 
 MAP_HEIGHT = 700
 
@@ -60,6 +62,30 @@ def village_rows(context: Context, table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def map_layers(context: Context) -> tuple[MapData, dict[str, tuple[str, Bounds]]]:
+    """Return the map's layers and coverage overlays as the signed-in role may see them.
+
+    An operator gets only its own fiber, sites and coverage rasters (through
+    :func:`hatangso.access.visible_layers`); the shared layers stay whole.
+    """
+    data = map_data(context.version, context.lang, context.scope)
+    overlays = visible_layers(context.role, coverage_overlays(context.version))
+    return data, overlays
+
+
+def _layer_request(context: Context) -> bool:
+    """Check a layer asked for in the URL (``?layer=coverage_4g_viettel``); ``False`` if refused."""
+    asked = st.query_params.get("layer")
+    if not asked:
+        return True
+    try:
+        check_layer_request(context.role, str(asked), operator=st.query_params.get("operator"))
+    except AccessDenied as err:
+        context.deny(err)
+        return False
+    return True
+
+
 def draw(context: Context) -> None:
     """Draw the Map page."""
     st.header(context.t("map_title"))
@@ -70,8 +96,9 @@ def draw(context: Context) -> None:
     tiles = st.toggle(
         context.t("tiles_toggle"), value=False, key="map_tiles", help=context.t("tiles_help")
     )
-    data = map_data(context.version, context.lang)
-    overlays = coverage_overlays(context.version)
+    if not _layer_request(context):
+        return
+    data, overlays = map_layers(context)
     fmap = build_map(
         data, lang=context.lang, selected=context.selected, overlays=overlays, show_tiles=tiles
     )
@@ -88,7 +115,7 @@ def draw(context: Context) -> None:
     )
     if context.selected:
         st.caption(context.t("map_zoomed", unit=context.unit_name()))
-        villages = context.within(village_table(context.version))
+        villages = context.within(filter_rows(context.role, village_table(context.version)))
         if not len(villages):
             st.info(context.t("empty_selection"))
             return

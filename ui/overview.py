@@ -9,9 +9,9 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
-from ui.data import operator_name, operators, summary_table
+from ui.data import operators, summary_table
 from ui.i18n import fmt_int, fmt_num, fmt_pct
-from ui.shell import Context
+from ui.shell import Context, operator_choice
 
 __all__ = ["draw", "styled_assessment"]
 
@@ -161,13 +161,7 @@ def _breakdown(context: Context, operator: str | None) -> None:
 def draw(context: Context) -> None:
     """Draw the Overview page."""
     st.header(context.t("page_overview"))
-    choices = ["", *operators(context.version)]
-    operator = st.columns([1, 2])[0].selectbox(
-        context.t("operator_view"),
-        options=choices,
-        format_func=lambda op: operator_name(op) if op else context.t("all_operators"),
-        key="overview_operator",
-    )
+    operator = operator_choice(context, operators(context.version), "overview_operator")
     row = _unit_row(context, operator or None)
     if row is None or int(row["villages"]) == 0:
         st.info(context.t("empty_selection"))

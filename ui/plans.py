@@ -7,7 +7,10 @@ version and its parameters, so reruns of the page redraw it without planning aga
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +22,11 @@ from streamlit_folium import st_folium
 from coverage.engine import CoverageResult, compute_coverage
 from coverage.indicators import evaluate_targets
 from geodata import HatangsoError
+from geodata._errors import InputError
 from geodata.display import Bounds, bounds_latlon, for_display
 from geodata.export import export_bytes
+from hatangso import audit
+from hatangso.access import AccessDenied, visible_layers
 from planner.run import plan_fiber_for, plan_sites_for, uncovered_villages, with_plans
 from ui.data import (
     DIGITS,
@@ -39,7 +45,7 @@ from ui.mapview import build_map
 from ui.overview import styled_assessment
 from ui.shell import Context
 
-__all__ = ["PlanOutcome", "draw", "run_plans"]
+__all__ = ["PlanOutcome", "draw", "plan_features", "run_plans", "save_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -461,17 +467,83 @@ def _headline(context: Context, outcome: PlanOutcome) -> None:
     cols[4].metric(context.t("total_cost"), fmt_vnd(total, lang))
 
 
+def plan_features(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return a plan's routes or sites as GeoJSON (EPSG:4326) for ``plan:NAME`` in the store."""
+    out = frame.to_crs(4326) if frame.crs is not None else frame
+    return dict(json.loads(out.to_json(na="drop", drop_id=True)))
+
+
+def save_plan(context: Context, outcome: PlanOutcome, name: str) -> list[str]:
+    """Save the plan shown as ``plan:NAME`` (routes) and ``plan:NAME-tram`` (sites).
+
+    The department only; recorded in the audit trail (``plan_run``).
+
+    Returns
+    -------
+    list of str
+        The names saved (without ``plan:``).
+    """
+    if not context.role.can_publish:
+        msg = f"{context.role} may not save plans."
+        raise AccessDenied(msg)
+    clean = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFC", name)).strip("-.")[:60]
+    if not clean:
+        msg = "give the plan a name (letters, digits, - and .)."
+        raise InputError(msg)
+    store = context.version.store()
+    saved: list[str] = []
+    parts = (
+        (clean, "fiber_plan", outcome.routes, outcome.fiber_totals),
+        (f"{clean}-tram", "site_plan", outcome.sites, outcome.site_totals),
+    )
+    params = st.session_state.get("plan_params") or {}
+    for plan, kind, frame, totals in parts:
+        if frame is None or not len(frame):
+            continue
+        payload = {"kind": kind, "totals": totals, "geojson": plan_features(frame)}
+        store.save_result(
+            f"plan:{plan}", kind, dict(params), json.loads(json.dumps(payload, default=str))
+        )
+        audit.record(
+            store, context.user, "plan_run", f"plan:{plan}", {"kind": kind, "source": "app"}
+        )
+        saved.append(plan)
+    return saved
+
+
+def _save_form(context: Context, outcome: PlanOutcome) -> None:
+    st.subheader(context.t("plan_save_title"))
+    with st.form("plan_save_form"):
+        name = st.text_input(context.t("plan_save_name"), key="plan_save_name", max_chars=60)
+        submitted = st.form_submit_button(context.t("plan_save_btn"))
+    if not submitted:
+        return
+    try:
+        saved = save_plan(context, outcome, name)
+    except HatangsoError as err:
+        st.error(context.t("input_error", reason=err))
+        return
+    st.success(context.t("plan_saved", names=", ".join(saved) or "—"))
+
+
 def draw(context: Context) -> None:
-    """Draw the Plans page."""
+    """Draw the Plans page (running and saving plans is the department's)."""
     st.header(context.t("plans_title"))
     st.caption(context.t("plan_scope", unit=context.unit_name()))
+    if not context.role.can_publish:
+        st.info(context.t("plans_department_only"))
+        return
     coverage_result(context.version)  # says at once what the store lacks
     params = _controls(context)
     if st.button(context.t("run_plan"), key="plan_run", type="primary"):
         st.session_state["plan_params"] = params
     chosen = st.session_state.get("plan_params")
-    if not chosen:
-        return
+    if chosen:
+        _outcome(context, chosen, params)
+
+
+def _outcome(context: Context, chosen: dict[str, Any], params: dict[str, Any]) -> None:
+    """Draw a run's results: headline, map, before/after, tables, downloads, saving."""
     if chosen != params:
         st.info(context.t("plan_stale"))
     with st.spinner(context.t("plan_running")):
@@ -488,12 +560,12 @@ def draw(context: Context) -> None:
         )
     if outcome.sites is not None and len(outcome.sites):
         extra.append((context.t("l_plan_sites"), _site_layer(outcome.sites, context.lang), True))
-    data = map_data(context.version, context.lang)
+    data = map_data(context.version, context.lang, context.scope)
     fmap = build_map(
         data,
         lang=context.lang,
         selected=context.selected,
-        overlays=coverage_overlays(context.version),
+        overlays=visible_layers(context.role, coverage_overlays(context.version)),
         extra=extra,
         fit=_plan_bounds(outcome),
         show_sites=False,
@@ -517,3 +589,4 @@ def draw(context: Context) -> None:
             _site_table(context, outcome.sites), hide_index=True, width="stretch", key="plan_sites"
         )
         _downloads(outcome.sites, _EXPORT_SITES, "tram_bts_de_xuat", "site_id", context)
+    _save_form(context, outcome)

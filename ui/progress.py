@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from geodata import HatangsoError
+from hatangso.access import AccessDenied, check_layer_request, filter_rows
 from ui.data import operator_name
 from ui.i18n import TEXT, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_vnd, tr
 from ui.periods import (
@@ -245,6 +246,8 @@ def _changes(context: Context, periods: list[str]) -> None:
         st.info(context.t("same_period"))
         return
     summary, lists = period_changes_of(context.version, start, end)
+    summary = filter_rows(context.role, summary)
+    lists = lists.within(lambda frame: filter_rows(context.role, frame))
     st.markdown(f"**{context.t('by_operator')}** · {fmt_date(start)} → {fmt_date(end)}")
     st.dataframe(
         _operator_table(summary, context), hide_index=True, width="stretch", key="progress_ops"
@@ -359,6 +362,11 @@ def _report(context: Context) -> None:
     st.subheader(context.t("report_section"))
     period = context.period
     if period is None:
+        return
+    try:
+        check_layer_request(context.role, "report")
+    except AccessDenied:
+        st.caption(context.t("report_leadership_only"))
         return
     if st.button(
         context.t("report_make", period=fmt_date(period)), key="progress_report", type="primary"

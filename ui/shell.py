@@ -12,13 +12,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
 from geodata import HatangsoError
-from ui.data import StoreVersion, dataset_info, layer_title, units_table
+from hatangso.access import AccessDenied, Role, check_layer_request, visible_operators
+from ui.auth import deny
+from ui.data import StoreVersion, dataset_info, layer_title, operator_name, units_table
 from ui.i18n import LANGUAGES, fmt_date, tr
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "guarded",
     "header",
     "language",
+    "operator_choice",
     "page_choice",
     "period_choice",
     "selection",
@@ -37,7 +40,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Page ids in menu order.
-PAGES = ("overview", "progress", "map", "gaps", "plans", "data")
+PAGES = ("overview", "progress", "map", "gaps", "plans", "review", "data", "audit")
+
+#: Pages only some roles see (the others see every page).
+PAGE_ROLES: dict[str, tuple[str, ...]] = {"audit": ("department",)}
 
 DEFAULT_STORE = "data/bd.gpkg"
 
@@ -55,12 +61,27 @@ class Context:
         cache).
     district, commune
         Selected ``unit_id`` s, ``None`` for all.
+    role
+        The signed-in user's role (what every page shows and allows goes by it).
+    user
+        The signed-in username (the actor of the audit trail).
     """
 
     lang: str
     version: StoreVersion
     district: str | None = None
     commune: str | None = None
+    role: Role = field(default_factory=lambda: Role("viewer"))
+    user: str = ""
+
+    @property
+    def scope(self) -> str | None:
+        """The operator whose network alone the role sees, ``None`` when it sees all."""
+        return None if self.role.sees_all_operators else self.role.operator
+
+    def deny(self, err: AccessDenied) -> None:
+        """Refuse a request: show why and record it in the audit trail."""
+        deny(self.path, self.user, self.role, err, self.lang)
 
     @property
     def path(self) -> str:
@@ -130,16 +151,71 @@ def language() -> str:
     return str(choice or "vi")
 
 
-def page_choice(lang: str) -> str:
-    """Draw the page menu; return the page id."""
-    _from_query("page", PAGES)
+def pages_for(role: Role) -> tuple[str, ...]:
+    """Return the pages a role sees, in menu order."""
+    return tuple(p for p in PAGES if role.kind in PAGE_ROLES.get(p, (role.kind,)))
+
+
+def page_choice(lang: str, role: Role) -> str:
+    """Draw the page menu (the role's pages); return the page id."""
+    pages = pages_for(role)
+    _from_query("page", pages)
+    if st.session_state.get("page") not in pages:
+        st.session_state["page"] = pages[0]
     choice = st.sidebar.radio(
         tr("page", lang),
-        options=list(PAGES),
+        options=list(pages),
         format_func=lambda page: tr(f"page_{page}", lang),
         key="page",
     )
-    return str(choice or PAGES[0])
+    return str(choice or pages[0])
+
+
+def operator_choice(context: Context, operators: list[str], key: str) -> str | None:
+    """Draw an operator chooser limited to what the role sees; return the operator.
+
+    The choices are "all operators" and the operators of :func:`visible_operators`. A
+    value asked for in the URL (``?operator=Viettel``) or put into the session by other
+    means is checked with :func:`check_layer_request` first: another operator's figures
+    are refused with a message, recorded in the audit trail, and not shown.
+
+    Parameters
+    ----------
+    context
+        The page's context.
+    operators
+        The operators present in the store.
+    key
+        The widget key.
+
+    Returns
+    -------
+    str or None
+        The operator chosen, ``None`` for all operators.
+    """
+    allowed = set(visible_operators(context.role))
+    choices = [ALL, *(op for op in operators if op in allowed)]
+    asked = st.query_params.get("operator")
+    if asked is not None and st.session_state.get(f"{key}_query") != asked:
+        st.session_state[f"{key}_query"] = asked
+        st.session_state[key] = asked
+    wanted = st.session_state.get(key)
+    if wanted not in (None, ALL):
+        try:
+            scope = check_layer_request(context.role, "coverage", operator=str(wanted))
+        except AccessDenied as err:
+            context.deny(err)
+            st.session_state[key] = ALL
+        else:
+            canonical = scope or wanted
+            st.session_state[key] = canonical if canonical in choices else ALL
+    choice = st.columns([1, 2])[0].selectbox(
+        context.t("operator_view"),
+        options=choices,
+        format_func=lambda op: operator_name(op) if op else context.t("all_operators"),
+        key=key,
+    )
+    return str(choice) if choice else None
 
 
 #: The "everything" choice of a selectbox (``None`` would read as "nothing chosen").
