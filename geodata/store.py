@@ -47,6 +47,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -524,8 +525,20 @@ class Store:
         return other
 
     def version(self) -> str:
-        """Return a token that changes with every committed write (for caches)."""
-        return self._backend.version()
+        """Return a token that changes with every write of layers, rasters or results.
+
+        Caches of what is computed from the data key on it. Small records (accounts,
+        sign-ins, reviews, the audit trail) do not change it, so a sign-in does not make
+        every open app recompute its coverage.
+        """
+        if not self.exists():
+            return "missing"
+        try:
+            with self._backend.reading() as tx:
+                row = tx.row("SELECT value FROM hatangso_dataset WHERE key = 'data_version'")
+        except (sqlite3.DatabaseError, StoreError):
+            return self._backend.version()
+        return f"data:{row[0]}" if row else self._backend.version()
 
     # ------------------------------------------------------------------ reading
 
@@ -819,6 +832,13 @@ class Store:
             if name is not None or "name" not in current:
                 _put(tx, "name", name or Path(self.location).stem)
             _put(tx, "format_version", FORMAT_VERSION)
+            # A new data version: derived from the last and from this write, so the same
+            # demo gives the same file, and any later write changes it.
+            last = tx.row("SELECT value FROM hatangso_dataset WHERE key = 'data_version'")
+            salt = stamp if written_at is not None else str(time.time_ns())
+            parts = [*sorted(layers), *sorted(rasters or {}), *sorted(results or {})]
+            token = "|".join([str(last[0]) if last else "", salt, target, *parts])
+            _put(tx, "data_version", hashlib.sha256(token.encode()).hexdigest()[:16])
             for layer, frame in layers.items():
                 stored = frame.crs is not None and frame.crs.equals(STORE_CRS)
                 table = _table_for(tx, target, layer)
