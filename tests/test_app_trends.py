@@ -8,7 +8,6 @@ Quy Nhơn site to 5G. The demo store is used where marked ``basedata``.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 from pathlib import Path
@@ -20,10 +19,12 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from geodata import HatangsoError, Store
+from geodata import Store
 from geodata.store import LayerMeta
 
-from .conftest import sign_in, units_frame
+from .conftest import units_frame
+from .test_app import run_app as run_app_on
+from .test_app import texts
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT_S = 180
@@ -118,30 +119,8 @@ def run_app(
     period: str | None = None,
     district: str | None = None,
 ) -> AppTest:
-    monkeypatch.setenv("HATANGSO_STORE", str(store))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    if Path(store).is_file():
-        with contextlib.suppress(
-            HatangsoError
-        ):  # not a store: the app says so before anyone signs in
-            sign_in(at, store)
-    at.session_state["page"] = page
-    if lang:
-        at.session_state["lang"] = lang
-    if period:
-        at.session_state["period"] = period
-    if district:
-        at.session_state["district"] = district
-    return at.run()
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning]
-    parts += [i.value for i in at.info] + [s.value for s in at.success]
-    parts += [h.value for h in at.title] + [h.value for h in at.header]
-    parts += [h.value for h in at.subheader]
-    return "\n".join(str(p) for p in parts)
+    """Run the app signed in as the department (the Progress page, latest period)."""
+    return run_app_on(store, monkeypatch, page=page, lang=lang, period=period, district=district)
 
 
 def chart_titles(at: AppTest) -> list[str]:
