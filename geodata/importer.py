@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -17,7 +17,7 @@ from geodata.crs import STORE_CRS
 from geodata.load import RASTER_SUFFIXES, RawLayer, read_raw
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYER_ORDER, LAYERS, LayerSchema, layer_schema
-from geodata.store import LayerMeta, Store, is_database_url
+from geodata.store import LayerMeta, Store, Tx, is_database_url
 from geodata.validate import ValidatedLayer, ValidationContext, validate_layer
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def import_file(  # noqa: PLR0913
     repair: bool = False,
     source_layer: str | None = None,
     sheet: str | int | None = None,
+    also: Callable[[Tx, str, int | None], object] | None = None,
 ) -> ValidatedLayer | None:
     """Validate a file and write it into a store (created when it does not exist).
 
@@ -117,6 +118,10 @@ def import_file(  # noqa: PLR0913
         with the same id (e.g. one operator's site list at a time).
     crs, encoding, swap_xy, repair, source_layer, sheet
         As for :func:`load_layer`.
+    also
+        Called as ``also(tx, layer, feature_count)`` with the write's transaction before
+        it commits (``None`` count for a raster), e.g. to record the import in the audit
+        trail so that both commit or neither does.
 
     Returns
     -------
@@ -143,7 +148,14 @@ def import_file(  # noqa: PLR0913
             )
             raise InputFileError(msg)
         data = check_raster(path, crs=crs)
-        store.write({}, {layer: meta}, rasters={layer: data}, as_of=as_of, imported_from=path.name)
+        store.write(
+            {},
+            {layer: meta},
+            rasters={layer: data},
+            as_of=as_of,
+            imported_from=path.name,
+            also=None if also is None else (lambda tx: also(tx, layer, None)),
+        )
         return None
     context = store.validation_context()
     validated = load_layer(
@@ -170,7 +182,14 @@ def import_file(  # noqa: PLR0913
     elif mode not in ("replace", "upsert"):
         msg = f"mode {mode!r} is not one of 'replace', 'upsert'."
         raise InputError(msg)
-    store.write({name: frame}, {name: meta}, as_of=as_of, imported_from=path.name)
+    count = len(frame)
+    store.write(
+        {name: frame},
+        {name: meta},
+        as_of=as_of,
+        imported_from=path.name,
+        also=None if also is None else (lambda tx: also(tx, name, count)),
+    )
     return validated
 
 

@@ -781,6 +781,7 @@ class Store:
         imported_from: str | None = None,
         written_at: dt.datetime | None = None,
         results: Mapping[str, tuple[str, Mapping[str, Any], object]] | None = None,
+        also: Callable[[Tx], object] | None = None,
     ) -> None:
         """Write layers, rasters and results into a period, atomically.
 
@@ -810,6 +811,9 @@ class Store:
             gives the same file); default now.
         results
             Result name -> ``(kind, params, payload)`` to save alongside.
+        also
+            Called with the write's transaction before it commits, for records that must
+            commit (or roll back) together with the data, e.g. the import's audit row.
         """
         when = written_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -902,6 +906,8 @@ class Store:
                         "payload": json.dumps(payload, ensure_ascii=False),
                     },
                 )
+            if also is not None:
+                also(tx)
             _collect_garbage(writer)
 
     def save_result(self, name: str, kind: str, params: Mapping[str, Any], payload: object) -> None:

@@ -172,6 +172,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from geodata.importer import import_file
     from geodata.store import Store
+    from hatangso import audit
 
     store = Store(args.into, period=args.as_of)
     actor, role = _identity(store, args.user)
@@ -180,6 +181,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
         msg = f"{role}: only the department imports data."
         raise AccessDenied(msg)
+
+    def record(tx: Any, layer: str, features: int | None) -> None:  # noqa: ANN401
+        """Audit the import in its own transaction: both commit or neither does."""
+        latest = tx.row("SELECT MAX(period) FROM hatangso_periods")
+        period = args.as_of or (latest[0] if latest else None)
+        detail = {"file": Path(args.file).name, "period": period, "features": features}
+        audit.record(tx, actor, "import", layer, detail)
+
     validated = import_file(
         args.file,
         layer=args.layer,
@@ -195,16 +204,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         repair=args.repair,
         source_layer=args.source_layer,
         sheet=args.sheet,
+        also=record,
     )
     count = None if validated is None else len(validated.frame)
     layer = args.layer if validated is None else validated.layer
-    _audit(
-        store,
-        actor,
-        "import",
-        layer,
-        {"file": Path(args.file).name, "period": store.period, "features": count},
-    )
     if args.json:
         payload = {
             "ok": True,

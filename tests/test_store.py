@@ -328,6 +328,33 @@ def test_version_changes_with_every_data_write_only(backend_store: Store) -> Non
 # --------------------------------------------------------------------------- atomicity
 
 
+def test_records_written_with_the_data_commit_or_roll_back_with_it(backend_store: Store) -> None:
+    from hatangso import audit
+
+    backend_store.write({"mobile_sites": sites(1)}, meta_for("mobile_sites"), as_of=P1)
+
+    def record_then_fail(tx: object) -> None:
+        audit.record(tx, "tester", "import", "mobile_sites", {})  # type: ignore[arg-type]
+        msg = "audit table full"
+        raise RuntimeError(msg)
+
+    with pytest.raises(RuntimeError, match="audit table full"):
+        backend_store.write(
+            {"mobile_sites": sites(2)}, meta_for("mobile_sites"), as_of=P1, also=record_then_fail
+        )
+    assert backend_store.read("mobile_sites")["height_m"].tolist() == [1.0] * 3
+    assert audit.entries(backend_store, action="import").empty
+    backend_store.write(
+        {"mobile_sites": sites(2)},
+        meta_for("mobile_sites"),
+        as_of=P1,
+        also=lambda tx: audit.record(tx, "tester", "import", "mobile_sites", {"n": 3}),
+    )
+    assert backend_store.read("mobile_sites")["height_m"].tolist() == [2.0] * 3
+    rows = audit.entries(backend_store, action="import")
+    assert rows["detail"].tolist() == [{"n": 3}]
+
+
 def test_failed_write_leaves_last_committed_state(
     backend_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

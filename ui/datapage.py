@@ -309,6 +309,18 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
                 encoding=options["encoding"],
                 swap_xy=options["swap_xy"],
                 repair=options["repair"],
+                also=lambda tx, layer, features: audit.record(
+                    tx,
+                    context.user,
+                    "import",
+                    layer,
+                    {
+                        "files": [_safe_name(f.name) for f in files],
+                        "mode": mode,
+                        "features": features,
+                        "source": "app",
+                    },
+                ),
             )
     except LayerValidationError as err:
         st.error(context.t("upload_invalid"))
@@ -317,16 +329,9 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
     except InputError as err:
         st.error(f"error: {err}")
         return
-    audit.record(
-        store,
-        context.user,
-        "import",
-        options["layer"],
-        {"files": [_safe_name(f.name) for f in files], "mode": mode, "source": "app"},
-    )
     st.session_state["upload_check"] = None
     st.session_state["upload_flash"] = context.t(
-        "imported", layer=options["layer"], store=store.path.name
+        "imported", layer=options["layer"], store=Path(store.location).name
     )
     st.rerun()
 
