@@ -7,8 +7,10 @@ traceback), 1 internal error (a one-line message; ``--debug`` shows the tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 import time
 import warnings
@@ -68,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written.", file=sys.stderr)  # noqa: T201
         return 130
+    except BrokenPipeError:  # `hatangso … | head`: the reader has gone, not an error of ours
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: PTH123, SIM115 - silence the final flush
+        return EXIT_OK
     except Exception as err:  # the last line of defence: no traceback for users
         if args.debug:
             raise
