@@ -9,9 +9,15 @@ built-in account and no default password: the first department account is create
 Failed sign-ins are counted per username in the store (``hatangso_signin_failures``), so a
 new browser session does not reset them: after :data:`MAX_FAILURES` failures within
 :data:`LOCK_WINDOW`, the username is locked until the oldest of them is older than the
-window. A wrong password and an unknown username give the same message, take about the
-same time (an unknown user is verified against a dummy hash) and are locked alike, so
-usernames cannot be probed. Every sign-in, failure and refusal is audited.
+window. The check and the count cannot be raced: every attempt checks the lock and
+records itself as a failure in one serialised transaction *before* the (slow, unserialised)
+Argon2 verification, and a successful one clears the username's failures afterwards, so
+parallel guesses get :data:`MAX_FAILURES` tries at most. A wrong password, an unknown
+username and a disabled account give the same message, take about the same time (an
+unknown user is verified against a dummy hash) and are counted and locked alike, so
+usernames and disabled accounts cannot be probed. Every sign-in, failure and refusal is
+audited. Accounts are disabled and enabled again with :func:`disable_user` and
+:func:`enable_user` (``hatangso users disable|enable``) without being removed.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ __all__ = [
     "add_user",
     "authenticate",
     "check_password",
+    "disable_user",
+    "enable_user",
     "get_user",
     "list_users",
     "normalize_username",
@@ -331,6 +339,96 @@ def remove_user(store: Store, username: str, *, actor: str, now: dt.datetime | N
         audit.record(tx, actor, "user_removed", name, {"role": str(found[0])}, at=now)
 
 
+def disable_user(
+    store: Store, username: str, *, actor: str, now: dt.datetime | None = None
+) -> Account:
+    """Disable an account without removing it (audited as ``user_disabled``).
+
+    A disabled account cannot sign in (it reads as a wrong password, see
+    :func:`authenticate`) and the app signs its open sessions out at their next click.
+    Disabling a disabled account changes nothing and audits nothing.
+
+    Parameters
+    ----------
+    store
+        The store.
+    username
+        The account.
+    actor
+        Who disables it.
+    now
+        The time recorded (default now).
+
+    Returns
+    -------
+    Account
+        The account, disabled.
+
+    Raises
+    ------
+    AccountError
+        When there is no such account.
+    """
+    return _set_disabled(store, username, disabled=True, actor=actor, now=now)
+
+
+def enable_user(
+    store: Store, username: str, *, actor: str, now: dt.datetime | None = None
+) -> Account:
+    """Enable a disabled account again (audited as ``user_enabled``).
+
+    Its password is unchanged. Enabling an enabled account changes nothing and audits
+    nothing.
+
+    Parameters
+    ----------
+    store
+        The store.
+    username
+        The account.
+    actor
+        Who enables it.
+    now
+        The time recorded (default now).
+
+    Returns
+    -------
+    Account
+        The account, enabled.
+
+    Raises
+    ------
+    AccountError
+        When there is no such account.
+    """
+    return _set_disabled(store, username, disabled=False, actor=actor, now=now)
+
+
+def _set_disabled(
+    store: Store, username: str, *, disabled: bool, actor: str, now: dt.datetime | None
+) -> Account:
+    name = normalize_username(username)
+    with store.transaction() as tx:
+        _ensure_tables(tx)
+        row = tx.row(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM {USERS_TABLE} WHERE username = ?",  # noqa: S608
+            (name,),
+        )
+        if row is None:
+            msg = f"no user {name!r}; `hatangso users list` shows the accounts."
+            raise AccountError(msg)
+        account = _account(row)
+        if account.disabled == disabled:
+            return account
+        tx.execute(
+            f"UPDATE {USERS_TABLE} SET disabled = ? WHERE username = ?",  # noqa: S608
+            (int(disabled), name),
+        )
+        action = "user_disabled" if disabled else "user_enabled"
+        audit.record(tx, actor, action, name, {"role": str(account.role)}, at=now)
+    return dataclasses.replace(account, disabled=disabled)
+
+
 def set_password(  # noqa: PLR0913 - keyword-only options
     store: Store,
     username: str,
@@ -506,7 +604,17 @@ def authenticate(
         After :data:`MAX_FAILURES` failures within :data:`LOCK_WINDOW` (the password is
         not even checked while locked).
     SignInError
-        For a wrong password, an unknown or disabled user: the same message.
+        For a wrong password, an unknown or disabled user: the same message. Each is
+        counted as a failure towards the lock (a disabled account too, so that it cannot
+        be told apart by never locking).
+
+    Notes
+    -----
+    The attempt is first recorded as a failure, in the same serialised transaction that
+    checks the lock; the Argon2 verification runs outside any transaction; a success
+    then deletes the username's failures (this pending one included) in a second one.
+    So concurrent attempts are counted before any of them is verified, and at most
+    :data:`MAX_FAILURES` of them within :data:`LOCK_WINDOW` reach the verification.
     """
     moment = _utc(now)
     ph = hasher or _default_hasher()
@@ -515,24 +623,30 @@ def authenticate(
     except AccountError:
         _burn(ph, password)  # the same time as for a name that could exist
         raise SignInError(_SIGN_IN_FAILED) from None
-    with store.transaction() as tx:
-        _ensure_tables(tx)
-        until = _lock_state(tx, name, moment)
-        if until is not None:
-            audit.record(tx, name, "sign_in_locked", name, {"until": audit.utc_text(until)}, at=now)
-        row = tx.row(
-            f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM {USERS_TABLE} WHERE username = ?",  # noqa: S608
-            (name,),
-        )
-    if until is not None:
-        raise SignInLocked(_locked_message(until), until)
+    # 1. Serialised with every other writer: check the lock and count this attempt as a
+    #    failure *before* the slow verification, so that parallel guesses cannot all pass
+    #    the check. The verification itself runs outside, so sign-ins do not queue.
+    attempt = _begin_attempt(store, name, moment, now=now)
+    if isinstance(attempt, dt.datetime):
+        raise SignInLocked(_locked_message(attempt), attempt)
+    row, locks_on_failure = attempt
     account = None if row is None else _account(row[:5])
     stored = _dummy_hash(ph) if row is None else str(row[5])
-    ok = _verify(ph, stored, password) and account is not None and not account.disabled
-    if not ok:
-        _fail(store, name, moment, now=now, known=account is not None)
+    verified = _verify(ph, stored, password)  # a disabled account is verified too: same time
+    if not (verified and account is not None and not account.disabled):
+        # 2a. The pending failure stays as the failure; only the audit is left to write.
+        detail: dict[str, Any] = {"known_user": account is not None}
+        if account is not None and account.disabled:
+            detail["disabled"] = True
+        with store.transaction() as tx:
+            audit.record(tx, name, "sign_in_failed", name, detail, at=now)
+            until = _lock_state(tx, name, moment) if locks_on_failure else None
+            if until is not None:
+                audit.record(
+                    tx, name, "sign_in_locked", name, {"until": audit.utc_text(until)}, at=now
+                )
         raise SignInError(_SIGN_IN_FAILED)
-    assert account is not None  # noqa: S101 - for the type checker; ok implies it
+    # 2b. Success: forget the username's failures (this attempt's pending one too).
     with store.transaction() as tx:
         if ph.check_needs_rehash(stored):
             tx.execute(
@@ -542,6 +656,41 @@ def authenticate(
         tx.execute(f"DELETE FROM {FAILURES_TABLE} WHERE username = ?", (name,))  # noqa: S608
         audit.record(tx, name, "sign_in", name, {"role": str(account.role)}, at=now)
     return account
+
+
+def _begin_attempt(
+    store: Store, name: str, moment: dt.datetime, *, now: dt.datetime | None
+) -> dt.datetime | tuple[tuple[Any, ...] | None, bool]:
+    """Check the lock and record a pending failure, in one serialised transaction.
+
+    Returns
+    -------
+    datetime or (row, bool)
+        When the username is locked: the end of the lock (the refusal is audited and no
+        failure is added). Otherwise the account's row (with its hash; ``None`` for an
+        unknown username) and whether this attempt, should it fail, is the one that
+        locks the username.
+    """
+    with store.transaction() as tx:
+        _ensure_tables(tx)
+        tx.execute(
+            f"DELETE FROM {FAILURES_TABLE} WHERE at <= ?",  # noqa: S608 - forget old failures
+            (audit.utc_text(moment - LOCK_WINDOW),),
+        )
+        until = _lock_state(tx, name, moment)
+        if until is not None:
+            audit.record(tx, name, "sign_in_locked", name, {"until": audit.utc_text(until)}, at=now)
+            return until
+        tx.execute(
+            f"INSERT INTO {FAILURES_TABLE} (id, username, at) VALUES (?, ?, ?)",  # noqa: S608
+            (uuid.uuid4().hex, name, audit.utc_text(moment)),
+        )
+        locks_on_failure = _lock_state(tx, name, moment) is not None
+        row = tx.row(
+            f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM {USERS_TABLE} WHERE username = ?",  # noqa: S608
+            (name,),
+        )
+    return row, locks_on_failure
 
 
 def _burn(ph: PasswordHasher, password: str) -> None:
@@ -554,25 +703,6 @@ def _verify(ph: PasswordHasher, stored: str, password: str) -> bool:
         return ph.verify(stored, unicodedata.normalize("NFC", str(password)))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def _fail(
-    store: Store, name: str, moment: dt.datetime, *, now: dt.datetime | None, known: bool
-) -> None:
-    """Count a failure (for known and unknown names alike), lock at the limit, audit."""
-    with store.transaction() as tx:
-        tx.execute(
-            f"DELETE FROM {FAILURES_TABLE} WHERE at <= ?",  # noqa: S608 - forget old failures
-            (audit.utc_text(moment - LOCK_WINDOW),),
-        )
-        tx.execute(
-            f"INSERT INTO {FAILURES_TABLE} (id, username, at) VALUES (?, ?, ?)",  # noqa: S608
-            (uuid.uuid4().hex, name, audit.utc_text(moment)),
-        )
-        audit.record(tx, name, "sign_in_failed", name, {"known_user": known}, at=now)
-        until = _lock_state(tx, name, moment)
-        if until is not None:
-            audit.record(tx, name, "sign_in_locked", name, {"until": audit.utc_text(until)}, at=now)
 
 
 # --------------------------------------------------------------------------- sessions

@@ -52,6 +52,8 @@ ACTIONS = frozenset(
         "sign_out",
         "user_added",
         "user_removed",
+        "user_disabled",
+        "user_enabled",
         "password_changed",
         "access_denied",
         "import",

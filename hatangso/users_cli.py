@@ -1,4 +1,4 @@
-"""``hatangso users add|remove|list|passwd``: the app's accounts, from a terminal.
+"""``hatangso users add|remove|list|passwd|disable|enable``: the app's accounts.
 
 A password is never taken as an argument (it would sit in the shell's history and in
 ``ps``): it is typed twice at a hidden prompt, or read from the first line of standard
@@ -111,6 +111,20 @@ def _cmd_passwd(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_set_state(args: argparse.Namespace) -> int:
+    from hatangso.accounts import disable_user, enable_user
+
+    store = _store(args, existing=True)
+    change = disable_user if args.users_command == "disable" else enable_user
+    account = change(store, args.username, actor=cli_actor())
+    state = "disabled" if account.disabled else "enabled"
+    if args.json:
+        _print_json({"ok": True, "user": account.as_dict()})
+    else:
+        print(f"user {account.username!r} is {state} in {store.location}.")  # noqa: T201
+    return EXIT_OK
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from hatangso.accounts import list_users
 
@@ -125,11 +139,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
             f"`hatangso users add NAME --role department --store {store.location}`."
         )
         return EXIT_OK
-    print(f"{'username':<24} {'role':<22} {'created':<20} {'by':<16} disabled")  # noqa: T201
+    print(f"{'username':<24} {'role':<22} {'created':<20} {'by':<16} state")  # noqa: T201
     for a in accounts:
         print(  # noqa: T201
             f"{a.username:<24} {a.role!s:<22} {a.created_at[:19]:<20} {a.created_by:<16} "
-            f"{'yes' if a.disabled else 'no'}"
+            f"{'disabled' if a.disabled else 'enabled'}"
         )
     return EXIT_OK
 
@@ -156,7 +170,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         The top-level ``add_subparsers()`` of ``hatangso``; each command sets
         ``handler`` (a function of the parsed arguments returning the exit status).
     """
-    p = sub.add_parser("users", help="the app's accounts: add, remove, list, passwd")
+    p = sub.add_parser(
+        "users", help="the app's accounts: add, remove, list, passwd, disable, enable"
+    )
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
 
     q = users.add_parser("add", help="create an account (no default account exists)")
@@ -184,3 +200,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _store_option(q)
     _password_option(q)
     q.set_defaults(handler=_cmd_passwd)
+
+    q = users.add_parser("disable", help="refuse an account's sign-ins, without removing it")
+    q.add_argument("username")
+    _store_option(q)
+    q.set_defaults(handler=_cmd_set_state)
+
+    q = users.add_parser("enable", help="allow a disabled account to sign in again")
+    q.add_argument("username")
+    _store_option(q)
+    q.set_defaults(handler=_cmd_set_state)

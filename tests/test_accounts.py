@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from hatangso.accounts import (
     SignInLocked,
     add_user,
     authenticate,
+    disable_user,
+    enable_user,
     list_users,
     session_valid,
     start_session,
@@ -161,6 +164,143 @@ def test_success_clears_the_failures(db: Store) -> None:
         authenticate(db, "vnpt.bd", PASSWORD, now=T0, hasher=FAST)
 
 
+class CountingHasher(PasswordHasher):
+    """The cheap hasher, counting the verifications (from any thread)."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+        self.verified = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+        with self._lock:
+            self.verified += 1
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("name", ["viettel.bd", "nobody.at.all"])
+def test_parallel_guesses_get_five_tries_at_most(db: Store, name: str) -> None:
+    """Simultaneous wrong guesses cannot all pass the lock check before any is counted."""
+    add_user(db, "viettel.bd", "operator:Viettel", PASSWORD, actor="t", hasher=FAST)
+    hasher = CountingHasher()
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    outcomes: list[str] = []
+    guard = threading.Lock()
+
+    def guess(i: int) -> None:
+        store = Store(db.location)  # a session of its own, as in another browser or worker
+        barrier.wait()
+        try:
+            authenticate(store, name, f"wrong-guess-{i:02d}", now=T0, hasher=hasher)
+        except SignInLocked:
+            outcome = "locked"
+        except SignInError:
+            outcome = "failed"
+        except Exception as err:  # noqa: BLE001 - reported by the assertion below
+            outcome = repr(err)
+        else:
+            outcome = "signed in"
+        with guard:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["failed"] * accounts.MAX_FAILURES + ["locked"] * (
+        attempts - accounts.MAX_FAILURES
+    )
+    assert hasher.verified == accounts.MAX_FAILURES  # the others never reached the check
+    with db.transaction() as tx:
+        counted = tx.row(
+            f"SELECT COUNT(*) FROM {accounts.FAILURES_TABLE} WHERE username = ?",  # noqa: S608
+            (name,),
+        )
+    assert counted == (accounts.MAX_FAILURES,)
+    actions = audit.entries(db, actor=name)["action"].tolist()
+    assert actions.count("sign_in_failed") == accounts.MAX_FAILURES
+    assert actions.count("sign_in_locked") == 1 + attempts - accounts.MAX_FAILURES
+    # Even the right password is refused, unchecked, until the 15 minutes have passed.
+    for moment in (T0 + dt.timedelta(minutes=1), T0 + dt.timedelta(minutes=14, seconds=59)):
+        with pytest.raises(SignInLocked) as locked:
+            authenticate(db, name, PASSWORD, now=moment, hasher=hasher)
+        assert locked.value.until == T0 + accounts.LOCK_WINDOW
+    assert hasher.verified == accounts.MAX_FAILURES
+    later = T0 + accounts.LOCK_WINDOW + dt.timedelta(seconds=1)
+    if name == "viettel.bd":
+        assert authenticate(db, name, PASSWORD, now=later, hasher=hasher).username == name
+        with db.transaction() as tx:
+            assert (
+                tx.rows(
+                    f"SELECT id FROM {accounts.FAILURES_TABLE} WHERE username = ?",  # noqa: S608
+                    (name,),
+                )
+                == []
+            )
+    else:
+        with pytest.raises(SignInError) as info:
+            authenticate(db, name, PASSWORD, now=later, hasher=hasher)
+        assert not isinstance(info.value, SignInLocked)
+
+
+def test_a_pending_attempt_counts_until_it_succeeds(db: Store) -> None:
+    """The attempt is counted before the verification and forgotten after a success."""
+    add_user(db, "vnpt.bd", "operator:VNPT", PASSWORD, actor="t", hasher=FAST)
+    seen: list[int] = []
+
+    class Peeking(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            with db.transaction() as tx:  # not inside authenticate's transaction
+                row = tx.row(f"SELECT COUNT(*) FROM {accounts.FAILURES_TABLE}")  # noqa: S608
+            assert row is not None
+            seen.append(int(row[0]))
+            return super().verify(hash, password)
+
+    peeking = Peeking(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with pytest.raises(SignInError):
+        authenticate(db, "vnpt.bd", "nope-nope-nope", now=T0, hasher=peeking)
+    assert authenticate(db, "vnpt.bd", PASSWORD, now=T0, hasher=peeking).username == "vnpt.bd"
+    assert seen == [1, 2]  # each attempt was already counted while it was verified
+    with db.transaction() as tx:
+        assert tx.row(f"SELECT COUNT(*) FROM {accounts.FAILURES_TABLE}") == (0,)  # noqa: S608
+
+
+def test_disable_and_enable(db: Store) -> None:
+    add_user(db, "lanh.dao", "viewer", PASSWORD, actor="t", hasher=FAST)
+    account = disable_user(db, "Lanh.Dao", actor="dept", now=T0)
+    assert account.disabled
+    assert accounts.get_user(db, "lanh.dao") == account  # the app signs its sessions out
+    assert [a.disabled for a in list_users(db)] == [True]
+    with pytest.raises(SignInError) as disabled:
+        authenticate(db, "lanh.dao", PASSWORD, now=T0, hasher=FAST)
+    assert not isinstance(disabled.value, SignInLocked)
+    with pytest.raises(SignInError) as wrong:
+        authenticate(db, "nobody", PASSWORD, now=T0, hasher=FAST)
+    assert str(disabled.value) == str(wrong.value)  # a disabled account cannot be told apart
+    # ... not even by never locking: its sign-ins count towards the lock like any failure.
+    for _ in range(accounts.MAX_FAILURES - 1):
+        with pytest.raises(SignInError):
+            authenticate(db, "lanh.dao", PASSWORD, now=T0, hasher=FAST)
+    with pytest.raises(SignInLocked):
+        authenticate(db, "lanh.dao", PASSWORD, now=T0, hasher=FAST)
+    assert disable_user(db, "lanh.dao", actor="dept").disabled  # again: nothing changes
+    enabled = enable_user(db, "lanh.dao", actor="dept", now=T0)
+    assert not enabled.disabled
+    assert enable_user(db, "lanh.dao", actor="dept") == enabled
+    later = T0 + accounts.LOCK_WINDOW + dt.timedelta(seconds=1)
+    assert authenticate(db, "lanh.dao", PASSWORD, now=later, hasher=FAST) == enabled
+    actions = audit.entries(db, actor="dept")
+    assert sorted(actions["action"]) == ["user_disabled", "user_enabled"]
+    assert set(actions["subject"]) == {"lanh.dao"}
+    failed = audit.entries(db, actor="lanh.dao", action="sign_in_failed")["detail"].tolist()
+    assert failed == [{"known_user": True, "disabled": True}] * accounts.MAX_FAILURES
+    for change in (disable_user, enable_user):
+        with pytest.raises(AccountError, match="no user 'ghost'"):
+            change(db, "ghost", actor="dept")
+
+
 def test_set_password_and_rehash(db: Store) -> None:
     add_user(db, "dept", "department", PASSWORD, actor="t", hasher=FAST)
     stronger = PasswordHasher(time_cost=2, memory_cost=8 * 1024, parallelism=1)
@@ -267,13 +407,35 @@ def test_cli_round_trip(db: Store) -> None:
     new = "mật khẩu thứ hai"
     assert _run(["users", "passwd", "mobi.bd", "--store", where, "--password-stdin"], new)[0] == 0
     assert authenticate(db, "mobi.bd", new, now=T0).username == "mobi.bd"
+    assert "enabled" in out
+    status, out = _run(["users", "disable", "Mobi.BD", "--store", where])
+    assert status == 0
+    assert "user 'mobi.bd' is disabled" in out
+    _, out = _run(["users", "list", "--store", where])
+    assert out.splitlines()[1].split()[-1] == "disabled"
+    assert json.loads(_run(["users", "list", "--store", where, "--json"])[1])["users"][0][
+        "disabled"
+    ]
+    with pytest.raises(SignInError):
+        authenticate(db, "mobi.bd", new, now=T0)
+    status, out = _run(["users", "enable", "mobi.bd", "--store", where, "--json"])
+    assert status == 0
+    assert json.loads(out)["user"]["disabled"] is False
+    _, out = _run(["users", "list", "--store", where])
+    assert out.splitlines()[1].split()[-1] == "enabled"
     status, out = _run(["users", "remove", "mobi.bd", "--store", where])
     assert status == 0
     assert "removed user" in out
     assert json.loads(_run(["users", "list", "--store", where, "--json"])[1])["users"] == []
     actions = audit.entries(db)
     cli_rows = actions[actions["actor"].str.startswith("cli:")]
-    assert sorted(cli_rows["action"]) == ["password_changed", "user_added", "user_removed"]
+    assert sorted(cli_rows["action"]) == [
+        "password_changed",
+        "user_added",
+        "user_disabled",
+        "user_enabled",
+        "user_removed",
+    ]
     assert PASSWORD not in repr(actions.to_dict())
     assert new not in repr(actions.to_dict())
 
@@ -289,8 +451,9 @@ def test_cli_refuses_bad_input(db: Store, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr("getpass.getpass", lambda _prompt="": pytest.fail("prompted"))
     with pytest.raises(RoleError, match="unknown operator 'Orange'"):  # before the prompt
         _run(["users", "add", "x", "--role", "operator:Orange", "--store", where])
-    with pytest.raises(AccountError, match="no user 'ghost'"):
-        _run(["users", "remove", "ghost", "--store", where])
+    for action in ("remove", "disable", "enable"):
+        with pytest.raises(AccountError, match="no user 'ghost'"):
+            _run(["users", action, "ghost", "--store", where])
     assert list_users(db) == []
 
 
