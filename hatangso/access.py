@@ -13,10 +13,31 @@ The map, the tables, the downloads and the command line all filter through
 :func:`visible_layers`, :func:`filter_rows` and :func:`check_layer_request`, so what an
 operator can reach does not depend on which page asked: a forged request for another
 operator's layer is refused with :class:`AccessDenied`.
+
+Site-level figures
+------------------
+The coverage engine adds to every village and cluster figures measured against every
+operator's individual sites, routes and nodes: the distance to the nearest eligible fiber
+(``fiber_distance_m``), the distance to the nearest 4G site (``nearest_4g_site_m``) and the
+best predicted signal (``rsrp_2g_dbm`` … ``rsrp_5g_dbm``); a future "serving site" id
+(``serving_site_id``, ``best_site_id`` …) would be one too. Read over many villages, these
+locate a competitor's sites and cables, so they are *site-level figures*
+(:data:`SITE_FIGURE_COLUMNS`, :func:`is_site_figure`).
+
+For an operator role :func:`filter_rows` (and so :func:`visible_layers`) **blanks** them —
+NaN for numbers, ``None`` otherwise — in every frame, and the pages leave them out of
+popups and downloads. They are not replaced by the operator's own figure because the
+frame cannot give it: each one is the minimum (or maximum) over all operators with no
+per-operator breakdown, and even "the nearest fiber is mine" would only be known where
+no competitor is within reach — so keeping the value just there would itself tell the
+operator where competitors are. The aggregated yes/no flags (``fiber_reached``,
+``mobile_4g`` …), the counts and the percentages stay as they are; the column stays,
+so every table keeps its shape.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,11 +56,13 @@ __all__ = [
     "OPERATOR_LIST_COLUMNS",
     "ROLE_KINDS",
     "SHARED_LAYERS",
+    "SITE_FIGURE_COLUMNS",
     "AccessDenied",
     "Role",
     "RoleError",
     "check_layer_request",
     "filter_rows",
+    "is_site_figure",
     "parse_role",
     "visible_layers",
     "visible_operators",
@@ -81,6 +104,25 @@ OPERATOR_LIST_COLUMNS = (
     "operators_3g",
     "operators_4g",
     "operators_5g",
+)
+
+#: Per-village and per-cluster figures computed from every operator's individual sites,
+#: routes and nodes (:mod:`coverage.engine`): blanked for an operator role.
+SITE_FIGURE_COLUMNS = (
+    "fiber_distance_m",
+    "nearest_4g_site_m",
+    "rsrp_2g_dbm",
+    "rsrp_3g_dbm",
+    "rsrp_4g_dbm",
+    "rsrp_5g_dbm",
+)
+
+#: The same kinds of figure under other names (other technologies, later engine columns):
+#: a signal, a nearest or serving site, node or cable, a distance to the network.
+_SITE_FIGURE_PATTERN = re.compile(
+    r"rsrp_\w*dbm|best_(rsrp|signal|site)\w*|nearest_\w*(site|node|fiber|route|cable)\w*"
+    r"|serving_\w+|\w+_site_ids?|\w*fiber_distance\w*|distance_to_\w+",
+    re.IGNORECASE,
 )
 
 #: Columns naming one site, route, node or proposal: a frame with one is a site-level list.
@@ -377,12 +419,44 @@ def _own_mask(
     return mask
 
 
-def _redact_lists(frame: FrameT, own: str) -> FrameT:
-    """Keep only ``own`` in the per-village operator lists (the flags stay aggregated)."""
+def is_site_figure(column: object) -> bool:
+    """Return whether a column is a site-level figure an operator role may not see.
+
+    Parameters
+    ----------
+    column
+        A column name.
+
+    Returns
+    -------
+    bool
+        ``True`` for :data:`SITE_FIGURE_COLUMNS` and the like (``rsrp_*_dbm``,
+        ``nearest_*_site*``, ``serving_*``, ``*_site_id`` …); ``False`` for ``site_id``
+        itself, the flags, the operator lists, counts and percentages.
+
+    Examples
+    --------
+    >>> is_site_figure("nearest_4g_site_m"), is_site_figure("mobile_4g")
+    (True, False)
+    """
+    name = str(column)
+    return name in SITE_FIGURE_COLUMNS or _SITE_FIGURE_PATTERN.fullmatch(name) is not None
+
+
+def _redact(frame: FrameT, own: str) -> FrameT:
+    """Cut the operator lists down to ``own`` and blank the site-level figures."""
     present = [c for c in OPERATOR_LIST_COLUMNS if c in frame.columns]
-    if not present:
+    figures = [c for c in frame.columns if c != "geometry" and is_site_figure(c)]
+    if not present and not figures:
         return frame
     out = frame.copy()
+    for col in figures:
+        if pd.api.types.is_numeric_dtype(out[col].dtype) and not pd.api.types.is_bool_dtype(
+            out[col].dtype
+        ):
+            out[col] = np.full(len(out), np.nan)
+        else:
+            out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
     for col in present:
         has = (
             out[col]
@@ -412,7 +486,10 @@ def filter_rows(
       operators (operator missing, ``""``, ``"all"``, ``"*"``, ``"total"``, ``"tất cả"``);
     * the per-village operator lists (``fiber_operators``, ``operators_4g`` …) are cut
       down to the own operator, while the aggregated flags (``fiber_reached``,
-      ``mobile_4g`` …) stay as they are.
+      ``mobile_4g`` …) stay as they are;
+    * the site-level figures (:func:`is_site_figure`: ``fiber_distance_m``,
+      ``nearest_4g_site_m``, ``rsrp_*_dbm`` …), measured against every operator's sites,
+      are blanked (NaN, or ``None`` when not numeric) in every frame.
 
     Parameters
     ----------
@@ -444,7 +521,7 @@ def filter_rows(
             keep_unassigned=keep_unassigned,
         )
         out = frame.loc[mask]
-    return _redact_lists(out, own)
+    return _redact(out, own)
 
 
 def visible_layers(role: Role, layers: Mapping[str, ValueT]) -> dict[str, ValueT]:

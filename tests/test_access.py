@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -10,10 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hatangso.access import (
+    SITE_FIGURE_COLUMNS,
     AccessDenied,
     Role,
     check_layer_request,
     filter_rows,
+    is_site_figure,
     visible_layers,
     visible_operators,
 )
@@ -140,6 +143,141 @@ def test_tables_and_downloads_are_filtered() -> None:
     assert redacted["operators_4g"].tolist() == ["MobiFone", ""]
     assert redacted["fiber_operators"].tolist() == ["", "MobiFone"]
     assert redacted["mobile_4g"].tolist() == [True, True]  # the aggregate stays
+
+
+def _status_with_figures() -> pd.DataFrame:
+    """Two villages with the figures the engine measures against every operator's sites."""
+    return pd.DataFrame(
+        {
+            "village_id": ["v1", "v2"],
+            "households": [120, 80],
+            "fiber_reached": [True, False],
+            "fiber_operators": ["Viettel", ""],
+            "fiber_distance_m": [310.0, 2450.0],  # Viettel's cable; VNPT's 2,4 km away
+            "mobile_4g": [True, True],
+            "operators_4g": ["Viettel,MobiFone", "VNPT"],
+            "rsrp_2g_dbm": [-71.0, -88.0],
+            "rsrp_3g_dbm": [-75.0, -90.0],
+            "rsrp_4g_dbm": [-78.5, -96.0],
+            "rsrp_5g_dbm": [np.nan, -104.0],
+            "mobile_5g": [False, True],
+            "nearest_4g_site_m": [640.0, 1830.0],
+            "serving_site_id": ["VTL-0042", "VNPT-117"],
+            "villages_4g_pct": [100.0, 100.0],
+        }
+    )
+
+
+def test_site_level_figures_are_blanked_for_an_operator() -> None:
+    status = _status_with_figures()
+    figures = [
+        "fiber_distance_m",
+        "rsrp_2g_dbm",
+        "rsrp_3g_dbm",
+        "rsrp_4g_dbm",
+        "rsrp_5g_dbm",
+        "nearest_4g_site_m",
+        "serving_site_id",
+    ]
+    mine = filter_rows(MOBI, status)
+    assert list(mine.columns) == list(status.columns)  # same shape, figures blanked
+    for column in figures:
+        assert mine[column].isna().all(), column
+    # the aggregated flags, counts and percentages stay; the lists name only MobiFone
+    for column in ("village_id", "households", "fiber_reached", "mobile_4g", "mobile_5g"):
+        assert mine[column].tolist() == status[column].tolist(), column
+    assert mine["villages_4g_pct"].tolist() == [100.0, 100.0]
+    assert mine["operators_4g"].tolist() == ["MobiFone", ""]
+    assert mine["fiber_operators"].tolist() == ["", ""]
+    # the input is never changed, and the department and the leadership see it all
+    assert status["nearest_4g_site_m"].tolist() == [640.0, 1830.0]
+    assert filter_rows(DEPT, status) is status
+    assert filter_rows(VIEWER, status) is status
+    # the same through visible_layers, for a status layer with geometry
+    layer = gpd.GeoDataFrame(
+        status, geometry=[shapely.Point(109, 14), shapely.Point(109.1, 14)], crs=4326
+    )
+    shown = visible_layers(MOBI, {"villages": layer})["villages"]
+    assert isinstance(shown, gpd.GeoDataFrame)
+    assert len(shown) == 2
+    assert all(shown[c].isna().all() for c in figures)
+    assert visible_layers(VIEWER, {"villages": layer})["villages"] is layer
+
+
+def test_site_figure_names() -> None:
+    for name in (*SITE_FIGURE_COLUMNS, "best_rsrp_dbm", "serving_site_id", "nearest_node_m"):
+        assert is_site_figure(name), name
+    for name in (
+        "site_id",
+        "operator",
+        "mobile_4g",
+        "fiber_reached",
+        "operators_4g",
+        "villages_4g_pct",
+        "households_4g",
+        "roaming_candidates",
+        "geometry",
+    ):
+        assert not is_site_figure(name), name
+
+
+def test_every_engine_figure_is_blanked() -> None:
+    """The engine's own village and cluster frames: nothing measured per site passes."""
+    from coverage.engine import CoverageInputs, compute_coverage
+
+    def square(x: float, y: float, size: float) -> shapely.Polygon:
+        return shapely.box(x, y, x + size, y + size)
+
+    crs = 32649
+    units = gpd.GeoDataFrame(
+        {
+            "unit_id": ["P", "D", "C"],
+            "name": ["Tỉnh", "Huyện", "Xã"],
+            "level": ["province", "district", "commune"],
+            "parent_id": [None, "P", "D"],
+        },
+        geometry=[square(600_000, 1_500_000, 20_000)] * 3,
+        crs=crs,
+    )
+    villages = gpd.GeoDataFrame(
+        {
+            "village_id": ["v1", "v2"],
+            "name": ["Thôn 1", "Thôn 2"],
+            "commune_id": ["C", "C"],
+            "households": [100, 50],
+            "has_electricity": [True, True],
+        },
+        geometry=[shapely.Point(605_000, 1_505_000), shapely.Point(612_000, 1_505_000)],
+        crs=crs,
+    )
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": ["VTL-1", "MBF-1"],
+            "operator": ["Viettel", "MobiFone"],
+            "tech": ["2G,3G,4G,5G", "4G"],
+            "height_m": [30.0, 30.0],
+        },
+        geometry=[shapely.Point(605_300, 1_505_000), shapely.Point(612_400, 1_505_000)],
+        crs=crs,
+    )
+    nodes = gpd.GeoDataFrame(
+        {"node_id": ["N1"], "operator": ["VNPT"], "kind": ["olt"]},
+        geometry=[shapely.Point(605_200, 1_505_000)],
+        crs=crs,
+    )
+    result = compute_coverage(
+        CoverageInputs(admin_units=units, villages=villages, mobile_sites=sites, fiber_nodes=nodes)
+    )
+    for frame in (result.villages, result.clusters, result.summary("village")):
+        figures = [c for c in frame.columns if is_site_figure(c)]
+        assert {"fiber_distance_m", "rsrp_4g_dbm"} <= set(figures)
+        assert frame[figures].notna().any().all()  # the department sees real figures
+        mine = filter_rows(MOBI, frame)
+        assert mine[figures].isna().all().all()
+        numeric = mine.drop(columns=figures).select_dtypes("number")
+        # no other float column can carry a distance or a signal
+        assert set(numeric.columns) <= {"households", "population"}, list(numeric.columns)
+    assert "nearest_4g_site_m" in [c for c in result.villages.columns if is_site_figure(c)]
 
 
 def test_review_rights() -> None:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -312,3 +313,44 @@ def test_a_bad_upload_name_is_refused(name: str) -> None:
 
     with pytest.raises(InputError, match="not a plain file name"), saved_upload([_Upload(name)]):
         pass
+
+
+def test_operator_gaps_and_map_hold_no_site_level_figure(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Distances to the nearest site or fiber and the best signal are measured against
+    every operator's sites: MobiFone's gaps table, its downloads and its map have none."""
+    import ui.gaps
+    from ui.data import map_data, store_version
+
+    exported: list[pd.DataFrame] = []
+    real_export = ui.gaps.export_bytes
+
+    def spy(frame: pd.DataFrame, fmt: str, **kwargs: object) -> bytes:
+        exported.append(frame)
+        return real_export(frame, fmt, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui.gaps, "export_bytes", spy)
+    figures = ("Cách trạm 4G (m)", "Cách cáp quang (m)")
+    dept = run_as(store_path, monkeypatch, "so.tttt", page="gaps")
+    ok(dept)
+    shown = dept.dataframe[0].value
+    assert set(figures) <= set(shown.columns)  # the department sees them ...
+    assert shown[figures[0]].str.contains(r"\d").any()
+    assert any(figures[0] in frame.columns for frame in exported)
+    exported.clear()
+    mobi = run_as(store_path, monkeypatch, "mobifone", page="gaps")
+    ok(mobi)
+    assert exported  # ... MobiFone's table and downloads leave them out
+    for frame in [*exported, *(f.value for f in mobi.dataframe)]:
+        assert not set(figures) & set(frame.columns), list(frame.columns)
+    labels = ("Cách trạm 4G gần nhất", "Tín hiệu 4G tốt nhất", "Cách cáp quang")
+    version = store_version(str(store_path))
+    everything = map_data(version, "vi", None).villages
+    assert set(labels) <= set(everything.labels)
+    mine = map_data(version, "vi", "MobiFone").villages
+    assert not set(labels) & set(mine.labels)
+    assert len(mine.labels) == len(everything.labels) - len(labels)
+    values = [f["properties"]["v"] for f in mine.geojson["features"]]
+    assert all(len(v) == len(mine.labels) for v in values)  # labels and values still line up
+    assert "dBm" not in mine.script_json

@@ -79,6 +79,10 @@ def rpage(browser: Any, roles_url: str) -> Iterator[Any]:
     assert not dialogs, f"a dialog fired: {dialogs}"
 
 
+#: Labels and units of the site-level figures (nearest site or fiber, best signal).
+SITE_FIGURE_TEXTS = ("Cách trạm 4G", "Tín hiệu 4G tốt nhất", "Cách cáp quang", " dBm")
+
+
 def _frame_html(page: Any) -> str:
     page.locator(MAP_FRAME).first.wait_for()
     frame = page.frame_locator(MAP_FRAME).first
@@ -104,6 +108,10 @@ def test_mobifone_sees_no_viettel_site(rpage: Any, roles_url: str) -> None:
     assert "MBF-" in html
     assert "VTL-" not in html
     assert "Viettel" not in html
+    assert "Điện lưới" in html  # the village popup labels are there ...
+    # ... without the figures measured against every operator's sites
+    for figure in SITE_FIGURE_TEXTS:
+        assert figure not in html, figure
     _shot(rpage, "roles_mobifone_map")
     for page_id in ("gaps", "review"):
         rpage.get_by_text({"gaps": "Vùng lõm", "review": "Thẩm định"}[page_id]).first.click()
@@ -112,6 +120,8 @@ def test_mobifone_sees_no_viettel_site(rpage: Any, roles_url: str) -> None:
         body = rpage.locator("[data-testid='stMain']").text_content() or ""
         assert "VTL-" not in body, page_id
         assert "Viettel" not in body, page_id
+        for figure in SITE_FIGURE_TEXTS:
+            assert figure not in body, (page_id, figure)
         if page_id == "gaps":
             buttons = rpage.locator("[data-testid='stDownloadButton'] button")
             for i in range(buttons.count()):
@@ -122,6 +132,7 @@ def test_mobifone_sees_no_viettel_site(rpage: Any, roles_url: str) -> None:
                 data = Path(info.value.path()).read_bytes()
                 assert b"VTL-" not in data
                 assert b"Viettel" not in data
+                assert "Cách trạm 4G".encode() not in data
     _shot(rpage, "roles_mobifone_review")
 
 

@@ -117,3 +117,36 @@ def test_department_import_is_audited(sample: Path, tmp_path: Path) -> None:
     rows = audit.entries(Store(sample), action="import")
     assert rows.iloc[0]["subject"] == "mobile_sites"
     assert rows.iloc[0]["detail"]["file"] == "s.geojson"
+
+
+def test_operator_coverage_table_has_no_site_level_figure(sample: Path, tmp_path: Path) -> None:
+    """Distances to the nearest site or fiber and the best signal are blank for an operator."""
+    from hatangso.access import is_site_figure
+
+    out = tmp_path / "dept.csv"
+    status, _, err = run("coverage", sample, "--level", "village", "--out", out)
+    assert status == 0, err
+    everything = pd.read_csv(out)
+    figures = [c for c in everything.columns if is_site_figure(c)]
+    assert {"fiber_distance_m", "nearest_4g_site_m", "rsrp_4g_dbm"} <= set(figures)
+    assert everything[["fiber_distance_m", "nearest_4g_site_m", "rsrp_4g_dbm"]].notna().any().all()
+    for suffix in (".csv", ".geojson"):
+        out = tmp_path / f"mobi{suffix}"
+        status, _, err = run("coverage", sample, "--level", "village", "--out", out, "--as", "mobi")
+        assert status == 0, err
+        mine = pd.read_csv(out) if suffix == ".csv" else gpd.read_file(out)
+        assert len(mine) == len(everything)  # every village, the flags as they are
+        assert mine["mobile_4g"].tolist() == everything["mobile_4g"].tolist()
+        assert mine["fiber_reached"].tolist() == everything["fiber_reached"].tolist()
+        present = [c for c in mine.columns if is_site_figure(c)]
+        assert mine[present].isna().all().all(), suffix
+
+
+def test_operator_json_has_no_village_list_of_single_operator_villages(sample: Path) -> None:
+    status, out, err = run("coverage", sample, "--json", "--as", "vtl")
+    assert status == 0, err
+    payload = json.loads(out)
+    assert "roaming_candidates" not in payload
+    assert isinstance(payload["roaming_candidates_count"], int)
+    status, out, _ = run("coverage", sample, "--json")
+    assert isinstance(json.loads(out)["roaming_candidates"], list)  # the department's

@@ -28,7 +28,7 @@ from geodata.crs import WORK_CRS
 from geodata.display import Bounds, bounds_latlon, for_display, overlay
 from geodata.raster import Grid
 from geodata.schemas import LAYERS, OPERATOR_NAMES
-from hatangso.access import Role, filter_rows
+from hatangso.access import Role, filter_rows, is_site_figure
 from ui.i18n import fmt_dist, fmt_int, fmt_num, tr
 
 __all__ = [
@@ -405,35 +405,48 @@ VILLAGE_STYLES: dict[str, dict[str, Any]] = {
 }
 
 
-def _village_layer(villages: gpd.GeoDataFrame, table: pd.DataFrame, lang: str) -> Layer:
+#: Popup rows of a village: label key -> the status column it shows (``None``: several).
+_VILLAGE_POPUP = (
+    ("p_commune", "commune"),
+    ("p_district", "district"),
+    ("p_households", "households"),
+    ("p_population", "population"),
+    ("p_power", "has_electricity"),
+    ("p_fiber", "fiber_reached"),
+    ("p_fiber_dist", "fiber_distance_m"),
+    ("p_4g", "mobile_4g"),
+    ("p_rsrp", "rsrp_4g_dbm"),
+    ("p_site_dist", "nearest_4g_site_m"),
+    ("p_5g", "mobile_5g"),
+)
+
+
+def _village_layer(
+    villages: gpd.GeoDataFrame, table: pd.DataFrame, lang: str, *, site_figures: bool = True
+) -> Layer:
+    """Return the villages coloured by status, with their figures in a popup.
+
+    Without ``site_figures`` (an operator role) the popup leaves out the figures measured
+    against every operator's sites (:func:`hatangso.access.is_site_figure`).
+    """
     geo = for_display(villages, digits=DIGITS)
     geo["village_id"] = geo["village_id"].astype(str)
     status = table.set_index(table["village_id"].astype(str))
     geo = geo[["village_id", "geometry"]].join(status.drop(columns=["village_id"]), on="village_id")
+    keep = [site_figures or not is_site_figure(column) for _, column in _VILLAGE_POPUP]
     geo["k"] = geo["status"]
     geo["t"] = geo["name"]
     geo["h"] = [f"{n} ({i})" for n, i in zip(geo["name"], geo["village_id"], strict=True)]
-    geo["v"] = [_village_values(row, lang) for row in geo.to_dict("records")]
-    labels = [
-        tr(key, lang)
-        for key in (
-            "p_commune",
-            "p_district",
-            "p_households",
-            "p_population",
-            "p_power",
-            "p_fiber",
-            "p_fiber_dist",
-            "p_4g",
-            "p_rsrp",
-            "p_site_dist",
-            "p_5g",
-        )
+    geo["v"] = [
+        [value for value, shown in zip(_village_values(row, lang), keep, strict=True) if shown]
+        for row in geo.to_dict("records")
     ]
+    labels = [tr(key, lang) for (key, _), shown in zip(_VILLAGE_POPUP, keep, strict=True) if shown]
     return Layer(_geojson(geo, ["k", "t", "h", "v"]), VILLAGE_STYLES, labels)
 
 
 def _village_values(row: Mapping[str, Any], lang: str) -> list[str]:
+    """Return the popup values of a village, in the order of :data:`_VILLAGE_POPUP`."""
     rsrp = row.get("rsrp_4g_dbm")
     rsrp_text = "—" if rsrp is None or not np.isfinite(rsrp) else f"{fmt_num(rsrp, 0, lang)} dBm"
     fiber_ops = _ops(row.get("fiber_operators"))
@@ -489,8 +502,9 @@ def map_data(version: StoreVersion, lang: str, scope: str | None = None) -> MapD
     scope
         ``None`` for every operator's network (the department, the leadership); an
         operator's id for an operator role: only its own fiber and sites are prepared,
-        and the villages' operator lists name only it (through
-        :func:`hatangso.access.filter_rows`), so nothing of a competitor reaches the page.
+        the villages' operator lists name only it and their popups leave out the
+        site-level figures (through :func:`hatangso.access.filter_rows`), so nothing of a
+        competitor reaches the page.
     """
     layers = read_layers(version)
     role = Role("operator", scope) if scope else Role("department")
@@ -504,7 +518,9 @@ def map_data(version: StoreVersion, lang: str, scope: str | None = None) -> MapD
     return MapData(
         districts=districts,
         communes=communes,
-        villages=_village_layer(layers["villages"], table, lang),
+        villages=_village_layer(
+            layers["villages"], table, lang, site_figures=role.sees_all_operators
+        ),
         clusters_gap=_cluster_layer(layers.get("clusters"), cluster_table(version), lang),
         fiber=_fiber(
             None if routes is None else filter_rows(role, routes),

@@ -19,6 +19,8 @@ __all__ = ["GAP_KINDS", "draw", "filter_gaps"]
 #: Which gap to list.
 GAP_KINDS = ("any", "fiber", "4g", "both")
 POWER_CHOICES = ("all", "without", "with")
+#: Columns of site-level figures (:func:`hatangso.access.is_site_figure`), by label key.
+_SITE_FIGURES = ("c_fiber_m", "c_site_m")
 
 
 def filter_gaps(
@@ -210,5 +212,7 @@ def _gap_tab(  # noqa: PLR0913 - one tab's table, keyword-only options
     hh = fmt_int(rows["households"].sum(), context.lang)
     st.markdown(context.t(count_key, n=n, hh=hh))
     table = export(context, rows)
+    if not context.role.sees_all_operators:  # blanked by filter_rows: left out, not empty
+        table = table.drop(columns=[context.t(k) for k in _SITE_FIGURES], errors="ignore")
     st.dataframe(_shown(context, table), hide_index=True, width="stretch", key=key)
     _downloads(context, table, filename)

@@ -41,7 +41,7 @@ def legend_html(context: Context, counts: dict[str, int]) -> str:
 def village_rows(context: Context, table: pd.DataFrame) -> pd.DataFrame:
     """Return the selection's villages as a readable table (names, figures, status)."""
     lang = context.lang
-    return pd.DataFrame(
+    rows = pd.DataFrame(
         {
             context.t("c_village_id"): table["village_id"],
             context.t("c_village"): table["name"],
@@ -60,6 +60,10 @@ def village_rows(context: Context, table: pd.DataFrame) -> pd.DataFrame:
             ),
         }
     )
+    if context.role.sees_all_operators:
+        return rows
+    # Site-level figures, blanked by filter_rows for an operator: left out, not empty.
+    return rows.drop(columns=[context.t("c_fiber_m"), context.t("c_site_m")])
 
 
 def map_layers(context: Context) -> tuple[MapData, dict[str, tuple[str, Bounds]]]:
