@@ -328,6 +328,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     log.info("computing coverage")
     result = compute_coverage(inputs)
     payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
+    if not role.sees_all_operators:
+        # Which villages have a single 4G operator tells an operator where its competitors
+        # are (or are not): it gets the count only, like the app's overview.
+        payload["roaming_candidates_count"] = len(payload.pop("roaming_candidates"))
     table = filter_rows(role, result.summary(args.level, operator=operator))
     if args.out:
         frame: Any = table

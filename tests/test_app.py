@@ -49,7 +49,7 @@ def run_app(
 ) -> AppTest:
     monkeypatch.setenv("HATANGSO_STORE", str(store))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    if Path(store).is_file():
+    if Path(store).is_file() or str(store).startswith("postgresql://"):
         with contextlib.suppress(
             HatangsoError
         ):  # not a store: the app says so before anyone signs in

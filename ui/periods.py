@@ -179,7 +179,8 @@ def period_changes_of(
         after_period=end,
     )
     changed = changes.sites_changed
-    upgraded = changed[changed["techs_added"].map(lambda s: "5G" in str(s).split(","))]
+    gained_5g = changed["techs_added"].map(lambda s: "5G" in str(s).split(",")).astype(bool)
+    upgraded = changed.loc[gained_5g]  # .loc: an empty object mask would select columns
 
     def plain(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
