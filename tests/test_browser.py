@@ -205,7 +205,8 @@ def _choose(page: Any, key: str, option: str) -> None:
 def test_overview_shows_the_published_figures(page: Any, app_url: str) -> None:
     open_as(page, f"{app_url}/?page=overview&period=2024-06-30")  # the published mid-2024 figures
     metrics = page.locator("[data-testid='stMetricValue']")
-    metrics.first.wait_for()
+    # wait for the figure itself: the first redraw after signing in may be half-drawn
+    metrics.filter(has_text="98,7 %").first.wait_for(timeout=TIMEOUT_MS * 2)
     values = metrics.all_inner_texts()
     for figure in ("98,7 %", "75 %", "99,9 %"):
         assert figure in values

@@ -154,6 +154,7 @@ def test_viewer_has_no_edit_control(rpage: Any, roles_url: str) -> None:
     rpage.locator("[data-testid='stDataFrame']").first.wait_for()
     assert rpage.locator("input[type='file']").count() == 0
     rpage.get_by_text("Thẩm định", exact=True).first.click()
+    rpage.get_by_text("Thẩm định đề xuất").first.wait_for()  # the review page is drawn
     rpage.locator("[data-testid='stDataFrame']").first.wait_for()
     rpage.wait_for_timeout(1000)
     names = rpage.locator("[data-testid='stMain'] button").all_inner_texts()
