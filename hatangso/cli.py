@@ -542,6 +542,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from geodata.store import Store
     from hatangso.access import check_layer_request, filter_rows
 
+    if Path(args.out).suffix.lower() not in (".geojson", ".kml", ".csv", ".xlsx"):
+        msg = f"{Path(args.out).name}: write the layer as .geojson, .kml, .csv or .xlsx."
+        raise InputError(msg)
     store = Store(args.store, period=args.period)
     actor, role = _identity(store, args.user)
     try:
@@ -557,7 +560,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
         frame = frame[frame["operator"] == (canonical_value(OPERATORS, wanted) or wanted)]
     out = Path(args.out)
     if out.suffix.lower() == ".kml":
-        written = write_kml(frame, out)
+        from geodata.schemas import LAYERS
+
+        label = "name" if "name" in frame.columns else LAYERS.get(args.layer, None)
+        name_column = label if isinstance(label, str) else getattr(label, "id_column", None)
+        written = write_kml(
+            frame, out, name_column=name_column, document_name=f"Hạ tầng số — {args.layer}"
+        )
     else:
         written = write_table(frame, out, sheet_name=args.layer)
     _audit(

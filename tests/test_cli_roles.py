@@ -150,3 +150,15 @@ def test_operator_json_has_no_village_list_of_single_operator_villages(sample: P
     assert isinstance(payload["roaming_candidates_count"], int)
     status, out, _ = run("coverage", sample, "--json")
     assert isinstance(json.loads(out)["roaming_candidates"], list)  # the department's
+
+
+def test_export_formats(sample: Path, tmp_path: Path) -> None:
+    kml = tmp_path / "sites.kml"
+    status, _, err = run("export", sample, "mobile_sites", "--out", kml, "--as", "mobi")
+    assert status == 0, err
+    text = kml.read_text(encoding="utf-8")
+    assert "<name>MBF-" in text  # placemarks named by their site id
+    assert "VTL-" not in text
+    status, _, err = run("export", sample, "villages", "--out", tmp_path / "v.docx")
+    assert status == 2
+    assert ".geojson, .kml, .csv or .xlsx" in err
