@@ -32,6 +32,7 @@ from ui.i18n import tr
 __all__ = [
     "ASSET_FILES",
     "PROVINCE_CENTRE",
+    "add_boundaries",
     "assets_present",
     "build_map",
     "static_url",
@@ -240,6 +241,22 @@ def _geojson(
     layer: MapLayer, name: str, *, points: bool = False, show: bool = True
 ) -> CompactGeoJson:
     return CompactGeoJson(layer, name=name, points=points, show=show)
+
+
+def add_boundaries(fmap: folium.Map, data: MapData, lang: str) -> None:
+    """Draw the district and commune boundaries under what a page adds to ``fmap``.
+
+    Parameters
+    ----------
+    fmap
+        The map.
+    data
+        From :func:`ui.data.map_data` (cached).
+    lang
+        The page's language (layer names).
+    """
+    _geojson(data.communes, tr("l_communes", lang)).add_to(fmap)
+    _geojson(data.districts, tr("l_districts", lang)).add_to(fmap)
 
 
 def _label(text: str, synthetic: bool, lang: str) -> str:

@@ -22,8 +22,9 @@ from streamlit_folium import st_folium
 from geodata import HatangsoError
 from geodata.display import bounds_latlon
 from hatangso import review
+from ui.data import map_data
 from ui.i18n import fmt_int, fmt_vnd
-from ui.mapview import PROVINCE_CENTRE
+from ui.mapview import PROVINCE_CENTRE, add_boundaries
 from ui.mapview import _local_assets as local_assets
 from ui.shell import Context
 
@@ -36,6 +37,8 @@ def review_map(context: Context, frame: gpd.GeoDataFrame) -> folium.Map:
     """Return a map of the proposals coloured by status, popups as plain text."""
     fmap = folium.Map(location=PROVINCE_CENTRE, zoom_start=9, tiles=None, prefer_canvas=True)
     local_assets(fmap)
+    # where the proposals are: the units under them (the shared layers every role sees)
+    add_boundaries(fmap, map_data(context.version, context.lang, context.scope), context.lang)
     for row in frame.itertuples():
         geom = row.geometry
         if geom is None or geom.is_empty:
@@ -72,7 +75,9 @@ def review_map(context: Context, frame: gpd.GeoDataFrame) -> folium.Map:
             shape.add_to(fmap)
     box = bounds_latlon(frame) if len(frame) else None
     if box is not None:
-        fmap.fit_bounds(box)
+        (south, west), (north, east) = box
+        pad = 0.05  # degrees (~5 km): one site alone is shown with its surroundings
+        fmap.fit_bounds([[south - pad, west - pad], [north + pad, east + pad]])
     return fmap
 
 
