@@ -673,3 +673,57 @@ def test_pg_reconnects_when_the_server_dropped_its_connections(pg_url: str) -> N
     assert store.read("mobile_sites")["height_m"].tolist() == [1.0] * 3
     store.save_result("after", "note", {}, {"ok": True})
     assert store.result_names() == ["after"]
+
+
+# --------------------------------------------------------------------------- format 1
+
+
+def test_a_format_1_store_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A store written before periods (one as_of, no period columns) opens as one period."""
+    import sqlite3
+
+    path = tmp_path / "v1.gpkg"
+    store = Store(path)
+    store.write({"mobile_sites": sites(7)}, meta_for("mobile_sites"), as_of=P1)
+    tif = tiny_png_tif(3)
+    # Rewrite the metadata as format 1 had it (the layer tables are the same).
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.executescript(
+            """
+            DROP TABLE hatangso_layers; DROP TABLE hatangso_rasters; DROP TABLE hatangso_blobs;
+            DROP TABLE hatangso_results; DROP TABLE hatangso_periods;
+            DELETE FROM gpkg_contents WHERE table_name IN ('hatangso_blobs', 'hatangso_periods');
+            CREATE TABLE hatangso_layers (layer TEXT PRIMARY KEY, feature_count INTEGER,
+              as_of TEXT, source TEXT, licence TEXT, synthetic INTEGER, imported_from TEXT,
+              imported_at TEXT);
+            CREATE TABLE hatangso_rasters (name TEXT PRIMARY KEY, as_of TEXT, source TEXT,
+              licence TEXT, synthetic INTEGER, imported_from TEXT, imported_at TEXT, tif BLOB);
+            CREATE TABLE hatangso_results (name TEXT PRIMARY KEY, kind TEXT, created_at TEXT,
+              params TEXT, payload TEXT);
+            DELETE FROM hatangso_dataset WHERE key = 'data_version';
+            UPDATE hatangso_dataset SET value = '1' WHERE key = 'format_version';
+            INSERT INTO hatangso_dataset VALUES ('as_of', '2024-06-30');
+            INSERT INTO hatangso_layers VALUES ('mobile_sites', 3, '2024-06-30', 'test', 'CC0',
+              1, 'sites.csv', '2024-07-01T00:00:00.000Z');
+            INSERT INTO hatangso_results VALUES ('coverage', 'coverage', 'x', '{}', '{"a": 1}');
+            """
+        )
+        con.execute(
+            "INSERT INTO hatangso_rasters VALUES ('population_density', '2024-06-30', 'test', "
+            "'CC0', 1, 'p.tif', 'x', ?)",
+            (tif,),
+        )
+        con.commit()
+    upgraded = Store(path)
+    assert upgraded.periods() == [P1]
+    info = upgraded.info()
+    assert [(r.layer, r.feature_count, r.imported_from) for r in info.layers] == [
+        ("mobile_sites", 3, "sites.csv"),
+        ("population_density", 1, "p.tif"),
+    ]
+    assert upgraded.read("mobile_sites")["height_m"].tolist() == [7.0] * 3
+    assert upgraded.read_raster("population_density") == tif
+    assert upgraded.read_result("coverage")["payload"] == {"a": 1}  # type: ignore[index]
+    # and it takes a new period like any other store
+    upgraded.write({"mobile_sites": sites(8)}, meta_for("mobile_sites"), as_of=P2)
+    assert upgraded.at(P1).read("mobile_sites")["height_m"].tolist() == [7.0] * 3
