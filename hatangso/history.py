@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -40,6 +40,7 @@ __all__ = [
     "coverage_payloads",
     "plans",
     "projection",
+    "saved_payload",
     "series",
 ]
 
@@ -88,10 +89,14 @@ def check_periods(store: Store, *periods: str | None) -> list[str]:
     return held
 
 
-def _saved_payload(store: Store) -> dict[str, Any] | None:
-    """Return the period's saved coverage payload when it is usable for the trends."""
+def saved_payload(store: Store) -> dict[str, Any] | None:
+    """Return the (bound) period's saved coverage payload when it is usable for the trends.
+
+    Usable: saved by ``hatangso coverage --save`` (or by :func:`coverage_payloads`) for all
+    operators, with the default rules, and complete; otherwise ``None`` (compute it).
+    """
     saved = store.read_result("coverage")
-    if saved is None:
+    if saved is None or saved.get("kind") != "coverage":
         return None
     payload = saved.get("payload")
     params = saved.get("params") or {}
@@ -164,7 +169,7 @@ def coverage_payloads(
     out: dict[str, dict[str, Any]] = {}
     for period in sorted(set(held if wanted is None else wanted)):
         bound = store.at(period)
-        payload = _saved_payload(bound)
+        payload = saved_payload(bound)
         if payload is None:
             log.info("computing the coverage of period %s", period)
             payload = compute_payload(bound)
@@ -238,6 +243,7 @@ def changes(
     to_period: str | None = None,
     *,
     save: bool = True,
+    payloads: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PeriodChanges:
     """Return what changed between two periods of the store.
 
@@ -251,6 +257,9 @@ def changes(
         The later period (default: the latest).
     save
         Save coverage computed on the way.
+    payloads
+        Coverage payloads the caller already has, by period (e.g. the report's own
+        period); the others are read or computed.
 
     Returns
     -------
@@ -279,7 +288,9 @@ def changes(
     if before >= after:
         msg = f"--from {before} must be an earlier period than --to {after}."
         raise InputError(msg)
-    payloads = coverage_payloads(store, save=save, periods=[before, after])
+    given = dict(payloads or {})
+    missing = [p for p in (before, after) if p not in given]
+    found = {**coverage_payloads(store, save=save, periods=missing), **given}
     layers_b = _read_layers(store.at(before))
     layers_a = _read_layers(store.at(after))
     for layers, period in ((layers_b, before), (layers_a, after)):
@@ -289,8 +300,8 @@ def changes(
     return period_changes(
         layers_b,
         layers_a,
-        village_status(layers_b["villages"], payloads[before]),
-        village_status(layers_a["villages"], payloads[after]),
+        village_status(layers_b["villages"], found[before]),
+        village_status(layers_a["villages"], found[after]),
         before_period=before,
         after_period=after,
     )

@@ -213,7 +213,14 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
                 "Thay đổi": change,
             }
         )
-    changes = history.changes(store, previous, period, save=False)
+    now_payload = {"as_of": period, **result.to_dict()}  # this period's, already computed
+    changes = history.changes(
+        store,
+        previous,
+        period,
+        save=False,
+        payloads={previous: before_payload, period: now_payload},
+    )
     summary = changes.summary()
     operators = pd.DataFrame(
         {

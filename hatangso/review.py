@@ -716,6 +716,15 @@ class _Proposal:
     review_status: str
 
 
+def _visible_proposal(tx: Tx, proposal_id: str, reviewer: Role) -> _Proposal:
+    """Return the proposal, refused as unknown when ``reviewer`` may not see it."""
+    _ensure_tables(tx)
+    prop = _proposal(tx, proposal_id)
+    if not _can_see(reviewer, prop.operator):
+        raise _hidden(proposal_id, reviewer)
+    return prop
+
+
 def _proposal(tx: Tx, proposal_id: str) -> _Proposal:
     pid = _resolve(tx, "hatangso_proposals", "proposal_id", proposal_id, "proposal")
     row = tx.row(
@@ -798,10 +807,7 @@ def decide(  # noqa: PLR0913 - the decision and who makes it
         msg = f"a decision {wanted!r} needs a reason: say what is wrong or what should change."
         raise ReviewError(msg)
     with store.transaction() as tx:
-        _ensure_tables(tx)
-        prop = _proposal(tx, proposal_id)
-        if not _can_see(reviewer, prop.operator):
-            raise _hidden(proposal_id, reviewer)
+        prop = _visible_proposal(tx, proposal_id, reviewer)
         if not _can_decide(reviewer, prop.operator):
             msg = (
                 f"{reviewer!s} cannot decide on proposal {prop.ref} "
@@ -894,10 +900,7 @@ def comment(
         msg = "the comment is empty."
         raise ReviewError(msg)
     with store.transaction() as tx:
-        _ensure_tables(tx)
-        prop = _proposal(tx, proposal_id)
-        if not _can_see(reviewer, prop.operator):
-            raise _hidden(proposal_id, reviewer)
+        prop = _visible_proposal(tx, proposal_id, reviewer)
         if not _can_comment(reviewer, prop.operator):
             msg = (
                 f"{reviewer!s} cannot comment on proposal {prop.ref}: the department "
@@ -1087,10 +1090,7 @@ def history(store: Store, proposal_id: str, *, role: str | Role) -> pd.DataFrame
     """
     reviewer = _role(role)
     with store.transaction() as tx:
-        _ensure_tables(tx)
-        prop = _proposal(tx, proposal_id)
-        if not _can_see(reviewer, prop.operator):
-            raise _hidden(proposal_id, reviewer)
+        prop = _visible_proposal(tx, proposal_id, reviewer)
         rows = tx.rows(f"{_EVENT_SELECT} WHERE proposal_id = ? ORDER BY seq", (prop.proposal_id,))
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     frame["seq"] = frame["seq"].astype(int)

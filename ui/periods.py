@@ -22,7 +22,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from coverage.settings import DEFAULT_SETTINGS
 from coverage.trends import (
     INDICATORS,
     indicator_series,
@@ -33,6 +32,7 @@ from coverage.trends import (
 from geodata import Store
 from geodata.report import write_report
 from hatangso import history
+from hatangso.history import saved_payload
 from hatangso.report import build_report
 from ui.data import StoreVersion, coverage_result, dataset_info, read_layers
 
@@ -63,27 +63,13 @@ def store_periods_of(version: StoreVersion) -> list[str]:
     return Store(version.path).periods()
 
 
-def _saved_payload(version: StoreVersion) -> dict[str, Any] | None:
-    """Return the period's saved ``coverage`` payload when it used the default rules."""
-    saved = version.store().read_result("coverage")
-    if saved is None or saved.get("kind") != "coverage":
-        return None
-    payload = saved.get("payload")
-    settings = (saved.get("params") or {}).get("settings")
-    if not isinstance(payload, dict) or payload.get("operator") or "uncovered" not in payload:
-        return None
-    if settings != DEFAULT_SETTINGS.as_dict():
-        return None
-    return payload
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
 def coverage_payload(version: StoreVersion) -> dict[str, Any]:
     """Return one period's coverage (the form of ``hatangso coverage --json``), once.
 
     Shared between sessions and never modified.
     """
-    saved = _saved_payload(version)
+    saved = saved_payload(version.store())
     if saved is not None:
         return saved
     name = dataset_info(version)["name"]
