@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from geodata._errors import CRSProblem
 from geodata.crs import check_metric
+from geodata.errors import CRSProblem
 
 __all__ = ["check_work_crs"]
 

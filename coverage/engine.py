@@ -23,7 +23,7 @@ from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
-from geodata._errors import InputError
+from geodata.errors import InputError
 from geodata.raster import Grid
 
 __all__ = ["TECHS", "CoverageInputs", "CoverageResult", "compute_coverage", "coverage_rasters"]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from geodata._settings import from_mapping
+from geodata.settings import from_mapping
 
 __all__ = ["DEFAULT_SETTINGS", "TARGETS", "CoverageSettings", "Target"]
 

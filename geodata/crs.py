@@ -49,7 +49,7 @@ import shapely  # type: ignore[import-untyped,unused-ignore]
 from pyproj.exceptions import CRSError
 from pyproj.transformer import TransformerGroup
 
-from geodata._errors import CRSProblem
+from geodata.errors import CRSProblem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

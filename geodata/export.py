@@ -23,8 +23,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geodata._errors import InputError
 from geodata.crs import STORE_CRS
+from geodata.errors import InputError
 
 __all__ = ["EXPORT_SUFFIXES", "export_bytes", "kml_text", "write_kml", "write_table"]
 

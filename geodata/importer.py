@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Literal
 import geopandas as gpd
 import pandas as pd
 
-from geodata._errors import InputError, InputFileError, StoreError
 from geodata.crs import STORE_CRS
+from geodata.errors import InputError, InputFileError, StoreError
 from geodata.load import RASTER_SUFFIXES, RawLayer, read_raw
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYER_ORDER, LAYERS, LayerSchema, layer_schema

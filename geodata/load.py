@@ -27,8 +27,8 @@ import pyproj
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geodata._errors import InputFileError, LegacyEncodingWarning, Problem
 from geodata.crs import STORE_CRS, check_coordinates, resolve_crs, swap_xy_geometries
+from geodata.errors import InputFileError, LegacyEncodingWarning, Problem
 from geodata.schemas import column_key
 from geodata.text import LegacyEncoding, decode_legacy, detect_legacy, to_nfc
 

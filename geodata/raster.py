@@ -18,8 +18,8 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 from rasterio.warp import transform_bounds
 
-from geodata._errors import CRSProblem, InputFileError
 from geodata.crs import BINH_DINH_BBOX_LONLAT, resolve_crs
+from geodata.errors import CRSProblem, InputFileError
 
 if TYPE_CHECKING:
     from affine import Affine

@@ -31,7 +31,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geodata._errors import InputError
+from geodata.errors import InputError
 
 __all__ = [
     "REPORT_SUFFIXES",

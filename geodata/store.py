@@ -62,8 +62,8 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
-from geodata._errors import StoreError
 from geodata.crs import STORE_CRS, WORK_CRS
+from geodata.errors import StoreError
 from geodata.raster import Grid, grid_from_bytes
 from geodata.schemas import LAYERS
 from geodata.validate import ValidationContext

@@ -40,8 +40,8 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from geodata._errors import StoreError
 from geodata.crs import STORE_CRS
+from geodata.errors import StoreError
 from geodata.store import Tx
 
 __all__ = ["LOCK_KEY", "PostgisBackend", "close_connections", "public_url"]

@@ -1,7 +1,7 @@
 """Validation of a layer against the data contract: every problem found, reported at once.
 
-Like OSMnx's ``_validate``, the checks collect :class:`~geodata._errors.Problem` objects
-and raise a single :class:`~geodata._errors.LayerValidationError` at the end, so an
+Like OSMnx's ``_validate``, the checks collect :class:`~geodata.errors.Problem` objects
+and raise a single :class:`~geodata.errors.LayerValidationError` at the end, so an
 official fixing a spreadsheet sees everything that is wrong with it in one go.
 """
 
@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata._errors import LayerValidationError, Problem
 from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
+from geodata.errors import LayerValidationError, Problem
 from geodata.load import RawLayer
 from geodata.schemas import (
     LAYERS,

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geodata._errors import InputError
+from geodata.errors import InputError
 from geodata.schemas import OPERATORS, choice_lookup, column_key
 
 __all__ = [

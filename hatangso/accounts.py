@@ -35,7 +35,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from geodata._errors import InputError
+from geodata.errors import InputError
 from geodata.store import Store, Tx
 from hatangso import audit
 from hatangso.access import Role, RoleError

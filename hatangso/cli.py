@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geodata._errors import InputError, LayerValidationError, LegacyEncodingWarning
-from geodata._errors import format_report as _format_report
+from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning
+from geodata.errors import format_report as _format_report
 
 if TYPE_CHECKING:  # the commands import their heavy modules when they run
     import geopandas as gpd

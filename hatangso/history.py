@@ -28,8 +28,8 @@ from coverage.trends import (
     village_status,
 )
 from coverage.trends import projection as _projection
-from geodata._errors import InputError, StoreError
 from geodata.crs import WORK_CRS
+from geodata.errors import InputError, StoreError
 from geodata.store import Store
 
 __all__ = [

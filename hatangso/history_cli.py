@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from geodata._errors import InputError
+from geodata.errors import InputError
 
 __all__ = ["register"]
 

@@ -16,8 +16,8 @@ import geopandas as gpd
 import pandas as pd
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
-from geodata._errors import InputError
 from geodata.crs import WORK_CRS
+from geodata.errors import InputError
 from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_date, vn_number
 from geodata.store import Store
 

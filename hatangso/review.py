@@ -64,8 +64,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geodata._errors import InputError
 from geodata.crs import STORE_CRS, WORK_CRS
+from geodata.errors import InputError
 from geodata.export import write_table
 from geodata.schemas import OPERATORS, canonical_value
 from geodata.store import Store, Tx

@@ -18,7 +18,7 @@ import argparse
 import json
 from typing import Any
 
-from geodata._errors import InputError
+from geodata.errors import InputError
 
 __all__ = ["register"]
 

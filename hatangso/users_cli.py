@@ -4,7 +4,7 @@ A password is never taken as an argument (it would sit in the shell's history an
 ``ps``): it is typed twice at a hidden prompt, or read from the first line of standard
 input with ``--password-stdin`` (for scripts). Every change is audited with the actor
 ``cli:<os user>``. Errors (a bad name, password or role, a missing store) are
-:class:`~geodata._errors.InputError`: ``hatangso`` prints them and exits with 2.
+:class:`~geodata.errors.InputError`: ``hatangso`` prints them and exits with 2.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
-from geodata._settings import from_mapping
+from geodata.settings import from_mapping
 
 __all__ = [
     "BUILD_TYPES",

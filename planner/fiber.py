@@ -37,8 +37,8 @@ import pyproj
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-from geodata._errors import CRSProblem
 from geodata.crs import check_metric
+from geodata.errors import CRSProblem
 from planner.graph import (
     FIBER_ROOT,
     PlannerInputError,

@@ -42,8 +42,8 @@ from shapely.ops import substring
 
 from coverage.fiber import eligible_fiber
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
-from geodata._errors import CRSProblem, InputError
 from geodata.crs import check_metric
+from geodata.errors import CRSProblem, InputError
 from planner.costs import DEFAULT_COSTS, FiberCosts
 
 __all__ = [

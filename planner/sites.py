@@ -46,7 +46,7 @@ from coverage._checks import check_work_crs
 from coverage.grid import sample
 from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
-from geodata._errors import CRSProblem, InputError
+from geodata.errors import CRSProblem, InputError
 from geodata.raster import Grid
 from planner._highs import highspy_module, new_highs
 

@@ -459,7 +459,7 @@ def test_cli_refuses_bad_input(db: Store, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_cli_through_main_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Errors are InputErrors, so ``hatangso`` prints them and exits 2 once wired."""
-    from geodata._errors import InputError
+    from geodata.errors import InputError
 
     assert issubclass(AccountError, InputError)
     assert issubclass(RoleError, InputError)

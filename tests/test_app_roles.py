@@ -309,7 +309,7 @@ def test_a_crafted_upload_name_writes_only_in_the_temp_folder(tmp_path: Path, na
 
 @pytest.mark.parametrize("name", ["..", ".hidden", "a" * 300 + ".geojson", "x\x00.geojson"])
 def test_a_bad_upload_name_is_refused(name: str) -> None:
-    from geodata._errors import InputError
+    from geodata.errors import InputError
 
     with pytest.raises(InputError, match="not a plain file name"), saved_upload([_Upload(name)]):
         pass

@@ -27,8 +27,8 @@ from geopandas.testing import assert_geodataframe_equal
 
 import geodata.store
 from geodata import Store
-from geodata._errors import StoreError
 from geodata.demo import build_demo
+from geodata.errors import StoreError
 from geodata.importer import write_demo
 from geodata.store import LayerMeta
 from tests.conftest import units_frame

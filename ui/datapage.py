@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from geodata import Store, import_file, load_layer
-from geodata._errors import InputError, LayerValidationError, LegacyEncodingWarning, format_report
+from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning, format_report
 from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS

@@ -22,8 +22,8 @@ from streamlit_folium import st_folium
 from coverage.engine import CoverageResult, compute_coverage
 from coverage.indicators import evaluate_targets
 from geodata import HatangsoError
-from geodata._errors import InputError
 from geodata.display import Bounds, bounds_latlon, for_display
+from geodata.errors import InputError
 from geodata.export import export_bytes
 from hatangso import audit
 from hatangso.access import AccessDenied, visible_layers
