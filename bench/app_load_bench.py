@@ -25,13 +25,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,18 +39,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+from ui.server import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, running_app  # noqa: E402 - after the path
+
 TARGET_S = 5.0
 
 
@@ -87,13 +74,6 @@ def machine(browser_version: str) -> str:
     )
 
 
-def free_port() -> int:
-    """Return a free TCP port on localhost."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def build_demo(base: Path, out: Path) -> None:
     """Build the Bình Định demo store from the base layers."""
     from geodata import Store
@@ -110,46 +90,6 @@ def build_demo(base: Path, out: Path) -> None:
 
     with contextlib.redirect_stdout(io.StringIO()):
         hatangso(["-q", "coverage", str(out), "--save"])
-
-
-def start_server(store: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``streamlit run app.py -- --store STORE`` and wait until it answers."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.headless=true",
-                "--server.address=127.0.0.1",
-                f"--server.port={port}",
-                "--server.fileWatcherType=none",
-                "--browser.gatherUsageStats=false",
-                "--",
-                "--store",
-                str(store),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/_stcore/health", timeout=2
-            ) as response:
-                if response.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    msg = f"streamlit did not start; see {log}"
-    raise SystemExit(msg)
 
 
 def load_map(browser: Browser, url: str) -> dict[str, Any]:
@@ -216,7 +156,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5, help="warm loads to time")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         msg = f"{CHROMIUM} not found: apt-get install -y chromium"
         raise SystemExit(msg)
     from playwright.sync_api import sync_playwright
@@ -228,19 +168,12 @@ def main() -> None:
             started = time.perf_counter()
             build_demo(args.base, store)
             print(f"demo built in {time.perf_counter() - started:.1f} s: {store}")
-        port = free_port()
-        proc = start_server(store, port, Path(tmp) / "streamlit.log")
-        url = f"http://127.0.0.1:{port}"
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                print(machine(browser.version))
-                cold = load_map(browser, url)
-                warm = [load_map(browser, url) for _ in range(args.runs)]
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+        with running_app(store, Path(tmp) / "streamlit.log") as url, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            print(machine(browser.version))
+            cold = load_map(browser, url)
+            warm = [load_map(browser, url) for _ in range(args.runs)]
+            browser.close()
     times = [w["seconds"] for w in warm]
     median = statistics.median(times)
     last = warm[-1]

@@ -10,33 +10,17 @@ Skipped only when ``/usr/bin/chromium`` is missing (CI installs it in ``.ci/run`
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+from ui.server import CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, ROOT, AppServerError, running_app
+
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 #: Namespace names in inline SVG: identifiers, never fetched.
 NAMESPACES = ("http://www.w3.org/",)
 TIMEOUT_MS = 90_000
@@ -51,65 +35,14 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer at {url} within {timeout_s:.0f} s")
-
-
 def start_app(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py -- --store STORE`` on a free localhost port."""
-    if not (ROOT / "static" / "vendor" / "leaflet" / "leaflet.js").exists():
-        pytest.fail("static/vendor is empty: run `bash scripts/vendor-assets` (scripts/setup does)")
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("wb")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless=true",
-            "--server.address=127.0.0.1",
-            f"--server.port={port}",
-            "--server.fileWatcherType=none",
-            "--browser.gatherUsageStats=false",
-            "--",
-            "--store",
-            str(store),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    """Start ``streamlit run app.py -- --store STORE`` on a free localhost port (ui.server)."""
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
     try:
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        with running_app(store, log) as url:
+            yield url
+    except AppServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
