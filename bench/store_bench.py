@@ -33,7 +33,8 @@ import psycopg
 
 from geodata.demo import build_demo
 from geodata.importer import write_demo
-from geodata.store import LayerMeta, Store, _Gpkg
+from geodata.store import LayerMeta, Store
+from geodata.store.facade import _Gpkg
 from tests.conftest import pg_database_url
 
 

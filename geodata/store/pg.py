@@ -42,7 +42,7 @@ from psycopg import sql
 
 from geodata.crs import STORE_CRS
 from geodata.errors import StoreError
-from geodata.store import Tx
+from geodata.store.facade import Tx
 
 __all__ = ["LOCK_KEY", "PostgisBackend", "close_connections", "public_url"]
 

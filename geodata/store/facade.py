@@ -12,7 +12,7 @@ Two backends hold the same tables:
 * a GeoPackage file (the embedded default) — any GIS opens it; layer tables are plain
   GeoPackage feature tables and the metadata tables are registered attribute tables;
 * PostgreSQL with PostGIS for a department server, selected by a
-  ``postgresql://`` URL (:mod:`geodata.store_pg`).
+  ``postgresql://`` URL (:mod:`geodata.store.pg`).
 
 The metadata tables:
 
@@ -472,7 +472,7 @@ class _NoFrames:
 
 def _open_backend(location: str | Path) -> _Backend:
     if is_database_url(location):
-        from geodata.store_pg import PostgisBackend
+        from geodata.store.pg import PostgisBackend
 
         return PostgisBackend(str(location))
     return _Gpkg(Path(location))
