@@ -32,15 +32,26 @@ Every write is serialised (a lock beside the file; an advisory lock on PostgreSQ
 atomic: on a GeoPackage, a write that adds layers goes to a temporary copy that replaces
 the store with :func:`os.replace` only when complete; small writes (results, reviews) are
 SQLite transactions in place. A failed or killed write leaves the last committed state.
+
+The modules, each importing only those below it:
+
+:mod:`geodata.store.facade`
+    :class:`Store`, the one class the rest of the code uses, and its records
+    (:class:`LayerMeta`, :class:`LayerInfo`, :class:`DatasetInfo`).
+:mod:`geodata.store.gpkg` / :mod:`geodata.store.pg`
+    the GeoPackage and the PostGIS backend.
+:mod:`geodata.store.backend`
+    what a backend provides (the protocol), the transaction object :class:`Tx` and
+    the SQL of the metadata tables, written once for both backends.
 """
 
-from geodata.store.facade import FORMAT_VERSION as FORMAT_VERSION
+from geodata.store.backend import FORMAT_VERSION as FORMAT_VERSION
+from geodata.store.backend import Tx as Tx
+from geodata.store.backend import is_database_url as is_database_url
 from geodata.store.facade import DatasetInfo as DatasetInfo
 from geodata.store.facade import LayerInfo as LayerInfo
 from geodata.store.facade import LayerMeta as LayerMeta
 from geodata.store.facade import Store as Store
-from geodata.store.facade import Tx as Tx
-from geodata.store.facade import is_database_url as is_database_url
 
 __all__ = [
     "FORMAT_VERSION",
