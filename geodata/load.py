@@ -3,7 +3,7 @@
 This is the only module (with :mod:`geodata.store` and :mod:`geodata.demo`) that opens
 files. A reader does three things and no more: read the rows, decode text (Unicode NFC,
 legacy TCVN3/VNI when declared or obvious), and settle the coordinates' CRS without
-guessing (:func:`geodata.crs.check_coordinates`). Checking the values against the data
+guessing (:func:`geodata.coordinates.check_coordinates`). Checking the values against the data
 contract is :mod:`geodata.validate`'s job.
 """
 
@@ -27,7 +27,8 @@ import pyproj
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geodata.crs import STORE_CRS, check_coordinates, resolve_crs, swap_xy_geometries
+from geodata.coordinates import check_coordinates, swap_xy_geometries
+from geodata.crs import STORE_CRS, resolve_crs
 from geodata.errors import InputFileError, LegacyEncodingWarning, Problem
 from geodata.schemas import column_key
 from geodata.text import LegacyEncoding, decode_legacy, detect_legacy, to_nfc
