@@ -49,9 +49,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INSIDE_FRACTION: Final = 0.5
-"""Share of points that must fall inside the province for a CRS to fit.
+"""Share of points that must fall inside the province for a CRS to fit (``>=``).
 
-A majority, not all: deciding the CRS is this module's job, and a few stray features
+At least half, not all: deciding the CRS is this module's job, and a few stray features
 outside the province are then reported one by one by validation (with their rows)
 instead of refusing the whole file with a CRS message that would mislead."""
 
@@ -305,9 +305,11 @@ def check_coordinates(
     Returns
     -------
     pyproj.CRS
-        `crs` when it puts at least 95 % of the points inside Bình Định;
-        EPSG:4326 when no CRS was declared and the values are longitude /
-        latitude degrees inside the province (logged at INFO).
+        `crs` when it puts at least :data:`INSIDE_FRACTION` (half) of the points
+        inside Bình Định's extent; EPSG:4326 when no CRS was declared and the
+        values are longitude / latitude degrees, at least that share of them
+        inside the province (logged at INFO). With no finite point to check,
+        `crs` (EPSG:4326 when None) unverified, logged at INFO.
 
     Raises
     ------
