@@ -29,19 +29,8 @@ from geodata.crs import STORE_CRS, WORK_CRS
 from geodata.errors import StoreError
 from geodata.raster import Grid, grid_from_bytes
 from geodata.schemas import LAYERS
-from geodata.store.backend import (
-    FORMAT_VERSION,
-    Backend,
-    Tx,
-    collect_garbage,
-    create_period,
-    ensure_tables,
-    is_database_url,
-    put_blob,
-    put_dataset_value,
-    table_for,
-    upsert,
-)
+from geodata.store import backend
+from geodata.store.backend import FORMAT_VERSION, Backend, Tx, is_database_url
 from geodata.store.gpkg import GpkgBackend
 from geodata.validate import ValidationContext
 
@@ -469,28 +458,30 @@ class Store:
         with self._backend.writing(copy=bool(layers)) as writer:
             tx = writer.tx
             tx.stamp = stamp
-            ensure_tables(tx)
+            backend.ensure_tables(tx)
             periods = [str(r[0]) for r in tx.rows("SELECT period FROM hatangso_periods")]
             target = wanted or (max(periods) if periods else when.date().isoformat())
             if target not in periods:
-                create_period(tx, target, periods, stamp)
+                backend.create_period(tx, target, periods, stamp)
             current = dict(tx.rows("SELECT key, value FROM hatangso_dataset"))
             if name is not None or "name" not in current:
-                put_dataset_value(tx, "name", name or Path(self.location).stem)
-            put_dataset_value(tx, "format_version", FORMAT_VERSION)
+                backend.put_dataset_value(tx, "name", name or Path(self.location).stem)
+            backend.put_dataset_value(tx, "format_version", FORMAT_VERSION)
             # A new data version: derived from the last and from this write, so the same
             # demo gives the same file, and any later write changes it.
             last = tx.row("SELECT value FROM hatangso_dataset WHERE key = 'data_version'")
             salt = stamp if written_at is not None else str(time.time_ns())
             parts = [*sorted(layers), *sorted(rasters or {}), *sorted(results or {})]
             token = "|".join([str(last[0]) if last else "", salt, target, *parts])
-            put_dataset_value(tx, "data_version", hashlib.sha256(token.encode()).hexdigest()[:16])
+            backend.put_dataset_value(
+                tx, "data_version", hashlib.sha256(token.encode()).hexdigest()[:16]
+            )
             for layer, frame in layers.items():
                 stored = frame.crs is not None and frame.crs.equals(STORE_CRS)
-                table = table_for(tx, target, layer)
+                table = backend.table_for(tx, target, layer)
                 writer.write_frame(table, frame if stored else frame.to_crs(STORE_CRS), stamp)
                 m = meta[layer]
-                upsert(
+                backend.upsert(
                     tx,
                     "hatangso_layers",
                     ("period", "layer"),
@@ -518,7 +509,7 @@ class Store:
                 )
             for raster, data in (rasters or {}).items():
                 m = meta[raster]
-                upsert(
+                backend.upsert(
                     tx,
                     "hatangso_rasters",
                     ("period", "name"),
@@ -531,11 +522,11 @@ class Store:
                         "synthetic": int(m.synthetic),
                         "imported_from": imported_from,
                         "imported_at": stamp,
-                        "sha256": put_blob(tx, data),
+                        "sha256": backend.put_blob(tx, data),
                     },
                 )
             for result, (kind, params, payload) in (results or {}).items():
-                upsert(
+                backend.upsert(
                     tx,
                     "hatangso_results",
                     ("period", "name"),
@@ -550,7 +541,7 @@ class Store:
                 )
             if also is not None:
                 also(tx)
-            collect_garbage(writer)
+            backend.collect_garbage(writer)
 
     def save_result(self, name: str, kind: str, params: Mapping[str, Any], payload: object) -> None:
         """Save a named result (JSON-serialisable) into this period, atomically."""
