@@ -17,7 +17,8 @@ Two backends hold the same tables:
 The metadata tables:
 
 ``hatangso_dataset``
-    key/value: ``name``, ``format_version``.
+    key/value: ``name``, ``format_version`` and ``data_version`` (changed by every
+    write of layers, rasters or results; what caches key on).
 ``hatangso_periods``
     one row a period.
 ``hatangso_layers``

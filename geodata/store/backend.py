@@ -43,7 +43,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The store's format: 2 has periods (a format-1 file is upgraded when opened).
+#: The store's format: 2 has periods (a format-1 GeoPackage is upgraded when checked).
 FORMAT_VERSION = "2"
 
 # Portable DDL in the GeoPackage's column types; :class:`Tx` maps them for PostgreSQL.
