@@ -33,7 +33,8 @@ import psycopg
 
 from geodata.demo import build_demo
 from geodata.importer import write_demo
-from geodata.store import LayerMeta, Store, _Gpkg
+from geodata.store import LayerMeta, Store
+from geodata.store.gpkg import GpkgBackend
 from tests.conftest import pg_database_url
 
 
@@ -94,7 +95,7 @@ def bench(label: str, make: Callable[[], Store], demo: object, repeat: int) -> N
         f"baseline full snapshot {t_full:.3f} s  ratio {t_full / t_shared:5.1f}x"
     )
     line = f"  small write in a transaction                   {t_small * 1000:8.1f} ms"
-    if isinstance(store._backend, _Gpkg):  # noqa: SLF001 - only a file has a copy to stage
+    if isinstance(store._backend, GpkgBackend):  # noqa: SLF001 - only a file has a copy to stage
         t_copy = _timed(small_write_copy, repeat)
         line += f"  baseline copy+replace {t_copy * 1000:.1f} ms  ratio {t_copy / t_small:5.1f}x"
     print(line)

@@ -1,10 +1,11 @@
 """Readers: every file format officials send, turned into a frame in EPSG:4326.
 
-This is the only module (with :mod:`geodata.store` and :mod:`geodata.demo`) that opens
-files. A reader does three things and no more: read the rows, decode text (Unicode NFC,
-legacy TCVN3/VNI when declared or obvious), and settle the coordinates' CRS without
-guessing (:func:`geodata.crs.check_coordinates`). Checking the values against the data
-contract is :mod:`geodata.validate`'s job.
+The vector and table files officials send are opened here (GeoTIFFs in
+:mod:`geodata.raster`, the store in :mod:`geodata.store`). A reader does three things and
+no more: read the rows, decode text (Unicode NFC; legacy TCVN3/VNI decoded when declared,
+flagged as a problem when it is obvious but undeclared), and settle the coordinates' CRS
+without guessing (:func:`geodata.coordinates.check_coordinates`). Checking the values
+against the data contract is :mod:`geodata.validate`'s job.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import pyproj
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geodata.crs import STORE_CRS, check_coordinates, resolve_crs, swap_xy_geometries
+from geodata.coordinates import check_coordinates, swap_xy_geometries
+from geodata.crs import STORE_CRS, resolve_crs
 from geodata.errors import InputFileError, LegacyEncodingWarning, Problem
 from geodata.schemas import column_key
 from geodata.text import LegacyEncoding, decode_legacy, detect_legacy, to_nfc
@@ -122,7 +124,8 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
         as ``"vn2000-binhdinh"``, ``"EPSG:9217"``). A file that declares a different CRS
         is refused rather than silently overridden.
     encoding
-        ``"tcvn3"`` or ``"vni"`` for legacy Vietnamese text, or any Python codec name.
+        ``"tcvn3"`` or ``"vni"`` for legacy Vietnamese text, any Python codec name, or
+        ``"none"`` to keep the text as it is (no check for undeclared legacy text).
     swap_xy
         Swap x and y (latitude and longitude given in the wrong order).
     source_layer

@@ -3,7 +3,7 @@
 This module is data, not logic: :mod:`geodata.validate` applies it. Column aliases are
 compared after :func:`column_key` (diacritics, case, spaces and punctuation ignored), so
 ``"Tên thôn"``, ``"ten_thon"`` and ``"TEN THON"`` are the same alias. Enumerated values
-are compared after :func:`geodata.text.fold` in the same way, so ``"VNPT-VinaPhone"``,
+are compared by the same key (:func:`choice_lookup`), so ``"VNPT-VinaPhone"``,
 ``"vinaphone"`` and ``"VNPT"`` all become the canonical ``"VNPT"``.
 """
 

@@ -52,7 +52,8 @@ class ValidationContext:
     Attributes
     ----------
     province
-        The province outline in EPSG:4326; the bounding box of Bình Định when unknown.
+        The province outline in EPSG:4326; ``None`` when unknown, and the checks then use
+        the bounding box of Bình Định.
     known_ids
         ``(layer, level) -> ids``; ``level`` is ``None`` for all units of a layer.
     """

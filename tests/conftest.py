@@ -146,7 +146,7 @@ def pg_url(pg_server: str) -> Iterator[str]:
 
     import psycopg
 
-    from geodata.store_pg import close_connections
+    from geodata.store.pg import close_connections
 
     name = f"hatangso_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server, autocommit=True) as con:

@@ -1,4 +1,4 @@
-"""Tests of geodata.crs: VN-2000 definitions, short names and the CRS checks."""
+"""Tests of geodata.crs and geodata.coordinates: VN-2000, short names and the CRS checks."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pyproj.transformer import TransformerGroup
 from shapely.geometry import LineString, Point, Polygon
 
+from geodata.coordinates import check_coordinates, swap_xy_geometries, to_store, to_work
 from geodata.crs import (
     BINH_DINH_BBOX_LONLAT,
     BINH_DINH_BBOX_WORK,
@@ -27,12 +28,8 @@ from geodata.crs import (
     VN2000_TOWGS84,
     WORK_CRS,
     CRSProblem,
-    check_coordinates,
     check_metric,
     resolve_crs,
-    swap_xy_geometries,
-    to_store,
-    to_work,
 )
 
 MINX, MINY, MAXX, MAXY = BINH_DINH_BBOX_LONLAT
@@ -300,7 +297,7 @@ def test_resolve_bad_value_lists_short_names(bad: str | int) -> None:
 
 
 def test_degrees_inside_without_crs_assume_wgs84(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="geodata.crs"):
+    with caplog.at_level(logging.INFO, logger="geodata.coordinates"):
         got = check_coordinates(TOWN_LON, TOWN_LAT, crs=None, source="towns.csv")
     assert got == STORE_CRS
     assert "towns.csv" in caplog.text

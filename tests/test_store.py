@@ -25,7 +25,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-import geodata.store
+import geodata.store.backend
 from geodata import Store
 from geodata.demo import build_demo
 from geodata.errors import StoreError
@@ -367,7 +367,7 @@ def test_failed_write_leaves_last_committed_state(
         raise RuntimeError(msg)
 
     # fails after every layer, raster and result is written, before the commit
-    monkeypatch.setattr(geodata.store, "_collect_garbage", boom)
+    monkeypatch.setattr(geodata.store.backend, "collect_garbage", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         backend_store.write(
             {"mobile_sites": sites(2), "admin_units": units_frame()},
@@ -491,7 +491,7 @@ def _killable_writer(location: str, mode: str, log: str, hang_at: int) -> None:
         time.sleep(600)
 
     if mode == "layer":
-        real = geodata.store._collect_garbage
+        real = geodata.store.backend.collect_garbage
 
         def collect_then_maybe_hang(writer: Any, tag: list[int] = [0]) -> None:  # noqa: B006
             real(writer)
@@ -499,7 +499,7 @@ def _killable_writer(location: str, mode: str, log: str, hang_at: int) -> None:
             if tag[0] == hang_at:
                 hang()
 
-        geodata.store._collect_garbage = collect_then_maybe_hang
+        geodata.store.backend.collect_garbage = collect_then_maybe_hang
     for tag in itertools.count(1):
         if mode == "layer":
             store.write({"clusters": clusters(tag)}, meta_for("clusters"))
@@ -630,7 +630,7 @@ def test_pg_messages(pg_server: str, pg_url: str) -> None:
         with pytest.raises(StoreError, match="CREATE EXTENSION postgis"):
             Store(plain).write({"mobile_sites": sites(1)}, meta_for("mobile_sites"))
     finally:
-        from geodata.store_pg import close_connections
+        from geodata.store.pg import close_connections
 
         close_connections(plain)
         with psycopg.connect(pg_server, autocommit=True) as con:

@@ -1,8 +1,8 @@
 """The store on PostgreSQL with PostGIS: the backend behind a ``postgresql://`` URL.
 
-:class:`geodata.store.Store` keeps all the SQL of its metadata tables (periods, layers,
-rasters, results) and runs it through :class:`geodata.store.Tx`; this module supplies
-the rest for a PostgreSQL database:
+:mod:`geodata.store.backend` holds all the SQL of the store's metadata tables (periods,
+layers, rasters, results), run through its :class:`~geodata.store.backend.Tx`; this module
+supplies the rest for a PostgreSQL database:
 
 * connections (kept in a small per-process pool, so the app's many short reads do not
   each pay for a login) and the errors an official can act on — the server cannot be
@@ -42,7 +42,7 @@ from psycopg import sql
 
 from geodata.crs import STORE_CRS
 from geodata.errors import StoreError
-from geodata.store import Tx
+from geodata.store.backend import Tx
 
 __all__ = ["LOCK_KEY", "PostgisBackend", "close_connections", "public_url"]
 
@@ -155,7 +155,7 @@ def close_connections(url: str | None = None) -> None:
 
 
 class PostgisBackend:
-    """A store in a PostgreSQL database with PostGIS (the protocol of ``geodata.store``).
+    """A store in a PostgreSQL database with PostGIS (a :class:`~geodata.store.backend.Backend`).
 
     Parameters
     ----------
