@@ -18,10 +18,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from coverage.changes import PeriodChanges, period_changes
 from coverage.trends import (
-    PeriodChanges,
     indicator_series,
-    period_changes,
     plan_effect,
     projection,
     village_status,
