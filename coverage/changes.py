@@ -548,7 +548,8 @@ def period_changes(  # noqa: PLR0913 - the two periods' names are keyword-only
     before_villages, after_villages
         Per-village status of each period: ``village_id``, ``fiber_reached``,
         ``mobile_4g`` and, for the lists, ``name``, ``commune_id``, ``households``
-        (:attr:`coverage.engine.CoverageResult.villages`, or :func:`village_status`).
+        (:attr:`coverage.engine.CoverageResult.villages`, or
+        :func:`coverage.trends.village_status`).
     before_period, after_period
         The periods' names, recorded in the result.
 

@@ -5,8 +5,9 @@ the COST-231 Hata model (:mod:`coverage.pathloss`), the receiver's clutter taken
 population-density raster, sector antenna patterns when azimuths are given
 (:mod:`coverage.antenna`), and the diffraction over terrain when an elevation raster is
 given (:mod:`coverage.terrain`). The site-point pairs are found with a spatial index,
-each site only searching as far as its signal could still reach the threshold in open
-terrain, and are evaluated in bounded chunks: memory does not grow with sites × points.
+each site only searching as far as its signal could still reach the threshold in the
+points' clutter class (main beam, no terrain loss), and are evaluated in bounded chunks:
+memory does not grow with sites × points.
 """
 
 from __future__ import annotations

@@ -445,8 +445,8 @@ def village_status(villages: pd.DataFrame, payload: Mapping[str, Any]) -> pd.Dat
     """Rebuild the per-village fiber and 4G flags from a saved coverage payload.
 
     A payload lists the villages *without* fiber and without 4G (``uncovered``); with the
-    villages layer that is enough for :func:`period_changes`, without computing coverage
-    again.
+    villages layer that is enough for :func:`coverage.changes.period_changes`, without
+    computing coverage again.
 
     Parameters
     ----------
