@@ -38,7 +38,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coverage import pathloss  # noqa: E402
+from coverage import antenna, pathloss  # noqa: E402
 from coverage.engine import CoverageInputs, compute_coverage  # noqa: E402
 from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
 from coverage.mobile import best_signal, site_parameters  # noqa: E402
@@ -109,8 +109,8 @@ def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray
             h_mobile_m=DEFAULT_SETTINGS.mobile_height_m,
             clutter=clutter[start : start + step, None],
         )
-        bearings = pathloss.bearing_deg(p[:, None, 0] - sx[None, :], p[:, None, 1] - sy[None, :])
-        gain = pathloss.sector_gain_rows_db(
+        bearings = antenna.bearing_deg(p[:, None, 0] - sx[None, :], p[:, None, 1] - sy[None, :])
+        gain = antenna.sector_gain_rows_db(
             bearings, np.broadcast_to(azimuths, (*bearings.shape, azimuths.shape[1]))
         )
         rsrp = pathloss.rsrp_dbm(

@@ -1,5 +1,19 @@
 """coverage: fiber and mobile coverage per village, commune, district and province.
 
-Pure computation on validated layers in :data:`geodata.crs.WORK_CRS`; no file I/O.
-The engine is built in issue #3; this package holds nothing yet.
+Pure computation on validated layers in :data:`geodata.crs.WORK_CRS`; no file I/O. It
+builds on ``geodata`` and is used by ``planner``, ``hatangso`` and ``ui``.
+
+* :mod:`coverage.engine` — :func:`~coverage.engine.compute_coverage`: the status of every
+  village, cluster and priority place and the summaries; the map's signal rasters.
+* :mod:`coverage.settings` — the coverage rules and the province's targets.
+* :mod:`coverage.fiber` — which villages and clusters the fiber network reaches.
+* :mod:`coverage.mobile` — the best predicted signal per operator at each point, with the
+  radio model of :mod:`coverage.pathloss` (path loss and received power),
+  :mod:`coverage.antenna` (sector pattern) and :mod:`coverage.terrain` (diffraction and
+  line of sight).
+* :mod:`coverage.grid` — rasters as the engine samples and builds them.
+* :mod:`coverage.indicators` — indicators per unit and the targets evaluated on them.
+* :mod:`coverage.trends` and :mod:`coverage.changes` — the Progress page (and the
+  ``trends`` and ``changes`` commands): indicators over time, and what changed between
+  two periods.
 """

@@ -2,6 +2,8 @@
 
 :func:`compute_coverage` takes validated layers in the metric working CRS and returns a
 :class:`CoverageResult`; the command line and the app read the same object.
+:func:`coverage_rasters` predicts the signal rasters per operator and technology that the
+map shows and ``hatangso coverage --save`` stores.
 """
 
 from __future__ import annotations

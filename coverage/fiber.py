@@ -1,7 +1,9 @@
 """Fiber reach: which villages and clusters a fiber node or a distribution/access route serves.
 
-Pure computation on validated layers in the metric working CRS. One spatial index over
-the eligible fiber features answers both questions at once without holding any pairwise
+Pure computation on validated layers in the metric working CRS. The routes that can
+serve a village are those of :attr:`~coverage.settings.CoverageSettings.fiber_route_levels`
+(distribution and access by default). One spatial index over the eligible fiber features
+(cables cut into segments) answers both questions at once without holding any pairwise
 distance matrix: the nearest fiber (``query_nearest``) and every operator within reach
 (``query(..., predicate="dwithin")``), so the cost grows with the number of targets and
 the fiber near them, not with their product.

@@ -1,4 +1,4 @@
-"""Rasters as the engine uses them: sampling at points, and regular grids of points.
+"""Rasters as the engine uses them: sampling at points, grids of points, reprojection.
 
 A :class:`geodata.raster.Grid` is indexed ``array[row, col]`` and north-up; the pixel of
 a point is found with the inverse affine transform, never by swapping x/y and row/col.

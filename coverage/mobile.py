@@ -2,11 +2,12 @@
 
 For each technology, every site's signal is predicted at the points within its reach with
 the COST-231 Hata model (:mod:`coverage.pathloss`), the receiver's clutter taken from the
-population-density raster, sector antenna patterns when azimuths are given, and the
-diffraction over terrain when an elevation raster is given. The site-point pairs are
-found with a spatial index, each site only searching as far as its signal could still
-reach the threshold in open terrain, and are evaluated in bounded chunks: memory does not
-grow with sites × points.
+population-density raster, sector antenna patterns when azimuths are given
+(:mod:`coverage.antenna`), and the diffraction over terrain when an elevation raster is
+given (:mod:`coverage.terrain`). The site-point pairs are found with a spatial index,
+each site only searching as far as its signal could still reach the threshold in the
+points' clutter class (main beam, no terrain loss), and are evaluated in bounded chunks:
+memory does not grow with sites × points.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage import pathloss
+from coverage import antenna, pathloss, terrain
 from coverage._checks import check_work_crs
 from coverage.grid import grid_centres, reproject_grid, sample
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
@@ -343,8 +344,8 @@ def _pair_rsrp(  # noqa: PLR0913
     gain = np.zeros(len(s))
     sectored = ~np.isnan(azimuths).all(axis=1)
     if sectored.any():
-        bearings = pathloss.bearing_deg(dx[sectored], dy[sectored])
-        gain[sectored] = pathloss.sector_gain_rows_db(bearings, azimuths[sectored])
+        bearings = antenna.bearing_deg(dx[sectored], dy[sectored])
+        gain[sectored] = antenna.sector_gain_rows_db(bearings, azimuths[sectored])
     if elevation is not None and ground is not None:
         site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
         freq = params["band_mhz"].to_numpy()
@@ -354,7 +355,7 @@ def _pair_rsrp(  # noqa: PLR0913
         for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
             part = slice(bounds[k], bounds[k + 1])
             sg = float(site_ground[site]) if np.isfinite(site_ground[site]) else 0.0
-            loss[part] += pathloss.terrain_diffraction_db(
+            loss[part] += terrain.terrain_diffraction_db(
                 (float(x[site]), float(y[site])),
                 sg,
                 float(height[site]),

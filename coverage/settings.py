@@ -1,7 +1,8 @@
-"""The coverage rules, every one a setting (defaults from the design brief).
+"""The coverage rules, every one a setting (defaults from the design brief), and the targets.
 
 Like GeoPandas' options, a :class:`CoverageSettings` refuses unknown names: a typo in a
-setting is an error, never a silently ignored rule.
+setting is an error, never a silently ignored rule. :data:`TARGETS` are the province's
+targets (:class:`Target`) that the indicators are evaluated against.
 """
 
 from __future__ import annotations

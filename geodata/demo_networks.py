@@ -67,9 +67,9 @@ import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
+from coverage.antenna import bearing_deg
 from coverage.fiber import fiber_reach
 from coverage.mobile import best_signal
-from coverage.pathloss import bearing_deg
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.raster import Grid, grid_from_bytes
 from geodata.store import LayerMeta

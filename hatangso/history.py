@@ -1,9 +1,10 @@
 """Trends and changes of a store: its periods' coverage, read or computed, fed to the trends.
 
-The glue between :class:`geodata.store.Store` and :mod:`coverage.trends`: each period's
-coverage is read from its saved ``coverage`` result (the payload ``hatangso coverage
---save`` writes) or, when missing, stale or for one operator only, computed with the
-default rules (about 1-2 s a period on the Bình Định demo) and saved for the next time.
+The glue between :class:`geodata.store.Store` and :mod:`coverage.trends` and
+:mod:`coverage.changes`: each period's coverage is read from its saved ``coverage`` result
+(the payload ``hatangso coverage --save`` writes) or, when missing, stale or for one
+operator only, computed with the default rules (about 1-2 s a period on the Bình Định
+demo) and saved for the next time.
 Nothing is cached in memory between calls.
 """
 
@@ -18,12 +19,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from coverage.changes import PeriodChanges, period_changes
 from coverage.engine import CoverageInputs, compute_coverage
 from coverage.settings import DEFAULT_SETTINGS
 from coverage.trends import (
-    PeriodChanges,
     indicator_series,
-    period_changes,
     plan_effect,
     village_status,
 )
@@ -263,7 +263,7 @@ def changes(
 
     Returns
     -------
-    coverage.trends.PeriodChanges
+    coverage.changes.PeriodChanges
 
     Raises
     ------

@@ -128,7 +128,8 @@ def _trends_text(
 
 
 def _cmd_trends(args: argparse.Namespace) -> int:
-    from coverage.trends import INDICATORS, records
+    from coverage.changes import records
+    from coverage.trends import INDICATORS
     from coverage.trends import projection as project
     from geodata.export import write_table
     from geodata.store import Store
@@ -209,7 +210,7 @@ _SUMMARY_HEADER = {
 
 
 def _item_text(name: str, row: Mapping[str, Any]) -> str:
-    from coverage.trends import change_detail
+    from coverage.changes import change_detail
 
     if name.startswith(("fiber_", "mobile_", "villages_")):
         where = ", ".join(str(row[k]) for k in ("commune", "district") if row.get(k) is not None)

@@ -41,7 +41,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage import pathloss
+from coverage import pathloss, terrain
 from coverage._checks import check_work_crs
 from coverage.grid import sample
 from coverage.mobile import best_signal
@@ -120,7 +120,7 @@ class SiteRules:
     fresnel_fraction
         Share of the first Fresnel zone that must clear the terrain (0.6, the usual
         criterion for microwave line of sight; see
-        :func:`coverage.pathloss.line_of_sight`).
+        :func:`coverage.terrain.line_of_sight`).
     microwave_cost_vnd
         One microwave hop (VND): two split-mount radios, two 0.6 m antennas and
         installation at both ends; planning assumption (about US$ 10,000).
@@ -1110,7 +1110,7 @@ def _microwave(  # noqa: PLR0913
                 f"at {d[k]:.0f} m"
             )
         else:
-            clear = pathloss.line_of_sight(
+            clear = terrain.line_of_sight(
                 (float(xy[i, 0]), float(xy[i, 1])),
                 float(ground_here[i]),
                 height_m,

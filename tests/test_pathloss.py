@@ -1,4 +1,7 @@
-"""Tests of coverage.pathloss: published values, hand-built oracles and properties."""
+"""Tests of the radio model: coverage.pathloss, coverage.antenna and coverage.terrain.
+
+Published values, hand-built oracles and properties.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +14,20 @@ from affine import Affine
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coverage.antenna import bearing_deg, sector_gain_db
 from coverage.pathloss import (
     OPEN,
     RURAL,
     SUBURBAN,
     TECH_DEFAULTS,
     URBAN,
-    bearing_deg,
     clutter_from_density,
     free_space_loss_db,
     hata_cost231_db,
-    knife_edge_loss_db,
-    line_of_sight,
     resource_blocks,
     rsrp_dbm,
-    sector_gain_db,
-    terrain_diffraction_db,
 )
+from coverage.terrain import knife_edge_loss_db, line_of_sight, terrain_diffraction_db
 
 CLUTTERS = [URBAN, SUBURBAN, RURAL, OPEN]
 #: Vietnam's mobile bands, MHz.

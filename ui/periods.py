@@ -5,9 +5,9 @@ reuses a ``coverage`` result saved in the store with the default rules, as
 :func:`hatangso.history.coverage_payloads` does, and otherwise the payload of
 :func:`ui.data.coverage_result` of that period, the result the other pages show) and kept
 in memory: the app never writes results into the store, which a viewer may not be allowed
-to change. The trends, changes and projection are :mod:`coverage.trends` (pure) on those
-payloads and on the periods' cached layers; the plans' effects are
-:func:`hatangso.history.plans`.
+to change. The trends, changes and projection are :mod:`coverage.trends` and
+:mod:`coverage.changes` (pure) on those payloads and on the periods' cached layers; the
+plans' effects are :func:`hatangso.history.plans`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from coverage.changes import period_changes
 from coverage.trends import (
     INDICATORS,
     indicator_series,
-    period_changes,
     projection,
     village_status,
 )
@@ -153,7 +153,7 @@ def period_changes_of(
     Returns
     -------
     tuple of pandas.DataFrame and ChangeLists
-        :meth:`coverage.trends.PeriodChanges.summary` and the lists.
+        :meth:`coverage.changes.PeriodChanges.summary` and the lists.
     """
     before, after = at_period(version, start), at_period(version, end)
     changes = period_changes(
