@@ -42,11 +42,18 @@ _Row = tuple[float, float, list[int], list[float]]
 
 @dataclass
 class IlpResult:
-    """What the ILP found: a tree (or None), whether it is optimal, its bound, HiGHS's status."""
+    """What the ILP found: a tree (or None), whether it is optimal, its bound, HiGHS's status.
+
+    The bound is on the objective, in original units: a lower bound on the cost for a
+    Steiner tree or a prize target, an upper bound on the prize for a budget.
+    """
 
     tadj: TAdj | None
     optimal: bool
-    lower_bound: float  # in original units (for max-prize problems: an upper bound on prize)
+    cost_lower_bound: float
+    """No tree costs less (NaN for a budget: the objective is the prize)."""
+    prize_upper_bound: float
+    """For a budget: no tree within it collects more (NaN otherwise)."""
     status: str
 
 
@@ -385,10 +392,14 @@ def solve_ilp(  # noqa: PLR0913 - the reduced problem, its incumbent and its var
     if incumbent is not None:
         start = model.start_vector(incumbent)
     x, optimal, bound, status = model.solve(deadline, start)
-    # For a budget the objective is minus the prize: its bound caps the prize.
-    lower = -bound if model.pcst and budget is not None else bound * model.scale
+    if model.pcst and budget is not None:
+        # For a budget the objective is minus the prize: its bound caps the prize.
+        cost_lower, prize_upper = math.nan, -bound
+    else:
+        cost_lower, prize_upper = bound * model.scale, math.nan
+    bounds = {"cost_lower_bound": cost_lower, "prize_upper_bound": prize_upper}
     if x is None:
-        return IlpResult(None, optimal=False, lower_bound=lower, status=status)
+        return IlpResult(None, optimal=False, status=status, **bounds)
     tadj: TAdj = {root: set()}
     for i in np.flatnonzero(x[: len(model.arcs)] > 0.5):
         a, b = model.arcs[i]
@@ -399,7 +410,7 @@ def solve_ilp(  # noqa: PLR0913 - the reduced problem, its incumbent and its var
     _keep_root_side(tadj, root)
     prune(tadj, keep)
     tadj.setdefault(root, set())
-    return IlpResult(tadj, optimal=optimal, lower_bound=lower, status=status)
+    return IlpResult(tadj, optimal=optimal, status=status, **bounds)
 
 
 def _keep_root_side(tadj: TAdj, root: int) -> None:

@@ -195,7 +195,8 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
         A tree (subgraph of `G`) containing the root and the chosen prize nodes, no
         leaf without prize. ``T.graph`` as in :func:`steiner_tree` plus ``prize`` (the
         total collected) and ``chosen`` (the prize nodes in the tree); for a budget,
-        ``lower_bound`` is an upper bound on the prize and ``gap`` relative to it.
+        ``prize_upper_bound`` (the most prize any tree within the budget could collect,
+        NaN when unknown) instead of ``lower_bound``, and ``gap`` relative to it.
 
     Raises
     ------
@@ -239,7 +240,7 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
             alt = _greedy_pcst(net, r, p, heur_deadline, budget=budget, min_prize=None, first=big)
             if _prize_key(alt, p, net) > _prize_key(tadj, p, net):
                 tadj = alt
-    outcome = Outcome(tadj, "heuristic", optimal=not p, lower_bound=math.nan)
+    outcome = Outcome(tadj, "heuristic", optimal=not p, cost_lower_bound=math.nan)
     if method != "heuristic" and p and highspy_module() is not None:
         outcome = _exact_pcst(
             net, r, p, deadline, tadj, budget=budget, min_prize=min_prize, auto=method == "auto"
@@ -250,13 +251,16 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
     prize = float(sum(p[v] for v in outcome.tadj if v in p))
     T = as_tree(G, net, outcome, r, t0, {"prize": prize, "chosen": chosen})
     if budget is not None:
-        upper = outcome.lower_bound
+        # The prize is maximised: its bound is an upper one, and no bound on the cost
+        # is known.
+        del T.graph["lower_bound"]
+        upper = outcome.prize_upper_bound
         if outcome.optimal:
-            T.graph.update(gap=0.0, lower_bound=prize)
+            T.graph.update(gap=0.0, prize_upper_bound=prize)
         elif math.isfinite(upper) and upper > 0:
-            T.graph.update(gap=max(0.0, (upper - prize) / upper), lower_bound=upper)
+            T.graph.update(gap=max(0.0, (upper - prize) / upper), prize_upper_bound=upper)
         else:
-            T.graph.update(gap=math.nan, lower_bound=math.nan)
+            T.graph.update(gap=math.nan, prize_upper_bound=math.nan)
     log.info(
         "prize_collecting_steiner(%s): prize %.6g of %.6g for cost %.6g by %s (optimal %s)",
         method,
@@ -286,7 +290,7 @@ def _exact_pcst(  # noqa: PLR0913 - the problem and its incumbent
     keep = set(prizes) | {root}
     red = reduce_graph(net, keep, root, root_distance_test(root, bound))
     fallback = Outcome(
-        incumbent, "heuristic" if auto else "ilp", optimal=False, lower_bound=math.nan
+        incumbent, "heuristic" if auto else "ilp", optimal=False, cost_lower_bound=math.nan
     )
     if auto and red.n_edges() > AUTO_MAX_EDGES:
         return fallback
@@ -294,7 +298,8 @@ def _exact_pcst(  # noqa: PLR0913 - the problem and its incumbent
     res = solve_ilp(
         red, root, set(), deadline, incumbent, prizes=kept, budget=budget, min_prize=min_prize
     )
-    fallback.lower_bound = res.lower_bound
+    fallback.cost_lower_bound = res.cost_lower_bound
+    fallback.prize_upper_bound = res.prize_upper_bound
     if res.tadj is None:
         return fallback
     cost = net.cost(res.tadj)
@@ -306,5 +311,11 @@ def _exact_pcst(  # noqa: PLR0913 - the problem and its incumbent
         target = 0.0 if min_prize is None else min_prize
         better = prize >= target - 1e-9 and cost <= heur_cost
     if res.optimal or better:
-        return Outcome(res.tadj, "ilp", optimal=res.optimal, lower_bound=res.lower_bound)
+        return Outcome(
+            res.tadj,
+            "ilp",
+            optimal=res.optimal,
+            cost_lower_bound=res.cost_lower_bound,
+            prize_upper_bound=res.prize_upper_bound,
+        )
     return fallback

@@ -52,12 +52,15 @@ class Outcome:
     tadj: TAdj
     method: str
     optimal: bool
-    lower_bound: float
+    cost_lower_bound: float
+    """No tree costs less (NaN when unknown, or for a budget)."""
+    prize_upper_bound: float = math.nan
+    """For a budget: no tree within it collects more (NaN when unknown)."""
 
 
 def _heuristic_steiner(net: Net, terms: set[int], root: int, deadline: float) -> Outcome:
     tadj = heuristic_tadj(net, terms, root, deadline)
-    return Outcome(tadj, "heuristic", optimal=len(terms | {root}) <= 2, lower_bound=math.nan)
+    return Outcome(tadj, "heuristic", optimal=len(terms | {root}) <= 2, cost_lower_bound=math.nan)
 
 
 def _exact_steiner(net: Net, terms: set[int], root: int, deadline: float, *, auto: bool) -> Outcome:
@@ -65,7 +68,7 @@ def _exact_steiner(net: Net, terms: set[int], root: int, deadline: float, *, aut
     heur_deadline = t0 + min(max(0.2 * (deadline - t0), 0.5), deadline - t0)
     heur = _heuristic_steiner(net, terms, root, heur_deadline)
     if heur.optimal:  # one or two terminals: a shortest path, exact
-        return Outcome(heur.tadj, "ilp", optimal=True, lower_bound=net.cost(heur.tadj))
+        return Outcome(heur.tadj, "ilp", optimal=True, cost_lower_bound=net.cost(heur.tadj))
     if highspy_module() is None:
         log.warning("highspy is not installed: using the heuristic (pip install highspy)")
         return heur
@@ -83,7 +86,7 @@ def _exact_steiner(net: Net, terms: set[int], root: int, deadline: float, *, aut
         da_lower = max(da_lower, da.lower)
         if da.lower >= upper - 1e-9 * max(upper, 1.0):
             log.debug("dual ascent: lower bound %.6g meets the heuristic: optimal", da.lower)
-            return Outcome(heur.tadj, "ilp", optimal=True, lower_bound=da.lower)
+            return Outcome(heur.tadj, "ilp", optimal=True, cost_lower_bound=da.lower)
         if not reduced_cost_test(red, root, terms, da, upper) + degree_tests(red, keep):
             break
     log.debug(
@@ -95,13 +98,15 @@ def _exact_steiner(net: Net, terms: set[int], root: int, deadline: float, *, aut
         len(red.banned),
     )
     res = solve_ilp(red, root, terms, deadline, heur.tadj, cuts=da.cuts)
-    log.debug("ILP: %s, lower bound %.6g, heuristic %.6g", res.status, res.lower_bound, upper)
-    lower = max(res.lower_bound, da_lower) if math.isfinite(res.lower_bound) else da_lower
+    ilp_lower = res.cost_lower_bound
+    log.debug("ILP: %s, lower bound %.6g, heuristic %.6g", res.status, ilp_lower, upper)
+    lower = max(ilp_lower, da_lower) if math.isfinite(ilp_lower) else da_lower
     if res.tadj is not None and keep <= set(res.tadj):
         cost = net.cost(res.tadj)
         if res.optimal or cost < upper:
-            return Outcome(res.tadj, "ilp", optimal=res.optimal, lower_bound=lower)
-    return Outcome(heur.tadj, "heuristic" if auto else "ilp", optimal=False, lower_bound=lower)
+            return Outcome(res.tadj, "ilp", optimal=res.optimal, cost_lower_bound=lower)
+    method = "heuristic" if auto else "ilp"
+    return Outcome(heur.tadj, method, optimal=False, cost_lower_bound=lower)
 
 
 def _networkx_steiner(G: nx.Graph, net: Net, terms: set[int], root: int, weight: str) -> Outcome:
@@ -113,7 +118,7 @@ def _networkx_steiner(G: nx.Graph, net: Net, terms: set[int], root: int, weight:
     tadj: TAdj = {root: set()}
     for u, v in T.edges():
         add_edge(tadj, net.index[u], net.index[v])
-    return Outcome(tadj, "networkx", optimal=len(nodes) <= 2, lower_bound=math.nan)
+    return Outcome(tadj, "networkx", optimal=len(nodes) <= 2, cost_lower_bound=math.nan)
 
 
 ALGORITHMS: Final[dict[str, str]] = {
@@ -147,7 +152,7 @@ def as_tree(  # noqa: PLR0913
     T = G.edge_subgraph(edges).copy() if edges else nx.Graph()
     T.add_node(net.nodes[root], **G.nodes[net.nodes[root]])
     cost = float(net.cost(outcome.tadj))
-    lower = outcome.lower_bound
+    lower = outcome.cost_lower_bound
     if outcome.optimal:
         gap = 0.0
         lower = cost if not math.isfinite(lower) else lower
