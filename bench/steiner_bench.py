@@ -242,7 +242,8 @@ def demo_family(base: Path, ilp_limit: float) -> Family | None:
     from coverage.fiber import fiber_reach
     from geodata.crs import WORK_CRS
     from geodata.demo import build_demo
-    from planner.graph import attach_existing_fiber, attach_points, build_road_graph
+    from planner.attach import attach_existing_fiber, attach_points
+    from planner.graph import build_road_graph
 
     layers = build_demo(base).layers
     roads, villages = layers["roads"].to_crs(WORK_CRS), layers["villages"].to_crs(WORK_CRS)

@@ -39,15 +39,9 @@ from shapely.geometry import LineString, MultiLineString
 
 from geodata.crs import check_metric
 from geodata.errors import CRSProblem
-from planner.graph import (
-    FIBER_ROOT,
-    PlannerInputError,
-    RoadPiece,
-    attach_points,
-    bridge_components,
-    check_reachable,
-    point_node,
-)
+from planner.attach import attach_points
+from planner.graph import FIBER_ROOT, PlannerInputError, check_reachable, point_node
+from planner.pieces import RoadPiece, bridge_components
 from planner.steiner import prize_collecting_steiner, steiner_tree
 
 __all__ = ["ROUTE_COLUMNS", "FiberPlan", "plan_fiber"]
@@ -98,7 +92,7 @@ class FiberPlan:
         The question asked (None when not asked).
     on_fiber
         Villages connected without a route: already within the fiber tolerance of
-        :func:`~planner.graph.attach_existing_fiber` (counted as connected).
+        :func:`~planner.attach.attach_existing_fiber` (counted as connected).
     pieces
         Disconnected road pieces found, and whether they were bridged.
     tree
@@ -196,7 +190,7 @@ def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
     ----------
     G
         Road graph from :func:`~planner.graph.build_road_graph` with the existing fiber
-        attached (:func:`~planner.graph.attach_existing_fiber`). It is not modified:
+        attached (:func:`~planner.attach.attach_existing_fiber`). It is not modified:
         villages not attached yet are attached, and disconnected road pieces bridged,
         on a copy.
     villages
