@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from networkx.utils import UnionFind
 from shapely.geometry import LineString, MultiLineString
 
 from geodata.crs import check_metric
@@ -355,24 +356,16 @@ def _edge_groups(
 ) -> list[list[tuple[Hashable, Hashable]]]:
     """Group the tree's edges: two edges belong together when they meet off the fiber."""
     edges = [(u, v) for u, v in T.edges() if root not in (u, v)]
-    parent = list(range(len(edges)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    parts = UnionFind(range(len(edges)))
     first_at: dict[Hashable, int] = {}
     for i, (u, v) in enumerate(edges):
         for n in (u, v):
             if n in on_fiber:
                 continue
-            j = first_at.setdefault(n, i)
-            parent[find(i)] = find(j)
+            parts.union(i, first_at.setdefault(n, i))
     groups: dict[int, list[tuple[Hashable, Hashable]]] = {}
     for i, e in enumerate(edges):
-        groups.setdefault(find(i), []).append(e)
+        groups.setdefault(parts[i], []).append(e)
     return list(groups.values())
 
 

@@ -27,7 +27,17 @@ from typing import Final
 
 import numpy as np
 
-from planner.steiner.net import EPS, Net, TAdj, add_edge, kruskal, mst_respan, prune, remove_edge
+from planner.steiner.net import (
+    EPS,
+    Net,
+    TAdj,
+    add_edge,
+    kruskal,
+    mst_respan,
+    prune,
+    remove_edge,
+    spanning_forest,
+)
 
 __all__ = [
     "local_search",
@@ -396,21 +406,7 @@ def _vertex_insertion(net: Net, tadj: TAdj, keep: set[int], deadline: float) -> 
         if len(links) < 2:
             continue
         edges = sorted([(adj[a][b], a, b) for a, nb in tadj.items() for b in nb if a < b] + links)
-        parent = {x: x for x in tadj}
-        parent[v] = v
-
-        def find(x: int, parent: dict[int, int] = parent) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        new: TAdj = {x: set() for x in parent}
-        for _, a, b in edges:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[ra] = rb
-                add_edge(new, a, b)
+        new = spanning_forest([*tadj, v], edges)
         prune(new, keep)
         new = {x: nb for x, nb in new.items() if nb or x in keep}
         before = net.cost(tadj)
