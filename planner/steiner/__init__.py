@@ -19,23 +19,29 @@ Methods (:data:`ALGORITHMS`, :data:`PCST_ALGORITHMS`)
     connectivity. The graph is reduced first by exact tests only: non-terminal leaves are
     removed, chains of non-terminal degree-2 nodes contracted, and nodes and edges that
     cannot be in any tree cheaper than the heuristic's removed (the cost of reaching two
-    distinct terminals from them already exceeds it). Reducing to the union of shortest
-    paths between terminals, a common shortcut, is not exact (a star centre linking three
-    terminals lies on none of their pairwise shortest paths) and is not used. Stops at
-    `time_limit_s` with the best tree known and its gap.
+    distinct terminals from them already exceeds it); then dual ascent gives a lower
+    bound (which proves the heuristic's tree optimal when it meets its cost), removes
+    what its reduced costs rule out, and hands the cuts it raised to the ILP. Reducing
+    to the union of shortest paths between terminals, a common shortcut, is not exact (a
+    star centre linking three terminals lies on none of their pairwise shortest paths)
+    and is not used. Stops at `time_limit_s` with the best tree known and its gap.
 ``"heuristic"``
-    Shortest-path heuristic (Takahashi-Matsuyama) from the root and from a few other
-    terminals, each followed by re-spanning the tree's nodes with a minimum spanning
-    tree, pruning non-terminal leaves, and local search to a fixed point: key-path
-    exchange (replace a path between key nodes by a shorter one joining the two sides)
-    and key-vertex elimination (drop a Steiner node of degree >= 3 and reconnect its
-    pieces more cheaply). For the prize-collecting variants: greedy growth by prize per
-    unit of connection cost, alternating with the same clean-up.
+    A few first trees: the shortest-path heuristic (Takahashi-Matsuyama) from the root,
+    Mehlhorn's Voronoi MST, the shortest-path heuristic inside the region dual ascent
+    saturates (graphs up to 50,000 edges) and from a few other terminals; each followed
+    by re-spanning the tree's nodes with a minimum spanning tree, pruning non-terminal
+    leaves, and local search to a fixed point: key-path exchange (replace a path between
+    key nodes by a shorter one joining the two sides), key-vertex elimination (drop a
+    Steiner node of degree >= 3 and reconnect its pieces more cheaply) and, on trees up
+    to 400 nodes, Steiner-vertex insertion. The cheapest tree is kept. For the
+    prize-collecting variants: greedy growth by prize per unit of connection cost,
+    alternating with the same clean-up.
 ``"networkx"``
     ``networkx.algorithms.approximation.steiner_tree`` (Mehlhorn), for comparison.
 ``"auto"``
     The heuristic, then the ILP within a few seconds; the better tree (the ILP's when
-    it proves optimality).
+    it proves optimality). A reduced graph of more than 60,000 edges keeps the
+    heuristic's tree.
 
 Modules, one family each
 ------------------------
