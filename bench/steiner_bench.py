@@ -33,7 +33,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +115,7 @@ def _thin(
     tree = {tuple(sorted(e)) for e in nx.minimum_spanning_edges(H, data=False)}
     others = [e for e in H.edges() if tuple(sorted(e)) not in tree]
     keep = [e for e in others if rng.random() < extra]
-    return [tuple(e) for e in tree] + keep  # type: ignore[misc]
+    return [tuple(e) for e in tree] + keep
 
 
 def road_grid(side: int, seed: int, *, extra: float = 0.35, bend: float = 0.3) -> nx.Graph:
@@ -184,7 +184,7 @@ class Family:
 
 
 def run_instance(
-    fam: Family, G: nx.Graph, terms: list[Hashable], root: Hashable, ilp_limit: float
+    fam: Family, G: nx.Graph, terms: Sequence[Hashable], root: Hashable, ilp_limit: float
 ) -> None:
     """Solve one instance by every method and record the ratios to the optimum."""
     fam.edges.append(G.number_of_edges())
@@ -232,7 +232,7 @@ def generated(quick: bool, ilp_limit: float) -> list[Family]:
     return out
 
 
-def demo_family(base: Path, ilp_limit: float) -> Family | None:
+def demo_family(base: Path, ilp_limit: float) -> list[Family] | None:
     """The demo: its road graph, villages, fiber; terminals = villages without fiber."""
     if not (base / "PROVENANCE.md").exists():
         print(f"  demo: skipped (no base data at {base})")
@@ -242,7 +242,8 @@ def demo_family(base: Path, ilp_limit: float) -> Family | None:
     from coverage.fiber import fiber_reach
     from geodata.crs import WORK_CRS
     from geodata.demo import build_demo
-    from planner.graph import attach_existing_fiber, attach_points, build_road_graph
+    from planner.attach import attach_existing_fiber, attach_points
+    from planner.graph import build_road_graph
 
     layers = build_demo(base).layers
     roads, villages = layers["roads"].to_crs(WORK_CRS), layers["villages"].to_crs(WORK_CRS)
@@ -261,7 +262,7 @@ def demo_family(base: Path, ilp_limit: float) -> Family | None:
     fam_all = Family(f"demo, all {len(every)} villages")
     run_instance(fam_all, G, every, FIBER_ROOT, ilp_limit)
     print(f"  demo: graph built in {build_s:.2f} s ({G.number_of_nodes()} nodes)")
-    return [fam, fam_all]  # type: ignore[return-value]
+    return [fam, fam_all]
 
 
 def large(quick: bool) -> list[str]:
@@ -344,7 +345,7 @@ def main() -> None:
     families = generated(args.quick, args.ilp_limit)
     demo = demo_family(args.base, args.ilp_limit)
     if demo:
-        families += demo  # type: ignore[arg-type]
+        families += demo
     print()
     print(table(families))
     print()

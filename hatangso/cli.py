@@ -449,9 +449,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
     store, info, layers, inputs, before = _load_for_plan(args)
 
     if args.kind == "fiber":
+        from planner.attach import attach_existing_fiber
         from planner.costs import DEFAULT_COSTS
         from planner.fiber import plan_fiber
-        from planner.graph import attach_existing_fiber, build_road_graph
+        from planner.graph import build_road_graph
 
         terminals, target, what = _fiber_terminals(args, layers, before)
         if target is not None and target <= 0:

@@ -35,19 +35,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from networkx.utils import UnionFind
 from shapely.geometry import LineString, MultiLineString
 
 from geodata.crs import check_metric
 from geodata.errors import CRSProblem
-from planner.graph import (
-    FIBER_ROOT,
-    PlannerInputError,
-    RoadPiece,
-    attach_points,
-    bridge_components,
-    check_reachable,
-    point_node,
-)
+from planner.attach import attach_points
+from planner.graph import FIBER_ROOT, PlannerInputError, check_reachable, point_node
+from planner.pieces import RoadPiece, bridge_components
 from planner.steiner import prize_collecting_steiner, steiner_tree
 
 __all__ = ["ROUTE_COLUMNS", "FiberPlan", "plan_fiber"]
@@ -98,7 +93,7 @@ class FiberPlan:
         The question asked (None when not asked).
     on_fiber
         Villages connected without a route: already within the fiber tolerance of
-        :func:`~planner.graph.attach_existing_fiber` (counted as connected).
+        :func:`~planner.attach.attach_existing_fiber` (counted as connected).
     pieces
         Disconnected road pieces found, and whether they were bridged.
     tree
@@ -196,7 +191,7 @@ def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
     ----------
     G
         Road graph from :func:`~planner.graph.build_road_graph` with the existing fiber
-        attached (:func:`~planner.graph.attach_existing_fiber`). It is not modified:
+        attached (:func:`~planner.attach.attach_existing_fiber`). It is not modified:
         villages not attached yet are attached, and disconnected road pieces bridged,
         on a copy.
     villages
@@ -361,24 +356,16 @@ def _edge_groups(
 ) -> list[list[tuple[Hashable, Hashable]]]:
     """Group the tree's edges: two edges belong together when they meet off the fiber."""
     edges = [(u, v) for u, v in T.edges() if root not in (u, v)]
-    parent = list(range(len(edges)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    parts = UnionFind(range(len(edges)))
     first_at: dict[Hashable, int] = {}
     for i, (u, v) in enumerate(edges):
         for n in (u, v):
             if n in on_fiber:
                 continue
-            j = first_at.setdefault(n, i)
-            parent[find(i)] = find(j)
+            parts.union(i, first_at.setdefault(n, i))
     groups: dict[int, list[tuple[Hashable, Hashable]]] = {}
     for i, e in enumerate(edges):
-        groups.setdefault(find(i), []).append(e)
+        groups.setdefault(parts[i], []).append(e)
     return list(groups.values())
 
 

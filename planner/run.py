@@ -34,9 +34,10 @@ import pyproj
 
 from coverage.engine import CoverageInputs, CoverageResult
 from geodata.raster import Grid
+from planner.attach import attach_existing_fiber
 from planner.costs import DEFAULT_COSTS, FiberCosts
 from planner.fiber import FiberPlan, plan_fiber
-from planner.graph import PlannerInputError, attach_existing_fiber, build_road_graph
+from planner.graph import PlannerInputError, build_road_graph
 from planner.sites import SitePlan, candidate_sites, plan_sites
 
 __all__ = [
@@ -120,7 +121,7 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
     """Plan fiber extensions from the existing network to some villages.
 
     Builds the road graph (:func:`~planner.graph.build_road_graph`), links the existing
-    fiber to it (:func:`~planner.graph.attach_existing_fiber`) and calls
+    fiber to it (:func:`~planner.attach.attach_existing_fiber`) and calls
     :func:`~planner.fiber.plan_fiber`.
 
     Parameters

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from coverage.fiber import fiber_reach
 from geodata import CRSProblem
 from geodata.crs import WORK_CRS
+from planner.attach import attach_existing_fiber, attach_points
 from planner.costs import DEFAULT_COSTS, FiberCosts
 from planner.fiber import ROUTE_COLUMNS, plan_fiber
 from planner.graph import (
@@ -26,13 +27,11 @@ from planner.graph import (
     NoFiberError,
     PlannerInputError,
     UnreachableTerminalsError,
-    attach_existing_fiber,
-    attach_points,
-    bridge_components,
     build_road_graph,
     check_reachable,
     point_node,
 )
+from planner.pieces import bridge_components
 from planner.steiner import InfeasibleTargetError
 
 CRS = 32649
@@ -329,7 +328,7 @@ def test_pieces_holding_villages_are_bridged(
     nodes = attach_points(G, [at(2000, 0)], ["E"])
     with pytest.raises(UnreachableTerminalsError, match="bridge_components"):
         check_reachable(G, FIBER_ROOT, [nodes["E"]])
-    with caplog.at_level(logging.WARNING, logger="planner.graph"):
+    with caplog.at_level(logging.WARNING, logger="planner.pieces"):
         pieces = bridge_components(G, [nodes["E"]])
     assert "road piece" in caplog.text
     east = next(p for p in pieces if p.terminals)

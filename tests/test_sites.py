@@ -430,9 +430,9 @@ def test_ilp_never_uses_more_sites_than_greedy_on_random_villages(seed: int) -> 
 
 
 def test_auto_falls_back_to_greedy_without_highspy(monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.sites as sites_module
+    import planner.sites.covering as covering_module
 
-    monkeypatch.setattr(sites_module, "highspy_module", lambda: None)
+    monkeypatch.setattr(covering_module, "highspy_module", lambda: None)
     result = plan(villages([(0, 0), (6_000, 0), (12_000, 0)]))
     assert result.method == "greedy"
     assert not result.optimal

@@ -267,6 +267,10 @@ def test_budget_buys_the_most_households(
         assert T.graph["cost"] <= budget + 1e-9
         assert T.graph["prize"] == sum(prizes[v] for v in chosen)
         assert_valid_tree(G, T, {"r", *chosen})
+        # The bound of a budgeted tree is on the prize, from above.
+        assert "lower_bound" not in T.graph
+        if T.graph["optimal"]:
+            assert T.graph["prize_upper_bound"] == T.graph["prize"]
 
 
 def test_target_at_least_cost(method: str, villages: tuple[nx.Graph, dict[str, float]]) -> None:
