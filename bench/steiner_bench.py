@@ -241,7 +241,7 @@ def demo_family(base: Path, ilp_limit: float) -> Family | None:
 
     from coverage.fiber import fiber_reach
     from geodata.crs import WORK_CRS
-    from geodata.demo import build_demo
+    from hatangso.demo import build_demo
     from planner.graph import attach_existing_fiber, attach_points, build_road_graph
 
     layers = build_demo(base).layers

@@ -1,6 +1,6 @@
 """Readers: every file format officials send, turned into a frame in EPSG:4326.
 
-This is the only module (with :mod:`geodata.store` and :mod:`geodata.demo`) that opens
+This is the only module (with :mod:`geodata.store` and :mod:`hatangso.demo`) that opens
 files. A reader does three things and no more: read the rows, decode text (Unicode NFC,
 legacy TCVN3/VNI when declared or obvious), and settle the coordinates' CRS without
 guessing (:func:`geodata.crs.check_coordinates`). Checking the values against the data

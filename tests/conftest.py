@@ -81,8 +81,7 @@ def store(tmp_path: Path, units_file: Path) -> Store:
 @pytest.fixture(scope="session")
 def demo_store(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Bình Định demo store built from the real base layers (once a test session)."""
-    from geodata.demo import build_demo
-    from geodata.importer import write_demo
+    from hatangso.demo import build_demo, write_demo
 
     out = tmp_path_factory.mktemp("demo") / "bd.gpkg"
     dataset = build_demo(base)

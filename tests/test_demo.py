@@ -20,7 +20,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from rasterio.io import MemoryFile
 
-from geodata.demo import AS_OF, DemoDataset, LayerMeta, build_demo
+from geodata import LayerMeta
+from hatangso.demo import AS_OF, DemoDataset, build_demo
 
 BASE = Path(
     os.environ.get("HATANGSO_BASE", Path(__file__).resolve().parents[2] / "shared" / "data")

@@ -22,8 +22,8 @@ from geopandas.testing import assert_geodataframe_equal
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from coverage.mobile import best_signal
-from geodata.demo import AS_OF, AS_OF_LATER, DemoDataset, DemoPeriod, build_demo
 from geodata.raster import grid_from_bytes
+from hatangso.demo import AS_OF, AS_OF_LATER, DemoDataset, DemoPeriod, build_demo
 
 WORK_CRS = "EPSG:32649"
 CHANGED = {"fiber_routes", "fiber_nodes", "mobile_sites"}

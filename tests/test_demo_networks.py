@@ -21,9 +21,8 @@ from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS
 from geodata import Store
-from geodata.demo import DemoDataset, build_demo
-from geodata.importer import write_demo
 from geodata.raster import grid_from_bytes
+from hatangso.demo import DemoDataset, build_demo, write_demo
 
 WORK_CRS = "EPSG:32649"
 NETWORK_LAYERS = ("fiber_routes", "fiber_nodes", "mobile_sites")

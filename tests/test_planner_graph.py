@@ -484,7 +484,7 @@ def test_empty_village_list_gives_an_empty_plan(network: nx.Graph) -> None:
 
 @pytest.fixture(scope="module")
 def demo_layers(base: Path) -> dict[str, gpd.GeoDataFrame]:
-    from geodata.demo import build_demo
+    from hatangso.demo import build_demo
 
     layers = build_demo(base, seed=0).layers
     return {k: v.to_crs(WORK_CRS) for k, v in layers.items() if k in _DEMO_LAYERS}

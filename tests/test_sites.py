@@ -483,8 +483,8 @@ def test_more_budget_never_covers_fewer_households(
 
 @pytest.mark.basedata
 def test_demo_plan_gives_lang_o2_a_solar_site_with_backhaul(base: Path) -> None:
-    from geodata.demo import build_demo
     from geodata.raster import grid_from_bytes
+    from hatangso.demo import build_demo
 
     demo = build_demo(base)
     layers = {name: frame.to_crs(CRS) for name, frame in demo.layers.items()}

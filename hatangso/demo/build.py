@@ -47,6 +47,7 @@ import logging
 import math
 import re
 import unicodedata
+import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,10 +68,15 @@ from rasterio.transform import from_origin
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geodata import demo_networks
-from geodata.store import LayerMeta
+from geodata.crs import STORE_CRS
+from geodata.errors import StoreError
+from geodata.load import RawLayer
+from geodata.schemas import LAYER_ORDER
+from geodata.store import LayerMeta, Store, is_database_url
+from geodata.validate import ValidationContext, validate_layer
+from hatangso.demo import networks as demo_networks
 
-__all__ = ["AS_OF", "AS_OF_LATER", "DemoDataset", "DemoPeriod", "LayerMeta", "build_demo"]
+__all__ = ["AS_OF", "AS_OF_LATER", "DemoDataset", "DemoPeriod", "build_demo", "write_demo"]
 
 log = logging.getLogger(__name__)
 
@@ -1867,3 +1873,95 @@ _REAL_PLACES: Final[tuple[_Place, ...]] = tuple(
     for kind, rows in _REAL_PLACE_TABLE.items()
     for pid, name, lon, lat, commune in rows
 )
+
+
+# ---------------------------------------------------------------------- writing
+
+
+def write_demo(
+    dataset: DemoDataset, store: Store, *, written_at: dt.datetime | None = None
+) -> None:
+    """Validate every layer of a generated data set against the contract and write it.
+
+    The demo goes through the same validation as an official's file, in dependency order
+    (units before villages before clusters), so a generator bug cannot slip into a store.
+    Its first period is written first and each later period on top of it, sharing the
+    layers that did not change. A new store replaces an existing file at ``store.path``
+    atomically; a database store must be empty.
+
+    Parameters
+    ----------
+    dataset
+        From :func:`build_demo`.
+    store
+        Where to write; an existing file there is replaced as a whole.
+    written_at
+        The timestamp recorded for the first period (fixed by the demo for reproducible
+        files); later periods are stamped at midnight of their ``as_of`` date when it is
+        given.
+    """
+    context = ValidationContext()
+    first = _validated_demo_layers(dataset.layers, context)
+    later = [(period, _validated_demo_layers(period.layers, context)) for period in dataset.later]
+
+    def fill(target: Store) -> None:
+        target.write(
+            first,
+            dataset.meta,
+            name=dataset.name,
+            as_of=dataset.as_of,
+            rasters=dataset.rasters,
+            imported_from="hatangso demo",
+            written_at=written_at,
+        )
+        for period, layers in later:
+            target.write(
+                layers,
+                period.meta,
+                as_of=period.as_of,
+                imported_from="hatangso demo",
+                written_at=None
+                if written_at is None
+                else dt.datetime.combine(period.as_of, dt.time()),
+            )
+
+    if is_database_url(store.location):
+        if store.exists() and store.periods():
+            msg = (
+                f"{store.location}: already holds periods {', '.join(store.periods())}; "
+                "the demo is written only into an empty database."
+            )
+            raise StoreError(msg)
+        fill(store)
+        return
+    fresh = Store(store.path.with_name(f".{store.path.stem}.{uuid.uuid4().hex}.new.gpkg"))
+    fresh.path.unlink(missing_ok=True)
+    try:
+        fill(fresh)
+        fresh.path.replace(store.path)
+    finally:
+        fresh.path.unlink(missing_ok=True)
+        fresh.path.with_name(fresh.path.name + ".lock").unlink(missing_ok=True)
+
+
+def _validated_demo_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], context: ValidationContext
+) -> dict[str, gpd.GeoDataFrame]:
+    """Validate generated layers in dependency order, adding them to ``context``."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name in [n for n in LAYER_ORDER if n in layers]:
+        frame = layers[name]
+        raw = RawLayer(
+            frame=frame.to_crs(STORE_CRS),
+            source=f"demo:{name}",
+            row_label="feature",
+            row_numbers=list(range(1, len(frame) + 1)),
+        )
+        validated = validate_layer(raw, name, context=context)
+        out[name] = validated.frame
+        context.add_layer(name, validated.frame)
+    unknown = set(layers) - set(out)
+    if unknown:
+        msg = f"demo produced layers outside the contract: {sorted(unknown)}"
+        raise ValueError(msg)
+    return out
