@@ -26,7 +26,8 @@ from rasterio.io import MemoryFile
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from hatangso.demo.common import OUT_CRS, Layers
+from geodata.crs import STORE_CRS
+from hatangso.demo.common import Layers
 from hatangso.demo.context import Base, Context, DensityGrid, NamedVillage, RemoteVillage
 from hatangso.demo.places import REAL_PLACES
 from hatangso.demo.provenance import LATER_META, REAL_META
@@ -80,7 +81,7 @@ def _read_vector(path: Path, columns: Sequence[str]) -> gpd.GeoDataFrame:
         msg = f"Base file {str(path)!r} has no CRS; set it on the source file (expected EPSG:4326)."
         raise ValueError(msg)
     _check_columns(gdf, path, columns)
-    return gdf.to_crs(OUT_CRS)
+    return gdf.to_crs(STORE_CRS)
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
@@ -135,7 +136,7 @@ def load_base(base_dir: Path) -> Base:
     hamlets = gpd.GeoDataFrame(
         {"commune_id": hamlets["commune_gso_code_2019"].astype(str).to_numpy()},
         geometry=hamlets.geometry.to_numpy(),
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     grid, tif = _read_density(paths["density"])
     return Base(
@@ -175,7 +176,7 @@ def _load_admin(
             "unit_type": ["Tỉnh"],
         },
         geometry=[as_multipolygon(prov.geometry.iloc[0])],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     dist = _read_vector(paths["districts"], ["level2_id", "name"]).sort_values(
         "level2_id", kind="stable"
@@ -188,7 +189,7 @@ def _load_admin(
             "unit_type": [_unit_type(n) for n in names],
         },
         geometry=[as_multipolygon(g) for g in dist.geometry],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     poly = _read_vector(paths["communes"], ["gso_code_2019"])
     census = _read_csv(paths["census"], ["gso_code_2019", "pop_total", "hh_total"])
@@ -235,7 +236,7 @@ def _load_admin(
             "style": [_style(t, p) for t, p in zip(types, parents, strict=True)],
         },
         geometry=[as_multipolygon(g) for g in table["geometry"]],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     return province, districts, communes
 
@@ -265,7 +266,7 @@ def _load_major_roads(path: Path) -> gpd.GeoDataFrame:
             classes.append("district")
         names.append(label if label and label != "Không biết" else None)
     return gpd.GeoDataFrame(
-        {"class": classes, "name": names}, geometry=roads.geometry.to_numpy(), crs=OUT_CRS
+        {"class": classes, "name": names}, geometry=roads.geometry.to_numpy(), crs=STORE_CRS
     )
 
 
@@ -281,7 +282,9 @@ def _load_power_lines(path: Path) -> gpd.GeoDataFrame:
             msg = f"Cannot read a voltage from {label!r} in {str(path)!r}."
             raise ValueError(msg)
         volts.append(float(match.group(1)))
-    return gpd.GeoDataFrame({"voltage_kv": volts}, geometry=lines.geometry.to_numpy(), crs=OUT_CRS)
+    return gpd.GeoDataFrame(
+        {"voltage_kv": volts}, geometry=lines.geometry.to_numpy(), crs=STORE_CRS
+    )
 
 
 # ---------------------------------------------------------------------- text and geometry
@@ -352,7 +355,7 @@ def step_admin_units(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> La
     ]
     frames = [province, districts, communes.assign(level="commune")]
     admin = pd.concat([f[columns] for f in frames], ignore_index=True)
-    admin = gpd.GeoDataFrame(admin, geometry="geometry", crs=OUT_CRS)
+    admin = gpd.GeoDataFrame(admin, geometry="geometry", crs=STORE_CRS)
     admin["parent_id"] = admin["parent_id"].astype(admin["unit_id"].dtype)  # None -> NA
     admin["population"] = admin["population"].astype(np.int64)
     admin["households"] = admin["households"].astype(np.int64)

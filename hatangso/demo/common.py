@@ -1,7 +1,7 @@
 """Small helpers the demo's build steps share: array types, CRS transforms, frames, operators.
 
-Computation happens in metres (WGS 84 / UTM 49N, EPSG:32649); layers are returned in
-EPSG:4326.
+Computation happens in metres in :data:`geodata.crs.WORK_CRS` (WGS 84 / UTM 49N); layers
+are returned in :data:`geodata.crs.STORE_CRS` (EPSG:4326).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.crs import STORE_CRS, WORK_CRS
+
 __all__ = [
     "FIBER_OPERATORS",
     "MOBILE_OPERATORS",
     "OPERATOR_CODE",
-    "OUT_CRS",
-    "WORK_CRS",
     "Bools",
     "Edge",
     "Floats",
@@ -38,8 +38,6 @@ __all__ = [
     "to_work_xy",
 ]
 
-WORK_CRS: Final = "EPSG:32649"
-OUT_CRS: Final = "EPSG:4326"
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -55,19 +53,19 @@ Edge = tuple[Node, Node]
 
 
 @functools.cache
-def _transformer(src: str, dst: str) -> pyproj.Transformer:
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
 def to_lonlat(xy: Floats) -> tuple[Floats, Floats]:
     """Return the longitudes and latitudes of points given in metres, shape ``(n, 2)``."""
-    lon, lat = _transformer(WORK_CRS, OUT_CRS).transform(xy[:, 0], xy[:, 1])
+    lon, lat = _transformer(WORK_CRS, STORE_CRS).transform(xy[:, 0], xy[:, 1])
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
 def to_work_xy(lon: Floats, lat: Floats) -> Floats:
     """Return points given by longitude and latitude in metres, shape ``(n, 2)``."""
-    x, y = _transformer(OUT_CRS, WORK_CRS).transform(lon, lat)
+    x, y = _transformer(STORE_CRS, WORK_CRS).transform(lon, lat)
     return np.column_stack([np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)])
 
 
@@ -85,7 +83,7 @@ def make_frame(
     records: Sequence[Mapping[str, object]],
     columns: Sequence[str],
     geoms: Sequence[BaseGeometry],
-    crs: str,
+    crs: pyproj.CRS,
 ) -> gpd.GeoDataFrame:
     """Return a frame of ``records`` (in ``columns`` order) with one geometry per record."""
     data = pd.DataFrame(list(records), columns=list(columns))

@@ -19,8 +19,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.crs import WORK_CRS
 from geodata.store import LayerMeta
-from hatangso.demo.common import WORK_CRS, Floats
+from hatangso.demo.common import Floats
 
 __all__ = [
     "Base",

@@ -33,11 +33,10 @@ from shapely.geometry import LineString
 
 from coverage.fiber import fiber_reach
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
+from geodata.crs import STORE_CRS, WORK_CRS
 from hatangso.demo.common import (
     FIBER_OPERATORS,
     OPERATOR_CODE,
-    OUT_CRS,
-    WORK_CRS,
     Edge,
     Floats,
     Layers,
@@ -158,7 +157,7 @@ def step_fiber_network(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> 
         + f"), {len(nodes)} nodes; villages reached {reached}/{len(villages)}, "
         f"households {share:.1f} %"
     )
-    return {"fiber_routes": routes.to_crs(OUT_CRS), "fiber_nodes": nodes.to_crs(OUT_CRS)}
+    return {"fiber_routes": routes.to_crs(STORE_CRS), "fiber_nodes": nodes.to_crs(STORE_CRS)}
 
 
 def check_fiber(

@@ -29,15 +29,8 @@ from shapely.geometry.base import BaseGeometry
 from coverage.mobile import best_signal
 from coverage.pathloss import bearing_deg
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
-from hatangso.demo.common import (
-    MOBILE_OPERATORS,
-    OPERATOR_CODE,
-    OUT_CRS,
-    WORK_CRS,
-    Floats,
-    Layers,
-    coords_of,
-)
+from geodata.crs import STORE_CRS, WORK_CRS
+from hatangso.demo.common import MOBILE_OPERATORS, OPERATOR_CODE, Floats, Layers, coords_of
 from hatangso.demo.context import Context
 from hatangso.demo.sites import (
     FILL_TECH,
@@ -155,7 +148,7 @@ def step_mobile_sites(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> L
         + f"; {len(frame) - placed} added for 4G gaps), "
         f"5G {int(frame['tech'].str.contains('5G').sum())}"
     )
-    return {"mobile_sites": frame.to_crs(OUT_CRS)}
+    return {"mobile_sites": frame.to_crs(STORE_CRS)}
 
 
 # ---------------------------------------------------------------------- placing the sites

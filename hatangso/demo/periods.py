@@ -26,11 +26,10 @@ import shapely
 from coverage.fiber import fiber_reach
 from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
+from geodata.crs import STORE_CRS, WORK_CRS
 from hatangso.demo.common import (
     FIBER_OPERATORS,
     OPERATOR_CODE,
-    OUT_CRS,
-    WORK_CRS,
     Bools,
     Edge,
     Floats,
@@ -286,9 +285,9 @@ def _appended(first: gpd.GeoDataFrame, added: gpd.GeoDataFrame) -> gpd.GeoDataFr
     """``first`` (EPSG:4326, untouched) followed by ``added`` (metres), in EPSG:4326."""
     if not len(added):
         return first.copy()
-    extra = added.to_crs(OUT_CRS)[list(first.columns)].astype(first.dtypes.to_dict())
+    extra = added.to_crs(STORE_CRS)[list(first.columns)].astype(first.dtypes.to_dict())
     out = pd.concat([first, extra], ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=OUT_CRS)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=STORE_CRS)
 
 
 def _later_fiber(

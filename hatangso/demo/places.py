@@ -17,7 +17,8 @@ import shapely.ops
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from hatangso.demo.common import OUT_CRS, WORK_CRS, Layers, to_work_xy
+from geodata.crs import STORE_CRS, WORK_CRS
+from hatangso.demo.common import Layers, to_work_xy
 from hatangso.demo.context import Context, Place
 
 __all__ = ["REAL_PLACES", "step_priority_places"]
@@ -120,6 +121,6 @@ def step_priority_places(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -
         },
         geometry=points,
         crs=WORK_CRS,
-    ).to_crs(OUT_CRS)
+    ).to_crs(STORE_CRS)
     ctx.progress(f"priority places: {len(out)} ({moved} moved inside their area)")
     return {"priority_places": out}

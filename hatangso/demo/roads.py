@@ -20,7 +20,8 @@ import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
-from hatangso.demo.common import OUT_CRS, WORK_CRS, Floats, Ints, Layers, make_frame
+from geodata.crs import STORE_CRS, WORK_CRS
+from hatangso.demo.common import Floats, Ints, Layers, make_frame
 from hatangso.demo.context import Base, Context
 
 __all__ = ["step_power_lines", "step_roads"]
@@ -77,7 +78,7 @@ def step_roads(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> Layers:
             rid = f"S{n_s:05d}"
         records.append({"road_id": rid, "class": road_class[src], "name": road_name[src]})
     geoms = [LineString(p) for _, p in pieces]
-    roads = make_frame(records, ["road_id", "class", "name"], geoms, WORK_CRS).to_crs(OUT_CRS)
+    roads = make_frame(records, ["road_id", "class", "name"], geoms, WORK_CRS).to_crs(STORE_CRS)
     length_km = float(sum(g.length for g in geoms)) / 1000.0
     ctx.progress(
         f"roads: {len(roads)} segments, {length_km:.0f} km ({n_m} real, {n_s} synthetic), connected"
@@ -370,6 +371,6 @@ def step_power_lines(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> La
         },
         geometry=lines.geometry.to_numpy(),
         crs=WORK_CRS,
-    ).to_crs(OUT_CRS)
+    ).to_crs(STORE_CRS)
     ctx.progress(f"power lines: {len(out)}")
     return {"power_lines": out}

@@ -20,8 +20,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geodata.crs import STORE_CRS
 from hatangso.demo.base import as_multipolygon
-from hatangso.demo.common import OUT_CRS, to_lonlat, to_work_xy
+from hatangso.demo.common import to_lonlat, to_work_xy
 from hatangso.demo.context import Base, DensityGrid, Place, RemoteVillage
 from hatangso.demo.provenance import SAMPLE_LATER_META, SAMPLE_META
 
@@ -58,12 +59,12 @@ def sample_base() -> Base:
     province = gpd.GeoDataFrame(
         {"unit_id": ["00"], "name": ["Tỉnh Mẫu (mẫu tổng hợp)"], "unit_type": ["Tỉnh"]},
         geometry=[outline],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     districts = gpd.GeoDataFrame(
         {"unit_id": ["000"], "name": ["Huyện Mẫu (mẫu tổng hợp)"], "unit_type": ["Huyện"]},
         geometry=[outline],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     communes = gpd.GeoDataFrame(
         {
@@ -76,7 +77,7 @@ def sample_base() -> Base:
             "style": ["mountain", "lowland", "town"],
         },
         geometry=commune_polys,
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
 
     def line(points: Sequence[tuple[float, float]]) -> LineString:
@@ -89,7 +90,7 @@ def sample_base() -> Base:
             line([(14600, 200), (14900, 4000), (14500, 8000), (14800, 11800)]),
             line([(1500, 7600), (5200, 6900), (9000, 6500), (15500, 6100)]),
         ],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     power_lines = gpd.GeoDataFrame(
         {"voltage_kv": [110.0, 22.0]},
@@ -97,7 +98,7 @@ def sample_base() -> Base:
             line([(16000, 300), (11000, 5000), (4000, 11500)]),
             line([(11000, 5000), (9000, 6300)]),
         ],
-        crs=OUT_CRS,
+        crs=STORE_CRS,
     )
     grid, tif = _sample_density(x0, y0)
     centre = np.array([[x0 + 15000.0, y0 + 6500.0]])
@@ -118,7 +119,7 @@ def sample_base() -> Base:
         districts=districts,
         communes=communes,
         hamlets=gpd.GeoDataFrame(
-            {"commune_id": pd.Series([], dtype=str)}, geometry=[], crs=OUT_CRS
+            {"commune_id": pd.Series([], dtype=str)}, geometry=[], crs=STORE_CRS
         ),
         major_roads=major_roads,
         power_lines=power_lines,
@@ -163,7 +164,7 @@ def _sample_density(x0: float, y0: float) -> tuple[DensityGrid, bytes]:
         "count": 1,
         "width": width,
         "height": height,
-        "crs": OUT_CRS,
+        "crs": STORE_CRS,
         "transform": transform,
         "nodata": -99999.0,
         "compress": "deflate",

@@ -22,8 +22,9 @@ from shapely.geometry.base import BaseGeometry
 
 from coverage.mobile import best_signal
 from coverage.settings import CoverageSettings
+from geodata.crs import WORK_CRS
 from geodata.raster import Grid, grid_from_bytes
-from hatangso.demo.common import WORK_CRS, Floats, coords_of, point_geoms
+from hatangso.demo.common import Floats, coords_of, point_geoms
 from hatangso.demo.context import Context, commune_style
 
 __all__ = [

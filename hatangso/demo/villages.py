@@ -25,17 +25,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from hatangso.demo.common import (
-    OUT_CRS,
-    WORK_CRS,
-    Bools,
-    Floats,
-    Ints,
-    Layers,
-    make_frame,
-    point_geoms,
-    to_lonlat,
-)
+from geodata.crs import STORE_CRS, WORK_CRS
+from hatangso.demo.common import Bools, Floats, Ints, Layers, make_frame, point_geoms, to_lonlat
 from hatangso.demo.context import Base, Context, DensityGrid, NamedVillage, RemoteVillage
 
 __all__ = ["step_clusters", "step_villages"]
@@ -121,7 +112,7 @@ def step_villages(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> Layer
     _pin_names(villages, base.named)
     xy = np.column_stack([villages.pop("x"), villages.pop("y")])
     villages = gpd.GeoDataFrame(villages, geometry=shapely.points(xy), crs=WORK_CRS)
-    villages = villages.to_crs(OUT_CRS).astype(
+    villages = villages.to_crs(STORE_CRS).astype(
         {"households": np.int64, "population": np.int64, "has_electricity": bool}
     )
     ctx.progress(f"villages: {len(villages)}")
@@ -480,7 +471,7 @@ def step_clusters(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> Layer
         ["cluster_id", "village_id", "households"],
         point_geoms(np.array(points)),
         WORK_CRS,
-    ).to_crs(OUT_CRS)
+    ).to_crs(STORE_CRS)
     clusters["households"] = clusters["households"].astype(np.int64)
     ctx.progress(f"clusters: {len(clusters)}")
     return {"clusters": clusters}
