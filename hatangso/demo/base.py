@@ -22,13 +22,14 @@ import pandas as pd
 import rasterio
 import rasterio.errors
 import shapely
-from rasterio.io import MemoryFile
+from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geodata.crs import STORE_CRS
+from geodata.raster import Grid, grid_from_bytes
 from hatangso.demo.common import Layers
-from hatangso.demo.context import Base, Context, DensityGrid, NamedVillage, RemoteVillage
+from hatangso.demo.context import Base, Context, NamedVillage, RemoteVillage
 from hatangso.demo.places import REAL_PLACES
 from hatangso.demo.provenance import LATER_META, REAL_META
 from hatangso.demo.targets import CANH_GIAO, PROVINCE_CODE
@@ -94,26 +95,24 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_density(path: Path) -> tuple[DensityGrid, bytes]:
+def _read_density(path: Path) -> tuple[Grid, bytes]:
+    """Return the density raster as a grid and the file's bytes, stored as they are."""
     try:
         raw = path.read_bytes()
-        with MemoryFile(raw) as memfile, memfile.open() as src:
-            values = src.read(1).astype(np.float64)
-            nodata, crs, transform = src.nodata, src.crs, src.transform
+        grid = grid_from_bytes(raw)
     except (OSError, rasterio.errors.RasterioError) as err:
         msg = f"Cannot read base raster {str(path)!r} ({err}). {_BASE_HINT}"
         raise FileNotFoundError(msg) from err
-    if crs is None or crs.to_epsg() != 4326:
-        msg = f"Base raster {str(path)!r} has CRS {crs!r}; expected EPSG:4326."
+    except CRSError:  # the file declares none
+        msg = f"Base raster {str(path)!r} has no CRS; expected EPSG:4326."
+        raise ValueError(msg) from None
+    if grid.crs.to_epsg() != 4326:
+        msg = f"Base raster {str(path)!r} has CRS {grid.crs.to_string()!r}; expected EPSG:4326."
         raise ValueError(msg)
+    transform = grid.transform
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
         msg = f"Base raster {str(path)!r} is not north-up (transform {tuple(transform)!r})."
         raise ValueError(msg)
-    bad = ~np.isfinite(values) | (values < 0)
-    if nodata is not None:
-        bad |= values == nodata
-    values[bad] = 0.0
-    grid = DensityGrid(values, x0=transform.c, y0=transform.f, dx=transform.a, dy=transform.e)
     return grid, raw
 
 

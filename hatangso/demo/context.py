@@ -20,13 +20,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata.crs import WORK_CRS
+from geodata.raster import Grid
 from geodata.store import LayerMeta
-from hatangso.demo.common import Floats
 
 __all__ = [
     "Base",
     "Context",
-    "DensityGrid",
     "NamedVillage",
     "Place",
     "RemoteVillage",
@@ -69,27 +68,6 @@ class Place:
 
 
 @dataclass(frozen=True)
-class DensityGrid:
-    """A north-up raster of people per km² (0 where no data)."""
-
-    values: Floats
-    x0: float
-    y0: float
-    dx: float
-    dy: float
-
-    def at(self, lon: Floats, lat: Floats) -> Floats:
-        """Return the cell values at the given coordinates (0 outside the raster)."""
-        col = np.floor((lon - self.x0) / self.dx).astype(np.int64)
-        row = np.floor((lat - self.y0) / self.dy).astype(np.int64)
-        rows, cols = self.values.shape
-        inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-        out = np.zeros(lon.shape, dtype=np.float64)
-        out[inside] = self.values[row[inside], col[inside]]
-        return out
-
-
-@dataclass(frozen=True)
 class Base:
     """Base layers in EPSG:4326, read from files or made up for the sample."""
 
@@ -100,7 +78,7 @@ class Base:
     hamlets: gpd.GeoDataFrame  # commune_id, geometry
     major_roads: gpd.GeoDataFrame  # class, name, geometry
     power_lines: gpd.GeoDataFrame  # voltage_kv, geometry
-    density: DensityGrid
+    density: Grid  # people per km², NaN where the raster has no data
     density_tif: bytes
     places: tuple[Place, ...]
     remote: tuple[RemoteVillage, ...]

@@ -21,9 +21,10 @@ from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geodata.crs import STORE_CRS
+from geodata.raster import Grid, grid_from_bytes
 from hatangso.demo.base import as_multipolygon
 from hatangso.demo.common import to_lonlat, to_work_xy
-from hatangso.demo.context import Base, DensityGrid, Place, RemoteVillage
+from hatangso.demo.context import Base, Place, RemoteVillage
 from hatangso.demo.provenance import SAMPLE_LATER_META, SAMPLE_META
 
 __all__ = ["sample_base"]
@@ -133,7 +134,7 @@ def sample_base() -> Base:
     )
 
 
-def _sample_density(x0: float, y0: float) -> tuple[DensityGrid, bytes]:
+def _sample_density(x0: float, y0: float) -> tuple[Grid, bytes]:
     """Return a synthetic density raster (people/km², 30″ cells) and its GeoTIFF bytes."""
     cell = 1.0 / 120.0
     lon_min, lat_min = to_lonlat(np.array([[x0 - 3000.0, y0 - 3000.0]]))
@@ -176,5 +177,4 @@ def _sample_density(x0: float, y0: float) -> tuple[DensityGrid, bytes]:
                 LICENSE="synthetic", SOURCE="synthetic sample density (hatangso.demo.sample)"
             )
         tif = bytes(memfile.read())
-    grid = DensityGrid(array.astype(np.float64), x0=west, y0=north, dx=cell, dy=-cell)
-    return grid, tif
+    return grid_from_bytes(tif), tif

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from coverage.mobile import best_signal
 from coverage.settings import CoverageSettings
 from geodata.crs import WORK_CRS
-from geodata.raster import Grid, grid_from_bytes
+from geodata.raster import Grid
 from hatangso.demo.common import Floats, coords_of, point_geoms
 from hatangso.demo.context import Context, commune_style
 
@@ -167,7 +167,7 @@ def mobile_area(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> Area:
         villages=villages,
         clusters=layers["clusters"].to_crs(WORK_CRS),
         communes=communes.reset_index(drop=True),
-        density=grid_from_bytes(ctx.base.density_tif),
+        density=ctx.base.density,
         dark_xy=coords_of(villages)[dark],
     )
 

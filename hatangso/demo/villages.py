@@ -25,9 +25,11 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from coverage.grid import sample
 from geodata.crs import STORE_CRS, WORK_CRS
+from geodata.raster import Grid
 from hatangso.demo.common import Bools, Floats, Ints, Layers, make_frame, point_geoms, to_lonlat
-from hatangso.demo.context import Base, Context, DensityGrid, NamedVillage, RemoteVillage
+from hatangso.demo.context import Base, Context, NamedVillage, RemoteVillage
 
 __all__ = ["step_clusters", "step_villages"]
 
@@ -99,7 +101,7 @@ def step_villages(ctx: Context, layers: Mapping[str, gpd.GeoDataFrame]) -> Layer
             domain=domain,
             n=counts[unit_id],
             cands=_candidates(domain, counts[unit_id], base.density, rng),
-            hamlets=_Candidates(hxy, base.density.at(*to_lonlat(hxy))),
+            hamlets=_Candidates(hxy, _people_per_km2(base.density, *to_lonlat(hxy))),
             hamlet_share=0.0 if row["style"] in {"ward", "town"} else _HAMLET_SHARE,
             remote_from=roads if remote is not None else None,
             blocked=np.array(blocked).reshape(-1, 2),
@@ -172,9 +174,7 @@ class _Candidates:
     density: Floats
 
 
-def _candidates(
-    domain: BaseGeometry, n: int, grid: DensityGrid, rng: np.random.Generator
-) -> _Candidates:
+def _candidates(domain: BaseGeometry, n: int, grid: Grid, rng: np.random.Generator) -> _Candidates:
     """Jittered grid points inside ``domain``, with the population density at each."""
     area = float(domain.area)
     step = float(np.clip(math.sqrt(area / (60 * n)), 10.0, 200.0))
@@ -194,7 +194,14 @@ def _candidates(
         msg = f"Cannot place {n} villages in a polygon of {area:.0f} m²."
         raise RuntimeError(msg)
     lon, lat = to_lonlat(xy)
-    return _Candidates(xy, grid.at(lon, lat))
+    return _Candidates(xy, _people_per_km2(grid, lon, lat))
+
+
+def _people_per_km2(grid: Grid, lon: Floats, lat: Floats) -> Floats:
+    """Return the density raster's value at each point; 0 outside it and where it has none."""
+    values = sample(grid, np.column_stack([lon, lat]), crs=STORE_CRS)
+    values[~np.isfinite(values)] = 0.0
+    return np.where(values < 0, 0.0, values)
 
 
 @dataclass(frozen=True)
