@@ -73,6 +73,13 @@ def _check_columns(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> N
 
 
 def _read_vector(path: Path, columns: Sequence[str]) -> gpd.GeoDataFrame:
+    """Read a reference GeoJSON of ``shared/data`` in EPSG:4326, checking its columns.
+
+    Not :func:`geodata.load.read_raw`, the reader of officials' files: it gives the same
+    rows and geometries here, but it settles an undeclared CRS from the coordinates and
+    logs that for every file (six more lines in ``hatangso demo``), and it looks for
+    legacy encodings; the reference files are known, so the demo reads them as they are.
+    """
     try:
         gdf = gpd.read_file(path)
     except (OSError, RuntimeError, ValueError) as err:
@@ -86,6 +93,7 @@ def _read_vector(path: Path, columns: Sequence[str]) -> gpd.GeoDataFrame:
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """Read a reference table (no coordinates) as text, checking its columns."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as err:
