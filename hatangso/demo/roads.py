@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
@@ -238,24 +239,22 @@ def _track(a: Floats, b: Floats, rng: np.random.Generator) -> Floats:
     return np.vstack([a, mid, b])
 
 
-def _prim_mst(dist: Floats) -> list[tuple[int, int]]:
-    """Return the edges of a minimum spanning tree of a dense distance matrix."""
+def _spanning_tree(dist: Floats) -> list[tuple[int, int]]:
+    """Return the edges of a minimum spanning tree of a dense distance matrix.
+
+    The edges come in the order Prim's algorithm adds them, from node 0, each as
+    ``(node in the tree, new node)``: the local roads are drawn (and numbered, and
+    their tracks bent) in that order, so Kruskal's order (networkx's default) would
+    give another demo. Zero distances are edges too (``from_numpy_array`` drops them).
+    """
     n = dist.shape[0]
-    if n < 2:
-        return []
-    in_tree = np.zeros(n, dtype=bool)
-    in_tree[0] = True
-    best = dist[0].astype(np.float64)
-    parent = np.zeros(n, dtype=np.int64)
-    edges: list[tuple[int, int]] = []
-    for _ in range(n - 1):
-        j = int(np.argmin(np.where(in_tree, np.inf, best)))
-        edges.append((int(parent[j]), j))
-        in_tree[j] = True
-        update = ~in_tree & (dist[j] < best)
-        best[update] = dist[j][update]
-        parent[update] = j
-    return edges
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_weighted_edges_from(
+        (i, j, float(dist[i, j])) for i in range(n) for j in range(i + 1, n)
+    )
+    edges = nx.minimum_spanning_edges(graph, algorithm="prim", data=False)
+    return [(int(a), int(b)) for a, b in edges]
 
 
 def _commune_roads(
@@ -268,7 +267,7 @@ def _commune_roads(
         idx = np.flatnonzero(commune_ids == commune_id)
         pts = vxy[idx]
         dist = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
-        for a, b in _prim_mst(dist):
+        for a, b in _spanning_tree(dist):
             ia, ib = idx[a], idx[b]
             if powered[ia] and powered[ib]:
                 local.add(np.vstack([vxy[ia], vxy[ib]]), "commune")
@@ -326,7 +325,7 @@ def _district_roads(
         dist[n_c:, :n_c] = dist[:n_c, n_c:].T
         dist[n_c:, n_c:] = shapely.distance(comp_geoms[:, None], comp_geoms[None, :])
     linked: set[tuple[int, int]] = set()
-    for a, b in _prim_mst(dist):
+    for a, b in _spanning_tree(dist):
         u, v = min(a, b), max(a, b)
         if v < n_c:
             local.add(np.vstack([centres[u], centres[v]]), "district")
