@@ -166,25 +166,13 @@ def _node_lines(lines: Sequence[Floats], tol: float = _NODE_TOL_M) -> list[tuple
 
 def _component_labels(pieces: Sequence[Floats]) -> Ints:
     """Label the connected component of each piece, numbered by first appearance."""
-    parent: dict[tuple[float, float], tuple[float, float]] = {}
-
-    def find(node: tuple[float, float]) -> tuple[float, float]:
-        parent.setdefault(node, node)
-        root = node
-        while parent[root] != root:
-            root = parent[root]
-        while parent[node] != root:
-            parent[node], node = root, parent[node]
-        return root
-
     ends = [((float(p[0, 0]), float(p[0, 1])), (float(p[-1, 0]), float(p[-1, 1]))) for p in pieces]
+    components = nx.utils.UnionFind()
     for a, b in ends:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
+        components.union(a, b)
     numbering: dict[tuple[float, float], int] = {}
     return np.array(
-        [numbering.setdefault(find(a), len(numbering)) for a, _ in ends], dtype=np.int64
+        [numbering.setdefault(components[a], len(numbering)) for a, _ in ends], dtype=np.int64
     )
 
 
