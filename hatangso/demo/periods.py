@@ -18,10 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 
 from coverage.fiber import fiber_reach
 from coverage.mobile import best_signal
@@ -31,7 +29,6 @@ from hatangso.demo.common import (
     FIBER_OPERATORS,
     OPERATOR_CODE,
     Bools,
-    Edge,
     Floats,
     Layers,
     Node,
@@ -46,6 +43,8 @@ from hatangso.demo.road_graph import (
     Roads,
     edges_near,
     keep_dark,
+    nearest_network,
+    network_nodes,
     node_key,
     path_coords,
     road_graph,
@@ -118,47 +117,6 @@ class _Extension:
     path: list[Node]
 
 
-def _network_nodes(roads: Roads, routes: gpd.GeoDataFrame) -> set[Node]:
-    """Graph nodes that lie on ``routes`` (within 5 cm of one of their vertices)."""
-    if not len(routes):
-        return set()
-    nodes = sorted(roads.graph.nodes)
-    tree = shapely.STRtree(np.asarray(shapely.points(np.array(nodes)), dtype=object))
-    vertices = shapely.points(shapely.get_coordinates(routes.geometry.to_numpy()))
-    _, hit = tree.query(vertices, predicate="dwithin", distance=0.05)
-    return {nodes[int(k)] for k in np.unique(hit)}
-
-
-def _nearest_network(
-    roads: Roads,
-    removed: set[Edge],
-    sources: Mapping[str, set[Node]],
-    target: Node,
-    rng: np.random.Generator | None = None,
-) -> tuple[str, float, list[Node]] | None:
-    """Return the operator whose network is nearest ``target`` by road: (op, m, path).
-
-    Operators within 1 m of the shortest (they often share a road) are drawn from
-    with ``rng``, else the first by name wins.
-    """
-    view = nx.restricted_view(roads.graph, [], list(removed))
-    found: list[tuple[str, float, list[Node]]] = []
-    for op in sorted(sources):
-        start = sorted(n for n in sources[op] if view.has_node(n))
-        if not start or not view.has_node(target):
-            continue
-        try:
-            length, path = nx.multi_source_dijkstra(view, start, target=target, weight="length")
-        except nx.NetworkXNoPath:
-            continue
-        found.append((op, float(length), list(path)))
-    if not found:
-        return None
-    shortest = min(length for _, length, _ in found)
-    tied = [f for f in found if f[1] <= shortest + 1.0]
-    return tied[int(rng.integers(len(tied)))] if rng is not None else tied[0]
-
-
 def _plan_extensions(  # noqa: PLR0913
     villages: gpd.GeoDataFrame,
     vxy: Floats,
@@ -183,7 +141,7 @@ def _plan_extensions(  # noqa: PLR0913
     powered = villages["has_electricity"].to_numpy(dtype=bool)
     eligible = routes[routes["level"].isin(["distribution", "access"])]
     sources = {
-        op: _network_nodes(roads, eligible[eligible["operator"] == op]) for op in FIBER_OPERATORS
+        op: network_nodes(roads, eligible[eligible["operator"] == op]) for op in FIBER_OPERATORS
     }
     dark_idx, dark_edges = keep_dark(villages, vxy, roads)
     unreached = [int(i) for i in np.flatnonzero(~reached)]
@@ -196,7 +154,7 @@ def _plan_extensions(  # noqa: PLR0913
             if j != i:
                 removed |= zones[j]
         rng = ctx.rng("later", "fiber", str(ids[i]))
-        found = _nearest_network(roads, removed, sources, keys[i], rng)
+        found = nearest_network(roads, removed, sources, keys[i], rng)
         if found is not None:
             op, length, path = found
             options.append((length, str(ids[i]), i, op, path))
@@ -247,8 +205,8 @@ def _second_operator(  # noqa: PLR0913
         if not powered[i] or len(served) != 1:
             continue
         (other,) = [op for op in FIBER_OPERATORS if op not in served]
-        sources = {other: _network_nodes(roads, eligible[eligible["operator"] == other])}
-        found = _nearest_network(roads, dark_edges, sources, node_key(*vxy[i]))
+        sources = {other: network_nodes(roads, eligible[eligible["operator"] == other])}
+        found = nearest_network(roads, dark_edges, sources, node_key(*vxy[i]))
         if found is not None and len(found[2]) > 1:
             out.append(_Extension(other, str(ids[i]), found[2]))
     return out

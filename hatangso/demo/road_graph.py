@@ -3,7 +3,8 @@
 Nodes are road segment ends (rounded to 1 cm) and edges the segments, so every cable
 follows road geometry. The fiber networks of both periods are routed on it
 (:mod:`hatangso.demo.fiber`, :mod:`hatangso.demo.periods`), keeping the road segments
-around the villages without electricity free of cables.
+around the villages without electricity free of cables; the later period extends the
+network of the operator nearest a village by road.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ __all__ = [
     "cut_off",
     "edges_near",
     "keep_dark",
+    "nearest_network",
+    "network_nodes",
     "node_key",
     "path_coords",
     "path_lines",
@@ -37,11 +40,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _KEY_DECIMALS: Final = 2  # graph nodes: road ends rounded to 1 cm
-ZONE_M: Final = 600.0  # no eligible cable this close to a village left without fiber
+ZONE_M: Final = 600.0
+"""No eligible cable comes this close (m) to a village left without fiber."""
 
-
-# ... nor this close to a village without electricity (the first that leaves the others
-# reachable; in the province, 1.5 km: 1 km beyond the fiber reach)
+# Nor this close to a village without electricity: the first of these zones that leaves
+# the other villages reachable (in the province, 1.5 km: 1 km beyond the fiber reach).
 _DARK_ZONES_M: Final = (1500.0, 1200.0, 1000.0, 800.0, ZONE_M)
 
 
@@ -199,3 +202,47 @@ def path_lines(
         xy = path_coords(roads, tail, extents)
         if len(xy) >= 2:
             yield name, xy
+
+
+# --------------------------------------------------------------- networks on the graph
+
+
+def network_nodes(roads: Roads, routes: gpd.GeoDataFrame) -> set[Node]:
+    """Return the graph nodes that lie on ``routes`` (within 5 cm of one of their vertices)."""
+    if not len(routes):
+        return set()
+    nodes = sorted(roads.graph.nodes)
+    tree = shapely.STRtree(np.asarray(shapely.points(np.array(nodes)), dtype=object))
+    vertices = shapely.points(shapely.get_coordinates(routes.geometry.to_numpy()))
+    _, hit = tree.query(vertices, predicate="dwithin", distance=0.05)
+    return {nodes[int(k)] for k in np.unique(hit)}
+
+
+def nearest_network(
+    roads: Roads,
+    removed: set[Edge],
+    sources: Mapping[str, set[Node]],
+    target: Node,
+    rng: np.random.Generator | None = None,
+) -> tuple[str, float, list[Node]] | None:
+    """Return the operator whose network is nearest ``target`` by road: (op, m, path).
+
+    Operators within 1 m of the shortest (they often share a road) are drawn from
+    with ``rng``, else the first by name wins.
+    """
+    view = nx.restricted_view(roads.graph, [], list(removed))
+    found: list[tuple[str, float, list[Node]]] = []
+    for op in sorted(sources):
+        start = sorted(n for n in sources[op] if view.has_node(n))
+        if not start or not view.has_node(target):
+            continue
+        try:
+            length, path = nx.multi_source_dijkstra(view, start, target=target, weight="length")
+        except nx.NetworkXNoPath:
+            continue
+        found.append((op, float(length), list(path)))
+    if not found:
+        return None
+    shortest = min(length for _, length, _ in found)
+    tied = [f for f in found if f[1] <= shortest + 1.0]
+    return tied[int(rng.integers(len(tied)))] if rng is not None else tied[0]
