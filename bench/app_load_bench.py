@@ -77,8 +77,8 @@ def machine(browser_version: str) -> str:
 def build_demo(base: Path, out: Path) -> None:
     """Build the Bình Định demo store from the base layers."""
     from geodata import Store
-    from geodata.demo import build_demo as build
-    from geodata.importer import write_demo
+    from hatangso.demo import build_demo as build
+    from hatangso.demo import write_demo
 
     write_demo(build(base), Store(out))
     # As scripts/run-app does: the coverage result and rasters saved in the store, so

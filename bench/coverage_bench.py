@@ -44,8 +44,8 @@ from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
 from coverage.mobile import best_signal, site_parameters  # noqa: E402
 from coverage.settings import DEFAULT_SETTINGS  # noqa: E402
 from geodata.crs import WORK_CRS  # noqa: E402
-from geodata.demo import build_demo  # noqa: E402
 from geodata.raster import grid_from_bytes  # noqa: E402
+from hatangso.demo import build_demo  # noqa: E402
 
 
 def machine() -> str:

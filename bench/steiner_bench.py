@@ -241,7 +241,7 @@ def demo_family(base: Path, ilp_limit: float) -> list[Family] | None:
 
     from coverage.fiber import fiber_reach
     from geodata.crs import WORK_CRS
-    from geodata.demo import build_demo
+    from hatangso.demo import build_demo
     from planner.attach import attach_existing_fiber, attach_points
     from planner.graph import build_road_graph
 

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import psycopg
 
-from geodata.demo import build_demo
-from geodata.importer import write_demo
 from geodata.store import LayerMeta, Store
 from geodata.store.gpkg import GpkgBackend
+from hatangso.demo import build_demo, write_demo
 from tests.conftest import pg_database_url
 
 

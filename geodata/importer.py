@@ -4,28 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import geopandas as gpd
 import pandas as pd
 
-from geodata.crs import STORE_CRS
-from geodata.errors import InputError, InputFileError, StoreError
-from geodata.load import RASTER_SUFFIXES, RawLayer, read_raw
+from geodata.errors import InputError, InputFileError
+from geodata.load import RASTER_SUFFIXES, read_raw
 from geodata.raster import RASTER_LAYERS, check_raster
-from geodata.schemas import LAYER_ORDER, LAYERS, LayerSchema, layer_schema
-from geodata.store import LayerMeta, Store, Tx, is_database_url
+from geodata.schemas import LAYERS, LayerSchema, layer_schema
+from geodata.store import LayerMeta, Store, Tx
 from geodata.validate import ValidatedLayer, ValidationContext, validate_layer
 
 if TYPE_CHECKING:
     import pyproj
 
-    from geodata.demo import DemoDataset
-
-__all__ = ["ImportMode", "import_file", "load_layer", "write_demo"]
+__all__ = ["ImportMode", "import_file", "load_layer"]
 
 log = logging.getLogger(__name__)
 
@@ -227,92 +222,3 @@ def _schema(layer: str) -> LayerSchema:
             f"(rasters: {', '.join(RASTER_LAYERS)})."
         )
         raise InputError(msg) from None
-
-
-def write_demo(
-    dataset: DemoDataset, store: Store, *, written_at: dt.datetime | None = None
-) -> None:
-    """Validate every layer of a generated data set against the contract and write it.
-
-    The demo goes through the same validation as an official's file, in dependency order
-    (units before villages before clusters), so a generator bug cannot slip into a store.
-    Its first period is written first and each later period on top of it, sharing the
-    layers that did not change. A new store replaces an existing file at ``store.path``
-    atomically; a database store must be empty.
-
-    Parameters
-    ----------
-    dataset
-        From :func:`geodata.demo.build_demo`.
-    store
-        Where to write; an existing file there is replaced as a whole.
-    written_at
-        The timestamp recorded for the first period (fixed by the demo for reproducible
-        files); later periods are stamped at midnight of their ``as_of`` date when it is
-        given.
-    """
-    context = ValidationContext()
-    first = _validated_demo_layers(dataset.layers, context)
-    later = [(period, _validated_demo_layers(period.layers, context)) for period in dataset.later]
-
-    def fill(target: Store) -> None:
-        target.write(
-            first,
-            dataset.meta,
-            name=dataset.name,
-            as_of=dataset.as_of,
-            rasters=dataset.rasters,
-            imported_from="hatangso demo",
-            written_at=written_at,
-        )
-        for period, layers in later:
-            target.write(
-                layers,
-                period.meta,
-                as_of=period.as_of,
-                imported_from="hatangso demo",
-                written_at=None
-                if written_at is None
-                else dt.datetime.combine(period.as_of, dt.time()),
-            )
-
-    if is_database_url(store.location):
-        if store.exists() and store.periods():
-            msg = (
-                f"{store.location}: already holds periods {', '.join(store.periods())}; "
-                "the demo is written only into an empty database."
-            )
-            raise StoreError(msg)
-        fill(store)
-        return
-    fresh = Store(store.path.with_name(f".{store.path.stem}.{uuid.uuid4().hex}.new.gpkg"))
-    fresh.path.unlink(missing_ok=True)
-    try:
-        fill(fresh)
-        fresh.path.replace(store.path)
-    finally:
-        fresh.path.unlink(missing_ok=True)
-        fresh.path.with_name(fresh.path.name + ".lock").unlink(missing_ok=True)
-
-
-def _validated_demo_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], context: ValidationContext
-) -> dict[str, gpd.GeoDataFrame]:
-    """Validate generated layers in dependency order, adding them to ``context``."""
-    out: dict[str, gpd.GeoDataFrame] = {}
-    for name in [n for n in LAYER_ORDER if n in layers]:
-        frame = layers[name]
-        raw = RawLayer(
-            frame=frame.to_crs(STORE_CRS),
-            source=f"demo:{name}",
-            row_label="feature",
-            row_numbers=list(range(1, len(frame) + 1)),
-        )
-        validated = validate_layer(raw, name, context=context)
-        out[name] = validated.frame
-        context.add_layer(name, validated.frame)
-    unknown = set(layers) - set(out)
-    if unknown:
-        msg = f"demo produced layers outside the contract: {sorted(unknown)}"
-        raise ValueError(msg)
-    return out

@@ -1,11 +1,12 @@
 """Readers: every file format officials send, turned into a frame in EPSG:4326.
 
 The vector and table files officials send are opened here (GeoTIFFs in
-:mod:`geodata.raster`, the store in :mod:`geodata.store`). A reader does three things and
-no more: read the rows, decode text (Unicode NFC; legacy TCVN3/VNI decoded when declared,
-flagged as a problem when it is obvious but undeclared), and settle the coordinates' CRS
-without guessing (:func:`geodata.coordinates.check_coordinates`). Checking the values
-against the data contract is :mod:`geodata.validate`'s job.
+:mod:`geodata.raster`, the store in :mod:`geodata.store`; the demo's own base files in
+:mod:`hatangso.demo`). A reader does three things and no more: read the rows, decode text
+(Unicode NFC; legacy TCVN3/VNI decoded when declared, flagged as a problem when it is
+obvious but undeclared), and settle the coordinates' CRS without guessing
+(:func:`geodata.coordinates.check_coordinates`). Checking the values against the data
+contract is :mod:`geodata.validate`'s job.
 """
 
 from __future__ import annotations

@@ -265,9 +265,8 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from geodata.demo import build_demo
-    from geodata.importer import write_demo
     from geodata.store import Store
+    from hatangso.demo import build_demo, write_demo
 
     start = time.perf_counter()
 

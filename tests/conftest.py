@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pytest
 import shapely
 
 from geodata import Store, import_file
+
+if TYPE_CHECKING:
+    from hatangso.demo import DemoDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,15 +82,49 @@ def store(tmp_path: Path, units_file: Path) -> Store:
     return out
 
 
+# ------------------------------------------------------------------------------ the demo
+
+
 @pytest.fixture(scope="session")
-def demo_store(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Bình Định demo store built from the real base layers (once a test session)."""
-    from geodata.demo import build_demo
-    from geodata.importer import write_demo
+def province_demo_build(base: Path) -> tuple[DemoDataset, tuple[str, ...]]:
+    """The Bình Định demo (seed 0) and its progress messages, built once a test session.
+
+    Building it takes seconds; every test that needs the province demo shares this one
+    (through :func:`province_demo`, :func:`demo_store`). Read it, never change it: copy
+    a layer before modifying it.
+    """
+    from hatangso.demo import build_demo
+
+    messages: list[str] = []
+    dataset = build_demo(base, seed=0, progress=messages.append)
+    return dataset, tuple(messages)
+
+
+@pytest.fixture(scope="session")
+def province_demo(province_demo_build: tuple[DemoDataset, tuple[str, ...]]) -> DemoDataset:
+    """The Bình Định demo built from the real base layers, seed 0 (shared; do not modify)."""
+    return province_demo_build[0]
+
+
+@pytest.fixture(scope="session")
+def sample_demo() -> DemoDataset:
+    """The synthetic sample demo (no base layers), seed 0 (shared; do not modify)."""
+    from hatangso.demo import build_demo
+
+    return build_demo(None, seed=0)
+
+
+@pytest.fixture(scope="session")
+def demo_store(province_demo: DemoDataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Bình Định demo written into a GeoPackage once a test session.
+
+    Shared: a test that changes a store copies this file first (see
+    :func:`demo_store_accounts`).
+    """
+    from hatangso.demo import write_demo
 
     out = tmp_path_factory.mktemp("demo") / "bd.gpkg"
-    dataset = build_demo(base)
-    write_demo(dataset, Store(out))
+    write_demo(province_demo, Store(out))
     return out
 
 

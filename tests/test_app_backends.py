@@ -8,9 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata import Store
-from geodata.demo import build_demo
-from geodata.importer import write_demo
 from hatangso import review
+from hatangso.demo import build_demo, write_demo
 from tests.test_app import run_app
 
 PAGES = ("overview", "progress", "gaps", "review", "audit")

@@ -1,8 +1,13 @@
-"""Tests of geodata.demo: the Bình Định demo data set and the synthetic sample.
+"""Tests of hatangso.demo: the Bình Định demo data set and the synthetic sample.
 
 The real base layers are read where they lie (``$HATANGSO_BASE`` or ../shared/data);
-the demo is built once per module and checked against the 2019 census and the
-province's published mid-2024 figures.
+the demo is built once per test session (the ``province_demo`` fixture of conftest.py)
+and checked against the 2019 census and the province's published mid-2024 figures.
+
+The published figures the demo tests find (1,176 villages; 98.7 % of villages and 75 %
+of households on fiber; 4G in 99.9 % of villages, all but làng O2, the one village
+without electricity) are invariants of the generator, not a validation of the coverage
+engine: the generator calibrates itself with the engine until it measures them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from rasterio.io import MemoryFile
 
-from geodata.demo import AS_OF, DemoDataset, LayerMeta, build_demo
+from geodata import LayerMeta
+from hatangso.demo import AS_OF, DemoDataset, build_demo
 
 BASE = Path(
     os.environ.get("HATANGSO_BASE", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -96,19 +102,19 @@ MOUNTAIN_DISTRICTS = {"542", "546", "551"}
 basedata = pytest.mark.basedata
 
 
-@pytest.fixture(scope="module")
-def messages() -> list[str]:
-    return []
+@pytest.fixture
+def messages(province_demo_build: tuple[DemoDataset, tuple[str, ...]]) -> tuple[str, ...]:
+    return province_demo_build[1]
 
 
-@pytest.fixture(scope="module")
-def demo(messages: list[str]) -> DemoDataset:
-    return build_demo(BASE, seed=0, progress=messages.append)
+@pytest.fixture
+def demo(province_demo: DemoDataset) -> DemoDataset:
+    return province_demo
 
 
-@pytest.fixture(scope="module")
-def sample() -> DemoDataset:
-    return build_demo(None, seed=0)
+@pytest.fixture
+def sample(sample_demo: DemoDataset) -> DemoDataset:
+    return sample_demo
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +189,7 @@ def test_meta_labels_what_is_synthetic(demo: DemoDataset) -> None:
 
 
 @basedata
-def test_progress_is_reported(messages: list[str], demo: DemoDataset) -> None:
+def test_progress_is_reported(messages: tuple[str, ...], demo: DemoDataset) -> None:
     assert demo.layers
     assert "villages: 1176" in messages
     assert any(m.startswith("roads:") for m in messages)
@@ -474,6 +480,7 @@ def test_population_density_raster_is_the_worldpop_file(demo: DemoDataset) -> No
 
 @basedata
 def test_same_seed_gives_identical_layers(demo: DemoDataset) -> None:
+    """Every layer of both periods, the networks and their metadata included."""
     again = build_demo(BASE, seed=0)
     assert again.name == demo.name
     assert again.meta == demo.meta
@@ -486,10 +493,19 @@ def test_same_seed_gives_identical_layers(demo: DemoDataset) -> None:
         )
         assert list(frame.geometry.to_wkb()) == list(other.geometry.to_wkb()), name
         assert_geodataframe_equal(frame, other)
+    assert len(again.later) == len(demo.later) == 1
+    assert again.later[0].as_of == demo.later[0].as_of
+    assert again.later[0].meta == demo.later[0].meta
+    assert set(again.later[0].layers) == set(demo.later[0].layers)
+    for name, frame in demo.later[0].layers.items():
+        other = again.later[0].layers[name]
+        assert_geodataframe_equal(frame, other)
+        assert list(frame.geometry.to_wkb()) == list(other.geometry.to_wkb()), name
 
 
 @basedata
 def test_another_seed_gives_other_villages(demo: DemoDataset) -> None:
+    """A full build: another seed must meet every target too (``--seed`` of the CLI)."""
     other = build_demo(BASE, seed=1)
     a, b = demo.layers["villages"], other.layers["villages"]
     assert len(b) == len(a)

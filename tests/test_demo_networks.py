@@ -1,9 +1,16 @@
-"""Tests of geodata.demo_networks: the demo's fiber and mobile networks.
+"""Tests of the demo's fiber and mobile networks (hatangso.demo.fiber, .mobile, .sites).
 
-The demo is built once per module from the real base layers and measured with the
-coverage engine under the default rules, against the province's published mid-2024
-status: fiber in 159/159 communes and 1,161/1,176 villages (75 % of households), 4G
-in every village but làng O2, Viettel's five 5G pilot sites in Quy Nhơn.
+The demo is built once per test session from the real base layers (the
+``province_demo`` fixture of conftest.py) and measured with the coverage engine under
+the default rules, against the province's published mid-2024 status: fiber in 159/159
+communes and 1,161/1,176 villages (98.7 %; 75 % of households), 4G in every village but
+làng O2 (99.9 %), Viettel's five 5G pilot sites in Quy Nhơn.
+
+These figures are invariants of the generator, not a validation of the coverage engine:
+the generator places cables and sites with the engine's own functions until the engine
+measures exactly these figures, so the tests check that the generator met its targets
+(and that the layers survive the store), not that the engine is right. Determinism of
+the networks is checked with every other layer in test_demo.py.
 """
 
 from __future__ import annotations
@@ -15,15 +22,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from geopandas.testing import assert_geodataframe_equal
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS
 from geodata import Store
-from geodata.demo import DemoDataset, build_demo
-from geodata.importer import write_demo
 from geodata.raster import grid_from_bytes
+from hatangso.demo import DemoDataset
 
 WORK_CRS = "EPSG:32649"
 NETWORK_LAYERS = ("fiber_routes", "fiber_nodes", "mobile_sites")
@@ -53,13 +58,13 @@ basedata = pytest.mark.basedata
 
 
 @pytest.fixture(scope="module")
-def demo(base: Path) -> DemoDataset:
-    return build_demo(base, seed=0)
+def demo(province_demo: DemoDataset) -> DemoDataset:
+    return province_demo
 
 
 @pytest.fixture(scope="module")
-def sample() -> DemoDataset:
-    return build_demo(None, seed=0)
+def sample(sample_demo: DemoDataset) -> DemoDataset:
+    return sample_demo
 
 
 def work(ds: DemoDataset) -> dict[str, gpd.GeoDataFrame]:
@@ -121,9 +126,8 @@ def test_network_layers_follow_the_contract(demo: DemoDataset) -> None:
 
 
 @basedata
-def test_demo_writes_and_validates(demo: DemoDataset, tmp_path: Path) -> None:
-    store = Store(tmp_path / "demo.gpkg")
-    write_demo(demo, store)
+def test_demo_writes_and_validates(demo: DemoDataset, demo_store: Path) -> None:
+    store = Store(demo_store)  # written by write_demo, once a session (conftest.py)
     assert store.periods() == ["2024-06-30", "2024-12-31"]
     store = store.at("2024-06-30")
     for name in NETWORK_LAYERS:
@@ -309,20 +313,6 @@ def test_five_viettel_5g_pilot_sites_in_quy_nhon(demo: DemoDataset, result: Cove
     with_5g = places[places["mobile_5g"]]
     assert (with_5g["district_id"] == QUY_NHON).sum() >= 3
     assert set(with_5g["operators_5g"]) == {"Viettel"}
-
-
-# --------------------------------------------------------------------- determinism
-
-
-@basedata
-def test_same_seed_gives_the_same_networks(demo: DemoDataset, base: Path) -> None:
-    again = build_demo(base, seed=0)
-    for name in NETWORK_LAYERS:
-        assert_geodataframe_equal(demo.layers[name], again.layers[name])
-        assert list(demo.layers[name].geometry.to_wkb()) == list(
-            again.layers[name].geometry.to_wkb()
-        )
-    assert again.meta == demo.meta
 
 
 # ------------------------------------------------------------------------- sample

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -33,6 +33,9 @@ from planner.graph import (
 )
 from planner.pieces import bridge_components
 from planner.steiner import InfeasibleTargetError
+
+if TYPE_CHECKING:
+    from hatangso.demo import DemoDataset
 
 CRS = 32649
 X0, Y0 = 600_000.0, 1_550_000.0  # somewhere in Bình Định, UTM 49N
@@ -482,10 +485,8 @@ def test_empty_village_list_gives_an_empty_plan(network: nx.Graph) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_layers(base: Path) -> dict[str, gpd.GeoDataFrame]:
-    from geodata.demo import build_demo
-
-    layers = build_demo(base, seed=0).layers
+def demo_layers(province_demo: DemoDataset) -> dict[str, gpd.GeoDataFrame]:
+    layers = province_demo.layers
     return {k: v.to_crs(WORK_CRS) for k, v in layers.items() if k in _DEMO_LAYERS}
 
 

@@ -8,7 +8,7 @@ Without a density raster every receiver is rural clutter, where a default 4G sit
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +32,9 @@ from planner.sites import (
     plan_sites,
     solve_covering,
 )
+
+if TYPE_CHECKING:
+    from hatangso.demo import DemoDataset
 
 CRS = 32649
 X0, Y0 = 600_000.0, 1_550_000.0
@@ -482,11 +485,10 @@ def test_more_budget_never_covers_fewer_households(
 
 
 @pytest.mark.basedata
-def test_demo_plan_gives_lang_o2_a_solar_site_with_backhaul(base: Path) -> None:
-    from geodata.demo import build_demo
+def test_demo_plan_gives_lang_o2_a_solar_site_with_backhaul(province_demo: DemoDataset) -> None:
     from geodata.raster import grid_from_bytes
 
-    demo = build_demo(base)
+    demo = province_demo
     layers = {name: frame.to_crs(CRS) for name, frame in demo.layers.items()}
     all_villages = layers["villages"]
     existing = layers.get("mobile_sites")

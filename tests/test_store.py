@@ -27,10 +27,9 @@ from geopandas.testing import assert_geodataframe_equal
 
 import geodata.store.backend
 from geodata import Store
-from geodata.demo import build_demo
 from geodata.errors import StoreError
-from geodata.importer import write_demo
 from geodata.store import LayerMeta
+from hatangso.demo import build_demo, write_demo
 from tests.conftest import units_frame
 
 P1, P2, P3 = "2024-06-30", "2024-12-31", "2025-06-30"
