@@ -28,8 +28,8 @@ from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS
 from hatangso import audit
-from ui.data import dataset_info, layer_title
-from ui.i18n import fmt_date, fmt_int
+from hatangso.formatting import fmt_date, fmt_int, layer_title
+from ui.data import dataset_info
 from ui.shell import Context
 
 __all__ = [

@@ -27,23 +27,22 @@ from geodata.errors import InputError
 from geodata.export import export_bytes
 from hatangso import audit
 from hatangso.access import AccessDenied, visible_layers
+from hatangso.formatting import fmt_dist, fmt_int, fmt_num, fmt_pct, fmt_vnd
 from planner.run import plan_fiber_for, plan_sites_for, uncovered_villages, with_plans
 from ui.data import (
-    DIGITS,
-    Layer,
     StoreVersion,
     coverage_inputs,
-    coverage_overlays,
     coverage_result,
-    map_data,
     operator_name,
     read_layers,
     village_table,
 )
-from ui.i18n import TEXT, fmt_dist, fmt_int, fmt_num, fmt_pct, fmt_vnd, tr
+from ui.i18n import tr
+from ui.maplayers import DIGITS, Layer, coverage_overlays, map_data
 from ui.mapview import build_map
 from ui.overview import styled_assessment
 from ui.shell import Context
+from ui.texts import TEXT
 
 __all__ = ["PlanOutcome", "draw", "plan_features", "run_plans", "save_plan"]
 

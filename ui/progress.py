@@ -19,8 +19,9 @@ import streamlit as st
 
 from geodata import HatangsoError
 from hatangso.access import AccessDenied, check_layer_request, filter_rows
+from hatangso.formatting import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_vnd
 from ui.data import operator_name
-from ui.i18n import TEXT, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_vnd, tr
+from ui.i18n import tr
 from ui.periods import (
     INDICATORS,
     period_changes_of,
@@ -31,6 +32,7 @@ from ui.periods import (
     trend_series,
 )
 from ui.shell import Context
+from ui.texts import TEXT
 
 __all__ = ["VEGA_LOCALE", "changes_workbook", "draw", "indicator_chart"]
 

@@ -1,35 +1,15 @@
-"""The app's words in Vietnamese (first) and English, and numbers and dates as people write them.
+"""The app's words: every label, message and help text, in Vietnamese (first) and English.
 
-Vietnamese writes ``1.176`` for one thousand one hundred and seventy-six and ``98,7 %`` for
-a percentage; English ``1,176`` and ``98.7 %``. Dates are ``dd/mm/yyyy`` in both. Every
-string is Unicode NFC (a test checks it).
+:data:`TEXT` maps a key to its two translations; :func:`ui.i18n.tr` picks one and fills its
+``{fields}``. Numbers, dates and layer names are not here but in
+:mod:`hatangso.formatting`. Every string is Unicode NFC (a test checks it).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from typing import Literal
+__all__ = ["TEXT"]
 
-__all__ = [
-    "LANGUAGES",
-    "TEXT",
-    "Lang",
-    "fmt_date",
-    "fmt_dist",
-    "fmt_int",
-    "fmt_num",
-    "fmt_pct",
-    "fmt_vnd",
-    "tr",
-]
-
-Lang = Literal["vi", "en"]
-
-#: Language code -> its name in itself.
-LANGUAGES: dict[str, str] = {"vi": "Tiếng Việt", "en": "English"}
-
-#: key -> (Vietnamese, English). ``{name}`` fields are filled by :func:`tr`.
+#: key -> (Vietnamese, English). ``{name}`` fields are filled by :func:`ui.i18n.tr`.
 TEXT: dict[str, tuple[str, str]] = {
     # shell
     "app_title": ("Hạ tầng số — Bình Định", "Digital infrastructure — Bình Định"),
@@ -202,7 +182,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "l_clusters_gap": ("Cụm dân cư chưa có 4G", "Clusters without 4G"),
     "l_fiber": ("Cáp quang {op}", "Fiber {op}"),
     "l_sites": ("Trạm BTS {op}", "Mobile sites {op}"),
-    "l_cov": ("Vùng phủ {tech} {op}", "{tech} coverage {op}"),
     "l_places": ("Địa điểm ưu tiên (5G)", "Priority places (5G)"),
     "l_power": ("Đường dây điện", "Power lines"),
     "l_roads": ("Đường giao thông", "Roads"),
@@ -603,98 +582,3 @@ TEXT: dict[str, tuple[str, str]] = {
     "au_since": ("Từ ngày", "Since"),
     "au_count": ("{n} mục.", "{n} entries."),
 }
-
-_ORDER = {"vi": 0, "en": 1}
-
-
-def tr(key: str, lang: str = "vi", **fields: object) -> str:
-    """Return the text of ``key`` in ``lang`` with its ``{fields}`` filled.
-
-    Examples
-    --------
-    >>> tr("page_gaps", "vi")
-    'Vùng lõm'
-    >>> tr("imported", "en", layer="villages", store="bd.gpkg")
-    'Imported villages into bd.gpkg.'
-    """
-    text = TEXT[key][_ORDER.get(lang, 0)]
-    return text.format(**fields) if fields else text
-
-
-def fmt_num(value: float | None, digits: int = 0, lang: str = "vi") -> str:
-    """Return a number with thousands and decimal separators of ``lang``.
-
-    Examples
-    --------
-    >>> fmt_num(434379)
-    '434.379'
-    >>> fmt_num(1234.5, 1, "en")
-    '1,234.5'
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    if lang == "vi":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
-
-
-def fmt_int(value: float | None, lang: str = "vi") -> str:
-    """Return a whole number: ``1.176`` (vi), ``1,176`` (en)."""
-    return fmt_num(value, 0, lang)
-
-
-def fmt_pct(value: float | None, lang: str = "vi", digits: int = 1) -> str:
-    """Return a percentage with one decimal, dropping a trailing zero: ``98,7 %``, ``75 %``.
-
-    Examples
-    --------
-    >>> fmt_pct(98.72)
-    '98,7 %'
-    >>> fmt_pct(75.004)
-    '75 %'
-    >>> fmt_pct(99.91, "en")
-    '99.9 %'
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    rounded = round(float(value), digits)
-    shown = fmt_num(rounded, 0 if rounded.is_integer() else digits, lang)
-    return f"{shown} %"
-
-
-def fmt_dist(metres: float | None, lang: str = "vi") -> str:
-    """Return a distance: metres below 1 km, else km with one decimal."""
-    if metres is None or not math.isfinite(float(metres)):
-        return "—"
-    if metres < 1000:
-        return f"{fmt_int(metres, lang)} m"
-    return f"{fmt_num(metres / 1000.0, 1, lang)} km"
-
-
-def fmt_vnd(value: float | None, lang: str = "vi") -> str:
-    """Return an amount of money: ``1,2 tỷ đồng`` / ``1.2 billion VND``, or millions."""
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    if abs(value) >= 1e9:
-        unit = "tỷ đồng" if lang == "vi" else "billion VND"
-        return f"{fmt_num(value / 1e9, 2, lang)} {unit}"
-    unit = "triệu đồng" if lang == "vi" else "million VND"
-    return f"{fmt_num(value / 1e6, 1, lang)} {unit}"
-
-
-def fmt_date(iso: str | dt.date | None) -> str:
-    """Return a date as ``dd/mm/yyyy`` (``—`` when unknown).
-
-    Examples
-    --------
-    >>> fmt_date("2024-06-30")
-    '30/06/2024'
-    """
-    if not iso:
-        return "—"
-    try:
-        day = iso if isinstance(iso, dt.date) else dt.date.fromisoformat(str(iso)[:10])
-    except ValueError:
-        return str(iso)
-    return day.strftime("%d/%m/%Y")
