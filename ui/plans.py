@@ -96,7 +96,12 @@ def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
     site_value: float,
     lang: str,
 ) -> PlanOutcome:
-    """Run the fiber and site planners on the area's uncovered villages (cached)."""
+    """Run the fiber and site planners on the area's uncovered villages (cached).
+
+    ``fiber_value`` and ``site_value`` are what the page's number fields hold for the
+    mode: a budget in millions of VND (``"budget"``, passed on to the planners in VND), a
+    number of households (``"target"``) or of sites (``"max"``).
+    """
     layers = read_layers(version)
     inputs = coverage_inputs(version)
     result = coverage_result(version)
@@ -279,7 +284,7 @@ def _controls(context: Context) -> dict[str, Any]:
         fiber_value = 0.0
         if fiber_mode == "budget":
             fiber_value = st.number_input(
-                context.t("budget_vnd"),
+                context.t("budget_million_vnd"),
                 min_value=0.0,
                 value=5000.0,
                 step=500.0,
@@ -307,7 +312,7 @@ def _controls(context: Context) -> dict[str, Any]:
         site_value = 0.0
         if site_mode == "budget":
             site_value = st.number_input(
-                context.t("budget_vnd"),
+                context.t("budget_million_vnd"),
                 min_value=0.0,
                 value=5000.0,
                 step=500.0,

@@ -389,7 +389,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "plan_budget": ("Ngân sách", "Budget"),
     "plan_target": ("Mục tiêu số hộ", "Household target"),
     "plan_all": ("Phủ tất cả", "Cover all"),
-    "budget_vnd": ("Ngân sách (triệu đồng)", "Budget (million VND)"),
+    "budget_million_vnd": ("Ngân sách (triệu đồng)", "Budget (million VND)"),
     "target_hh": ("Số hộ cần thêm", "Households to add"),
     "max_sites": ("Số trạm tối đa", "Most sites"),
     "run_plan": ("Lập phương án", "Run the planner"),
