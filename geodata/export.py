@@ -1,20 +1,32 @@
-"""Writing tables and layers for people: CSV (Excel-friendly UTF-8), Excel, GeoJSON, KML.
+"""Writing files for people: CSV (Excel-friendly UTF-8), Excel, GeoJSON, KML, and any bytes.
+
+Every file the project writes is written here, atomically: :func:`atomic_path` gives a
+temporary file beside the target that replaces it (``os.replace``) only once it is whole,
+so a reader never sees half a file and a failure leaves the old one; :func:`atomic_write`
+writes bytes or text that way. Every spreadsheet passes the formula guard: text that a
+spreadsheet would run as a formula (``=HYPERLINK(…)`` typed by one user) opens as text
+for the next (:func:`guard_formulas` for workbook cells; in CSV, which has no cell types,
+such text gets a leading apostrophe).
 
 KML is what officials open in Google Earth; :func:`write_kml` writes it without GDAL
 (placemarks with a name, a description table, every column as extended data and an
-optional colour a feature). :func:`export_bytes` returns any of the formats as bytes for a
-download button.
+optional colour a feature). :func:`write_workbook` writes tables as the sheets of one
+workbook. :func:`export_bytes` and :func:`workbook_bytes` return the same files as bytes
+for a download button.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import logging
 import math
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
@@ -26,11 +38,87 @@ from shapely.geometry.base import BaseGeometry
 from geodata.crs import STORE_CRS
 from geodata.errors import InputError
 
-__all__ = ["EXPORT_SUFFIXES", "export_bytes", "kml_text", "write_kml", "write_table"]
+__all__ = [
+    "EXPORT_SUFFIXES",
+    "atomic_path",
+    "atomic_write",
+    "export_bytes",
+    "guard_formulas",
+    "kml_text",
+    "workbook_bytes",
+    "write_kml",
+    "write_table",
+    "write_workbook",
+]
 
 log = logging.getLogger(__name__)
 
 EXPORT_SUFFIXES = (".csv", ".xlsx", ".geojson")
+
+
+# --------------------------------------------------------------------------- atomic writing
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; when the block ends without error it replaces it.
+
+    The temporary file is in the same folder (so ``os.replace`` is atomic) and hidden
+    (``.NAME.<random>.SUFFIX``, the suffix in lower case for writers that choose their
+    format by it); it is removed if the block fails. The folder is created if needed.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}{path.suffix.lower()}")
+    try:
+        yield tmp
+        tmp.replace(path)  # os.replace: atomic within a folder
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> Path:
+    """Write bytes, or text as UTF-8, to ``path`` atomically (see :func:`atomic_path`).
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    data
+        Its content.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     atomic_write(Path(folder) / "a.txt", "Làng O2").read_text(encoding="utf-8")
+    'Làng O2'
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+    return path
+
+
+# --------------------------------------------------------------------------- tables and layers
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "data") -> Path:
@@ -62,23 +150,18 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "dat
         what = suffix or "files without a suffix"
         msg = f"{path.name}: cannot write {what}; use .csv, .xlsx or .geojson."
         raise InputError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}{suffix}")
-    try:
+    with atomic_path(path) as tmp:
         if suffix == ".csv":
-            table = _inert(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+            table = _quote_formulas(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".xlsx":
-            table = _inert(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
-            table.to_excel(tmp, index=False, sheet_name=sheet_name[:31])
+            table = _quote_formulas(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
+            _save_sheets({sheet_name: table}, tmp)
         else:
             if not isinstance(frame, gpd.GeoDataFrame):
                 msg = f"{path.name}: this table has no geometry; write it as .csv or .xlsx."
                 raise InputError(msg)
             frame.to_crs(STORE_CRS).to_file(tmp, driver="GeoJSON")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     log.info("wrote %s (%d rows)", path, len(frame))
     return path
 
@@ -185,14 +268,7 @@ def write_kml(frame: gpd.GeoDataFrame, path: str | Path, **options: object) -> P
     if path.suffix.lower() != ".kml":
         msg = f"{path.name}: a KML file must end in .kml."
         raise InputError(msg)
-    text = kml_text(frame, **options)  # type: ignore[arg-type]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.kml")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, kml_text(frame, **options))  # type: ignore[arg-type]
     log.info("wrote %s (%d features)", path, len(frame))
     return path
 
@@ -274,20 +350,95 @@ def _kml_geometry(geom: BaseGeometry) -> str:
     return f"<MultiGeometry>{parts}</MultiGeometry>"
 
 
+# --------------------------------------------------------------------------- workbooks
+
+
+def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables as the sheets of an Excel workbook, atomically, formulas kept as text.
+
+    Parameters
+    ----------
+    sheets
+        Sheet name (cut to Excel's 31 characters) -> its rows, written without the index.
+    path
+        The ``.xlsx`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        For another suffix.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        msg = f"{path.name}: a workbook must end in .xlsx."
+        raise InputError(msg)
+    with atomic_path(path) as tmp:
+        _save_sheets(sheets, tmp)
+    log.info("wrote %s", path)
+    return path
+
+
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """Return the bytes of the workbook :func:`write_workbook` writes (for a download).
+
+    Examples
+    --------
+    >>> workbook_bytes({"data": pd.DataFrame({"a": [1]})})[:2]
+    b'PK'
+    """
+    buffer = io.BytesIO()
+    _save_sheets(sheets, buffer)
+    return buffer.getvalue()
+
+
+def _save_sheets(sheets: Mapping[str, pd.DataFrame], target: Path | BinaryIO) -> None:
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            guard_formulas(writer.sheets[name[:31]])
+
+
+# --------------------------------------------------------------------------- formula guard
+
 #: What a spreadsheet takes as the start of a formula (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(table: pd.DataFrame) -> pd.DataFrame:
+def _looks_like_formula(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_STARTS)
+
+
+def guard_formulas(sheet: Any) -> None:  # noqa: ANN401 - an openpyxl worksheet
+    """Keep every text cell of a workbook sheet text, even one a spreadsheet would run.
+
+    openpyxl stores a text starting with ``=`` as a formula; a comment such as
+    ``=HYPERLINK(...)`` typed by one user must open as the text it is for the next. The
+    cell keeps its value, typed as text (no apostrophe is added).
+
+    Parameters
+    ----------
+    sheet
+        An ``openpyxl`` worksheet, changed in place.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if _looks_like_formula(cell.value):
+                cell.data_type = "s"
+
+
+def _quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """Return ``table`` with text cells that a spreadsheet would run as formulas made inert.
 
-    A comment such as ``=HYPERLINK(...)`` typed by one user must open as text for the
-    next; the cell gets a leading apostrophe, which Excel and LibreOffice show as text.
+    For CSV, which has no cell types (and, as ever, for :func:`write_table`'s workbooks):
+    the cell gets a leading apostrophe, which Excel and LibreOffice show as text.
     """
     out = table.copy()
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            out[col] = out[col].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
-            )
+            out[col] = out[col].map(lambda v: f"'{v}" if _looks_like_formula(v) else v)
     return out

@@ -582,10 +582,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from geodata.report import write_report
     from geodata.store import Store
     from hatangso.access import check_layer_request
-    from hatangso.report import build_report
+    from hatangso.report import build_report, write_report
 
     store = Store(args.store, period=args.period)
     actor, role = _identity(store, args.user)

@@ -24,9 +24,11 @@ from geodata.display import bounds_latlon, for_display, overlay, point_latlon
 from geodata.export import export_bytes, kml_text, write_kml
 from geodata.raster import Grid
 from hatangso.cli import main as cli_main
+from hatangso.formatting import fmt_date, fmt_dist, fmt_int, fmt_pct, fmt_vnd
 from ui.datapage import main_file, validation_report
 from ui.gaps import filter_gaps
-from ui.i18n import TEXT, fmt_date, fmt_dist, fmt_int, fmt_pct, fmt_vnd, tr
+from ui.i18n import tr
+from ui.texts import TEXT
 
 from .conftest import sign_in
 
@@ -103,7 +105,8 @@ def test_every_page_renders_in_english(
 
 @pytest.mark.basedata
 def test_map_layers_carry_the_village_figures(demo_store_accounts: Path) -> None:
-    from ui.data import map_data, store_version
+    from ui.data import store_version
+    from ui.maplayers import map_data
 
     data = map_data(store_version(str(demo_store_accounts), JUNE), "vi")
     o2 = next(f for f in data.villages.geojson["features"] if f["properties"]["t"] == "Làng O2")
@@ -404,7 +407,8 @@ def test_kml_and_export_bytes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("tiles", [False, True])
 def test_map_html_refers_to_no_other_host(demo_store_accounts: Path, tiles: bool) -> None:
     """Scripts and styles come from the app; only the opt-in tile layer reaches out."""
-    from ui.data import coverage_overlays, map_data, store_version
+    from ui.data import store_version
+    from ui.maplayers import coverage_overlays, map_data
     from ui.mapview import build_map
 
     version = store_version(str(demo_store_accounts), JUNE)

@@ -145,7 +145,8 @@ def test_an_expired_session_is_signed_out(
 
 
 def test_operator_sees_no_competitor(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui.data import map_data, store_version
+    from ui.data import store_version
+    from ui.maplayers import map_data
 
     data = map_data(store_version(str(store_path)), "vi", "MobiFone")
     assert set(data.sites) == {"MobiFone"}
@@ -321,7 +322,8 @@ def test_operator_gaps_and_map_hold_no_site_level_figure(
     """Distances to the nearest site or fiber and the best signal are measured against
     every operator's sites: MobiFone's gaps table, its downloads and its map have none."""
     import ui.gaps
-    from ui.data import map_data, store_version
+    from ui.data import store_version
+    from ui.maplayers import map_data
 
     exported: list[pd.DataFrame] = []
     real_export = ui.gaps.export_bytes

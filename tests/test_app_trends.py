@@ -20,6 +20,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from geodata import Store
+from geodata.export import workbook_bytes
 from geodata.store import LayerMeta
 
 from .conftest import units_frame
@@ -241,7 +242,6 @@ def test_progress_page_shows_charts_changes_and_report_buttons(
 def test_change_lists_download_as_one_workbook(two_periods: Path) -> None:
     from ui.data import store_version
     from ui.periods import period_changes_of
-    from ui.progress import changes_workbook
 
     version = store_version(str(two_periods))
     summary, lists = period_changes_of(version, JUNE, DECEMBER)
@@ -250,7 +250,7 @@ def test_change_lists_download_as_one_workbook(two_periods: Path) -> None:
     assert list(lists.added["site_id"]) == ["S2"]
     assert lists.removed.empty
     assert set(summary["operator"]) == {"Viettel", "VNPT"}
-    book = changes_workbook({"Thôn mới có cáp quang": lists.fiber, "Trạm thêm mới": lists.added})
+    book = workbook_bytes({"Thôn mới có cáp quang": lists.fiber, "Trạm thêm mới": lists.added})
     sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
     assert list(sheets) == ["Thôn mới có cáp quang", "Trạm thêm mới"]
     assert list(sheets["Thôn mới có cáp quang"]["name"]) == ["Làng K2"]

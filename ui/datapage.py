@@ -24,12 +24,13 @@ import streamlit as st
 
 from geodata import Store, import_file, load_layer
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning, format_report
+from geodata.export import atomic_write
 from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS
 from hatangso import audit
-from ui.data import dataset_info, layer_title
-from ui.i18n import fmt_date, fmt_int
+from hatangso.formatting import fmt_date, fmt_int, layer_title
+from ui.data import dataset_info
 from ui.shell import Context
 
 __all__ = [
@@ -126,7 +127,7 @@ def saved_upload(files: Sequence[Upload]) -> Iterator[Path]:
                     f"{upload.name!r}: not a plain file name; rename the file and upload it again."
                 )
                 raise InputError(msg)
-            (Path(tmp) / name).write_bytes(upload.getvalue())
+            atomic_write(Path(tmp) / name, upload.getvalue())
             names.append(name)
         chosen = main_file(names)
         if chosen is None:

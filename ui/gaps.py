@@ -10,8 +10,8 @@ import streamlit as st
 from geodata.export import export_bytes
 from geodata.text import contains_folded
 from hatangso.access import filter_rows
+from hatangso.formatting import fmt_dist, fmt_int
 from ui.data import cluster_table, operator_name, village_table
-from ui.i18n import fmt_dist, fmt_int
 from ui.shell import Context
 
 __all__ = ["GAP_KINDS", "draw", "filter_gaps"]

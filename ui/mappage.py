@@ -10,8 +10,9 @@ from streamlit_folium import st_folium
 
 from geodata.display import Bounds
 from hatangso.access import AccessDenied, check_layer_request, filter_rows, visible_layers
-from ui.data import STATUS_COLOURS, MapData, coverage_overlays, map_data, village_table
-from ui.i18n import fmt_dist, fmt_int
+from hatangso.formatting import fmt_dist, fmt_int
+from ui.data import village_table
+from ui.maplayers import STATUS_COLOURS, MapData, coverage_overlays, map_data
 from ui.mapview import assets_present, build_map
 from ui.shell import Context
 

@@ -1,4 +1,4 @@
-"""The folium map: layers prepared by :mod:`ui.data`, drawn with scripts the app serves itself.
+"""The folium map: layers prepared by :mod:`ui.maplayers`, drawn with scripts the app serves itself.
 
 Folium's defaults load Leaflet, jQuery, Bootstrap and Font Awesome from public CDNs; on a
 closed network the map then does not draw at all. Here every map, marker cluster and
@@ -25,9 +25,11 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from geodata.display import Bounds
-from ui.data import OPERATOR_COLOURS, MapData, operator_name
-from ui.data import Layer as MapLayer
+from hatangso.formatting import coverage_title
+from ui.data import OPERATOR_COLOURS, operator_name
 from ui.i18n import tr
+from ui.maplayers import Layer as MapLayer
+from ui.maplayers import MapData
 
 __all__ = [
     "ASSET_FILES",
@@ -251,7 +253,7 @@ def add_boundaries(fmap: folium.Map, data: MapData, lang: str) -> None:
     fmap
         The map.
     data
-        From :func:`ui.data.map_data` (cached).
+        From :func:`ui.maplayers.map_data` (cached).
     lang
         The page's language (layer names).
     """
@@ -360,7 +362,7 @@ def _overlay_layers(
     for name, (url, bounds) in overlays.items():
         _, tech, operator = name.split("_", 2)
         shown_op = next((o for o in OPERATOR_COLOURS if o.lower() == operator.lower()), operator)
-        label = tr("l_cov", lang, tech=tech.upper(), op=operator_name(shown_op))
+        label = coverage_title(tech.upper(), operator_name(shown_op), lang)
         folium.raster_layers.ImageOverlay(
             image=url,
             bounds=[list(bounds[0]), list(bounds[1])],

@@ -9,8 +9,8 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
+from hatangso.formatting import fmt_int, fmt_num, fmt_pct
 from ui.data import operators, summary_table
-from ui.i18n import fmt_int, fmt_num, fmt_pct
 from ui.shell import Context, operator_choice
 
 __all__ = ["draw", "styled_assessment"]

@@ -13,10 +13,8 @@ plans' effects are :func:`hatangso.history.plans`.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -30,10 +28,9 @@ from coverage.trends import (
     village_status,
 )
 from geodata import Store
-from geodata.report import write_report
 from hatangso import history
 from hatangso.history import saved_payload
-from hatangso.report import build_report
+from hatangso.report import build_report, report_bytes
 from ui.data import StoreVersion, coverage_result, dataset_info, read_layers
 
 __all__ = [
@@ -201,10 +198,6 @@ def report_files(version: StoreVersion) -> dict[str, bytes]:
         When the report cannot be made from the store (its message says why).
     """
     data = build_report(version.path, period=version.period)
-    out: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="hatangso-report-") as folder:
-        for suffix in ("pdf", "xlsx"):
-            written = write_report(data, Path(folder) / f"report.{suffix}")
-            out[suffix] = written.read_bytes()
+    out = {fmt: report_bytes(data, fmt) for fmt in ("pdf", "xlsx")}
     log.info("report of %s made (%s)", version.period, ", ".join(out))
     return out

@@ -27,23 +27,22 @@ from geodata.errors import InputError
 from geodata.export import export_bytes
 from hatangso import audit
 from hatangso.access import AccessDenied, visible_layers
+from hatangso.formatting import fmt_dist, fmt_int, fmt_num, fmt_pct, fmt_vnd
 from planner.run import plan_fiber_for, plan_sites_for, uncovered_villages, with_plans
 from ui.data import (
-    DIGITS,
-    Layer,
     StoreVersion,
     coverage_inputs,
-    coverage_overlays,
     coverage_result,
-    map_data,
     operator_name,
     read_layers,
     village_table,
 )
-from ui.i18n import TEXT, fmt_dist, fmt_int, fmt_num, fmt_pct, fmt_vnd, tr
+from ui.i18n import tr
+from ui.maplayers import DIGITS, Layer, coverage_overlays, map_data
 from ui.mapview import build_map
 from ui.overview import styled_assessment
 from ui.shell import Context
+from ui.texts import TEXT
 
 __all__ = ["PlanOutcome", "draw", "plan_features", "run_plans", "save_plan"]
 
@@ -97,7 +96,12 @@ def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
     site_value: float,
     lang: str,
 ) -> PlanOutcome:
-    """Run the fiber and site planners on the area's uncovered villages (cached)."""
+    """Run the fiber and site planners on the area's uncovered villages (cached).
+
+    ``fiber_value`` and ``site_value`` are what the page's number fields hold for the
+    mode: a budget in millions of VND (``"budget"``, passed on to the planners in VND), a
+    number of households (``"target"``) or of sites (``"max"``).
+    """
     layers = read_layers(version)
     inputs = coverage_inputs(version)
     result = coverage_result(version)
@@ -280,7 +284,7 @@ def _controls(context: Context) -> dict[str, Any]:
         fiber_value = 0.0
         if fiber_mode == "budget":
             fiber_value = st.number_input(
-                context.t("budget_vnd"),
+                context.t("budget_million_vnd"),
                 min_value=0.0,
                 value=5000.0,
                 step=500.0,
@@ -308,7 +312,7 @@ def _controls(context: Context) -> dict[str, Any]:
         site_value = 0.0
         if site_mode == "budget":
             site_value = st.number_input(
-                context.t("budget_vnd"),
+                context.t("budget_million_vnd"),
                 min_value=0.0,
                 value=5000.0,
                 step=500.0,

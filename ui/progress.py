@@ -10,7 +10,6 @@ report (PDF and Excel) for the period chosen in the sidebar. The figures come fr
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import altair as alt
@@ -18,9 +17,11 @@ import pandas as pd
 import streamlit as st
 
 from geodata import HatangsoError
+from geodata.export import workbook_bytes
 from hatangso.access import AccessDenied, check_layer_request, filter_rows
+from hatangso.formatting import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_vnd
 from ui.data import operator_name
-from ui.i18n import TEXT, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_vnd, tr
+from ui.i18n import tr
 from ui.periods import (
     INDICATORS,
     period_changes_of,
@@ -31,8 +32,9 @@ from ui.periods import (
     trend_series,
 )
 from ui.shell import Context
+from ui.texts import TEXT
 
-__all__ = ["VEGA_LOCALE", "changes_workbook", "draw", "indicator_chart"]
+__all__ = ["VEGA_LOCALE", "draw", "indicator_chart"]
 
 #: Vega's number and time locales, so the charts write 98,7 and 31/12/2024 in Vietnamese.
 VEGA_LOCALE: dict[str, dict[str, Any]] = {
@@ -230,15 +232,6 @@ def _site_list(frame: pd.DataFrame, context: Context) -> pd.DataFrame:
     return out
 
 
-def changes_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Return an Excel workbook with one sheet a list (names cut to Excel's 31 characters)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
-
-
 def _changes(context: Context, periods: list[str]) -> None:
     st.subheader(context.t("changes_title"))
     start, end = _period_pair(context, periods)
@@ -271,7 +264,7 @@ def _changes(context: Context, periods: list[str]) -> None:
     sheets = {title.split(" (")[0]: table for title, table in tables.items()}
     st.download_button(
         context.t("ch_download"),
-        data=changes_workbook(sheets),
+        data=workbook_bytes(sheets),
         file_name=f"thay-doi_{start}_{end}.xlsx",
         mime=XLSX,
         key="progress_changes_xlsx",

@@ -22,8 +22,8 @@ from streamlit_folium import st_folium
 from geodata import HatangsoError
 from geodata.display import bounds_latlon
 from hatangso import review
-from ui.data import map_data
-from ui.i18n import fmt_int, fmt_vnd
+from hatangso.formatting import fmt_int, fmt_vnd
+from ui.maplayers import map_data
 from ui.mapview import PROVINCE_CENTRE, add_boundaries
 from ui.mapview import _local_assets as local_assets
 from ui.shell import Context

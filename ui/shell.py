@@ -19,9 +19,10 @@ import streamlit as st
 
 from geodata import HatangsoError
 from hatangso.access import AccessDenied, Role, check_layer_request, visible_operators
+from hatangso.formatting import fmt_date, layer_title
 from ui.auth import deny
-from ui.data import StoreVersion, dataset_info, layer_title, operator_name, units_table
-from ui.i18n import LANGUAGES, fmt_date, tr
+from ui.data import StoreVersion, dataset_info, operator_name, units_table
+from ui.i18n import LANGUAGES, tr
 
 __all__ = [
     "ALL",

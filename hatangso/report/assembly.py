@@ -1,8 +1,8 @@
 """Assemble the leadership report: coverage of a store, worded and tabled in Vietnamese.
 
 :func:`build_report` reads a store, computes the coverage with :mod:`coverage.engine` and
-fills a :class:`geodata.report.ReportData`; :func:`geodata.report.write_report` lays it
-out as PDF or Excel, for any period the store holds (default the latest).
+fills a :class:`hatangso.report.model.ReportData`, for any period the store holds (default
+the latest); :func:`hatangso.report.write_report` lays it out as PDF or Excel.
 """
 
 from __future__ import annotations
@@ -18,27 +18,14 @@ import pandas as pd
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from geodata.crs import WORK_CRS
 from geodata.errors import InputError
-from geodata.report import GapMap, Indicator, ReportData, ReportTable, vn_date, vn_number
 from geodata.store import Store
+from hatangso import history
+from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
+from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
 
-__all__ = ["LAYER_NAMES_VI", "build_report", "saved_plans"]
+__all__ = ["build_report", "saved_plans"]
 
 log = logging.getLogger(__name__)
-
-#: The layers' names as the report shows them.
-LAYER_NAMES_VI = {
-    "admin_units": "ranh giới hành chính",
-    "villages": "thôn",
-    "clusters": "cụm dân cư",
-    "fiber_routes": "tuyến cáp quang",
-    "fiber_nodes": "điểm nút cáp quang",
-    "mobile_sites": "trạm phát sóng di động",
-    "roads": "đường giao thông",
-    "power_lines": "đường điện",
-    "priority_places": "địa điểm ưu tiên",
-    "population_density": "mật độ dân số",
-    "elevation": "độ cao địa hình",
-}
 
 #: The noun of each target's unit, and how a status line is worded.
 _UNIT_VI = {
@@ -92,7 +79,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
 
     Returns
     -------
-    geodata.report.ReportData
+    hatangso.report.model.ReportData
 
     Raises
     ------
@@ -179,8 +166,6 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
 
 def _change_tables(store: Store, period: str, result: CoverageResult) -> list[ReportTable]:
     """Tabulate the changes since the previous period: indicators, operators, villages."""
-    from hatangso import history  # history reads stores through this module's peers
-
     previous = store.previous_period()
     if previous is None:
         return [
@@ -189,7 +174,7 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
                 "Thay đổi",
                 pd.DataFrame(columns=["Chỉ tiêu"]),
                 empty=(
-                    f"Đây là kỳ số liệu đầu tiên ({vn_date(period)}); chưa có kỳ trước để so sánh."
+                    f"Đây là kỳ số liệu đầu tiên ({fmt_date(period)}); chưa có kỳ trước để so sánh."
                 ),
             )
         ]
@@ -204,12 +189,12 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
         if old is not None:
             delta = int(target["reached"]) - int(old["reached"])
             unit = _UNIT_VI.get(target["unit"], target["unit"])
-            change = f"{'+' if delta >= 0 else '−'}{vn_number(abs(delta))} {unit}"
+            change = f"{'+' if delta >= 0 else '−'}{fmt_num(abs(delta))} {unit}"
         rows.append(
             {
                 "Chỉ tiêu": str(target["title_vi"]),
-                f"Kỳ trước ({vn_date(previous)})": then,
-                f"Kỳ này ({vn_date(period)})": now,
+                f"Kỳ trước ({fmt_date(previous)})": then,
+                f"Kỳ này ({fmt_date(period)})": now,
                 "Thay đổi": change,
             }
         )
@@ -233,7 +218,7 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
             "Km cáp quang mới": summary["fiber_km_added"].astype(float),
         }
     )
-    since = f"so với kỳ trước ({vn_date(previous)})"
+    since = f"so với kỳ trước ({fmt_date(previous)})"
     return [
         ReportTable(
             f"Thay đổi {since}",
@@ -284,26 +269,24 @@ def _change_villages(frame: pd.DataFrame) -> pd.DataFrame:
 def _pct(reached: int, total: int, actual: float) -> str:
     if total:  # from the counts: the rounded actual_pct may round again the wrong way
         actual = 100.0 * reached / total
-    text = vn_number(actual, 1)
+    text = fmt_num(actual, 1)
     if reached < total and text == "100,0":  # never round a gap away
-        text = vn_number(actual, 2)
+        text = fmt_num(actual, 2)
     return text
 
 
 def _indicator(target: dict[str, Any]) -> Indicator:
     reached, total = int(target["reached"]), int(target["total"])
     status = _STATUS_VI[target["id"]].format(
-        r=vn_number(reached), t=vn_number(total), p=_pct(reached, total, target["actual_pct"])
+        r=fmt_num(reached), t=fmt_num(total), p=_pct(reached, total, target["actual_pct"])
     )
-    goal = "—"
-    if target["target_pct"] is not None:
-        goal = ("> " if target["strict"] else "") + vn_number(target["target_pct"]) + " %"
+    goal = fmt_target(target["target_pct"], target["strict"])
     gap = ""
     if target["met"] is False and target["gap"] is not None:
         unit = _UNIT_VI.get(target["unit"], target["unit"])
-        gap = f"{vn_number(target['gap'])} {unit}"
+        gap = f"{fmt_num(target['gap'])} {unit}"
         if target["gap_households"] is not None and target["unit"] != "household":
-            gap += f" ({vn_number(target['gap_households'])} hộ)"
+            gap += f" ({fmt_num(target['gap_households'])} hộ)"
     return Indicator(
         title=str(target["title_vi"]), status=status, target=goal, met=target["met"], gap=gap
     )
