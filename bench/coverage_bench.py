@@ -123,6 +123,16 @@ def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray
     return best >= DEFAULT_SETTINGS.min_rsrp_dbm["4G"]
 
 
+def _shift(offset: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A coordinate transform for :func:`shapely.transform` that moves by ``offset``."""
+
+    def move(coords: np.ndarray) -> np.ndarray:
+        moved: np.ndarray = coords + offset
+        return moved
+
+    return move
+
+
 def tiled(layers: dict[str, gpd.GeoDataFrame], scale: int) -> dict[str, gpd.GeoDataFrame]:
     """Copies of the province side by side (metric CRS): about ``scale`` times the load."""
     side = int(np.ceil(np.sqrt(scale)))
@@ -136,7 +146,7 @@ def tiled(layers: dict[str, gpd.GeoDataFrame], scale: int) -> dict[str, gpd.GeoD
             dx, dy = (k % side) * w, (k // side) * h
             moved = frame.copy()
             moved["geometry"] = shapely.transform(
-                frame.geometry.to_numpy(), lambda c, dx=dx, dy=dy: c + np.array([dx, dy])
+                frame.geometry.to_numpy(), _shift(np.array([dx, dy]))
             )
             id_col = {
                 "villages": "village_id",
