@@ -336,3 +336,17 @@ def test_more_budget_never_buys_fewer_households(
     T = prize_collecting_steiner(G, root, prizes, min_prize=target, method="ilp")
     assert T.graph["prize"] >= target
     assert T.graph["cost"] == pytest.approx(min(c for c, p in options if p >= target))
+
+
+def test_prize_target_tree_is_as_cheap_as_its_proof() -> None:
+    """Found by the property above: HiGHS 1.16's presolve returned a tree costing 2 with
+    a proved bound of 1. The solver's answer is checked and solved again without presolve."""
+    G = nx.Graph()
+    edges = [(0, 1, 1), (0, 2, 0), (0, 4, 1), (0, 6, 0), (1, 2, 1), (1, 3, 0), (1, 4, 0), (1, 5, 2)]
+    G.add_weighted_edges_from([(u, v, float(w)) for u, v, w in edges], weight=W)
+    prizes = {1: 10.0, 2: 1.0, 4: 20.0, 5: 3.0}
+    T = prize_collecting_steiner(G, 3, prizes, min_prize=31, method="ilp")
+    assert T.graph["optimal"]
+    assert T.graph["cost"] == 1.0
+    assert T.graph["prize"] == 31.0
+    assert T.graph["lower_bound"] == pytest.approx(T.graph["cost"])

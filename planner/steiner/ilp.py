@@ -182,6 +182,7 @@ class _Dcut:
         )
         self.h = h
         self.cuts_seen: set[tuple[int, frozenset[int]]] = set()
+        self.presolve_off = False
         self._initial_rows(budget, min_prize)
 
     # rows -----------------------------------------------------------------------------
@@ -318,6 +319,34 @@ class _Dcut:
             x[col] = 1.0 if (v in tadj) else 0.0
         return x
 
+    def _run(self, deadline: float) -> None:
+        """Run HiGHS until `deadline`; rerun without presolve if its answer is inconsistent.
+
+        HiGHS 1.16 can report an optimal objective whose solution vector costs more
+        (seen on an 8-edge prize-target instance: objective 0.5, solution costing 1.0,
+        status optimal), a presolve/postsolve fault of the kind in HiGHS issues #2439
+        and #2900. The cost of the returned vector is recomputed here; when it exceeds
+        the reported objective, presolve is switched off for this model and the run
+        repeated, so an "optimal" tree is never costlier than the bound it is proved by.
+        """
+        h = self.h
+
+        def until() -> float:  # HiGHS's time limit counts from the model's first run
+            return float(h.getRunTime()) + max(deadline - time.perf_counter(), 0.0)
+
+        h.setOptionValue("time_limit", until())
+        h.run()
+        if self.presolve_off or h.getInfo().primal_solution_status != 2:
+            return
+        x = np.asarray(h.getSolution().col_value)
+        reported = float(h.getInfo().objective_function_value)
+        actual = float(np.dot(h.getLp().col_cost_, x))
+        if actual > reported + 1e-7 * max(1.0, abs(reported)):
+            self.presolve_off = True
+            h.setOptionValue("presolve", "off")
+            h.setOptionValue("time_limit", until())
+            h.run()
+
     def solve(  # noqa: C901, PLR0911 - LP rounds, then branch and bound with checks
         self, deadline: float, start: FloatArray | None
     ) -> tuple[FloatArray | None, bool, float, str]:
@@ -328,8 +357,7 @@ class _Dcut:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return None, False, lp_bound, "time limit (LP)"
-            h.setOptionValue("time_limit", h.getRunTime() + remaining)  # HiGHS: cumulative
-            h.run()
+            self._run(deadline)
             if h.getModelStatus() != highspy_module().HighsModelStatus.kOptimal:
                 text = h.modelStatusToString(h.getModelStatus())
                 return None, False, lp_bound, f"LP {text}"
@@ -352,10 +380,9 @@ class _Dcut:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return best, False, bound, "time limit (MIP)"
-            h.setOptionValue("time_limit", h.getRunTime() + remaining)  # HiGHS: cumulative
             if start is not None:
                 h.setSolution(self.n_col, np.arange(self.n_col, dtype=np.int32), start)
-            h.run()
+            self._run(deadline)
             status = h.getModelStatus()
             info = h.getInfo()
             if math.isfinite(info.mip_dual_bound):
