@@ -25,7 +25,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from rasterio.io import MemoryFile
 
-from geodata import LayerMeta
+from geodata import InputError, LayerMeta
+from hatangso.cli import EXIT_INPUT, main
 from hatangso.demo import AS_OF, DemoDataset, build_demo
 
 BASE = Path(
@@ -580,6 +581,18 @@ def test_missing_base_names_the_file_and_the_option(tmp_path: Path) -> None:
     message = str(info.value)
     assert "binh_dinh_province.geojson" in message
     assert "--base" in message
+    assert isinstance(info.value, InputError)
+
+
+def test_demo_command_reports_a_wrong_base_as_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo.gpkg"
+    assert main(["demo", "--base", str(tmp_path), "--out", str(out)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("error: Demo base data incomplete: 9 file(s) missing")
+    assert "bug" not in err
+    assert not out.exists()
 
 
 @basedata

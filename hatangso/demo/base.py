@@ -4,8 +4,10 @@ The files (:data:`_BASE_FILES`, documented in ``shared/data/PROVENANCE.md``): pr
 district and commune polygons with the 2019 census population and households, the
 2019–2024 ward changes (2024 names and districts), the historic hamlet points, the
 major roads, the approximate high-voltage lines and the WorldPop density raster. A
-missing or unreadable file raises :class:`FileNotFoundError` naming the file and what
-``--base`` must point to.
+missing or unreadable file raises :class:`MissingBaseFileError` (a
+:class:`FileNotFoundError`) naming the file and what ``--base`` must point to; a file in
+another layout raises :class:`BaseDataError` (a :class:`ValueError`). Both are input
+errors: the command line reports them as such, not as a bug.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geodata.crs import STORE_CRS
+from geodata.errors import InputError, InputFileError
 from geodata.raster import Grid, grid_from_bytes
 from hatangso.demo.common import Layers
 from hatangso.demo.context import Base, Context, NamedVillage, RemoteVillage
@@ -34,7 +37,22 @@ from hatangso.demo.places import REAL_PLACES
 from hatangso.demo.provenance import LATER_META, REAL_META
 from hatangso.demo.targets import CANH_GIAO, PROVINCE_CODE
 
-__all__ = ["as_multipolygon", "load_base", "step_admin_units"]
+__all__ = [
+    "BaseDataError",
+    "MissingBaseFileError",
+    "as_multipolygon",
+    "load_base",
+    "step_admin_units",
+]
+
+
+class MissingBaseFileError(InputFileError, FileNotFoundError):
+    """A reference file the demo needs is missing or unreadable under ``--base``."""
+
+
+class BaseDataError(InputError, ValueError):
+    """A reference file under ``--base`` is not in the layout of ``shared/data``."""
+
 
 _BASE_FILES: Final[dict[str, str]] = {
     "province": "dvhcvn/binh_dinh_province.geojson",
@@ -69,7 +87,7 @@ def _check_columns(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> N
             f"Base file {str(path)!r} lacks column(s) {missing!r}; found "
             f"{list(frame.columns)!r}. Use the file described in PROVENANCE.md."
         )
-        raise ValueError(msg)
+        raise BaseDataError(msg)
 
 
 def _read_vector(path: Path, columns: Sequence[str]) -> gpd.GeoDataFrame:
@@ -84,10 +102,10 @@ def _read_vector(path: Path, columns: Sequence[str]) -> gpd.GeoDataFrame:
         gdf = gpd.read_file(path)
     except (OSError, RuntimeError, ValueError) as err:
         msg = f"Cannot read base file {str(path)!r} ({err}). {_BASE_HINT}"
-        raise FileNotFoundError(msg) from err
+        raise MissingBaseFileError(msg) from err
     if gdf.crs is None:
         msg = f"Base file {str(path)!r} has no CRS; set it on the source file (expected EPSG:4326)."
-        raise ValueError(msg)
+        raise BaseDataError(msg)
     _check_columns(gdf, path, columns)
     return gdf.to_crs(STORE_CRS)
 
@@ -98,7 +116,7 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as err:
         msg = f"Cannot read base file {str(path)!r} ({err}). {_BASE_HINT}"
-        raise FileNotFoundError(msg) from err
+        raise MissingBaseFileError(msg) from err
     _check_columns(frame, path, columns)
     return frame
 
@@ -110,17 +128,17 @@ def _read_density(path: Path) -> tuple[Grid, bytes]:
         grid = grid_from_bytes(raw)
     except (OSError, rasterio.errors.RasterioError) as err:
         msg = f"Cannot read base raster {str(path)!r} ({err}). {_BASE_HINT}"
-        raise FileNotFoundError(msg) from err
+        raise MissingBaseFileError(msg) from err
     except CRSError:  # the file declares none
         msg = f"Base raster {str(path)!r} has no CRS; expected EPSG:4326."
-        raise ValueError(msg) from None
+        raise BaseDataError(msg) from None
     if grid.crs.to_epsg() != 4326:
         msg = f"Base raster {str(path)!r} has CRS {grid.crs.to_string()!r}; expected EPSG:4326."
-        raise ValueError(msg)
+        raise BaseDataError(msg)
     transform = grid.transform
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
         msg = f"Base raster {str(path)!r} is not north-up (transform {tuple(transform)!r})."
-        raise ValueError(msg)
+        raise BaseDataError(msg)
     return grid, raw
 
 
@@ -136,7 +154,7 @@ def load_base(base_dir: Path) -> Base:
             f"Demo base data incomplete: {len(missing)} file(s) missing under "
             f"{str(base_dir)!r}: {', '.join(missing)}. {_BASE_HINT}"
         )
-        raise FileNotFoundError(msg)
+        raise MissingBaseFileError(msg)
     province, districts, communes = _load_admin(paths)
     hamlets = _read_vector(paths["hamlets"], ["commune_gso_code_2019"])
     hamlets = hamlets[hamlets["commune_gso_code_2019"].notna()]
@@ -175,7 +193,7 @@ def _load_admin(
             f"Expected one province {PROVINCE_CODE!r} in {str(paths['province'])!r}, "
             f"found {len(prov)}."
         )
-        raise ValueError(msg)
+        raise BaseDataError(msg)
     province = gpd.GeoDataFrame(
         {
             "unit_id": [PROVINCE_CODE],
@@ -223,7 +241,7 @@ def _load_admin(
             f"Commune tables do not match: census {len(census)}, ward changes {len(changes)}, "
             f"polygons {len(poly)}, matched {len(table)} by GSO 2019 code."
         )
-        raise ValueError(msg)
+        raise BaseDataError(msg)
     table = table.sort_values("gso_code_2019", kind="stable")
     names = [_clean_text(n) for n in table["commune_2024"]]
     types = [_unit_type(n) for n in names]
@@ -231,7 +249,7 @@ def _load_admin(
     unknown = sorted(set(parents) - set(districts["unit_id"]))
     if unknown:
         msg = f"Communes refer to unknown district codes {unknown!r}."
-        raise ValueError(msg)
+        raise BaseDataError(msg)
     communes = gpd.GeoDataFrame(
         {
             "unit_id": table["gso_code_2019"].astype(str).to_numpy(),
@@ -287,7 +305,7 @@ def _load_power_lines(path: Path) -> gpd.GeoDataFrame:
         match = re.search(r"(\d+(?:\.\d+)?)\s*kV", label)
         if match is None:
             msg = f"Cannot read a voltage from {label!r} in {str(path)!r}."
-            raise ValueError(msg)
+            raise BaseDataError(msg)
         volts.append(float(match.group(1)))
     return gpd.GeoDataFrame(
         {"voltage_kv": volts}, geometry=lines.geometry.to_numpy(), crs=STORE_CRS
@@ -307,7 +325,7 @@ def _unit_type(name: str) -> str:
         if name.startswith(prefix + " "):
             return prefix
     msg = f"Cannot tell the unit type of {name!r}; expected a prefix among {_UNIT_TYPES!r}."
-    raise ValueError(msg)
+    raise BaseDataError(msg)
 
 
 def _iter_polygons(geom: BaseGeometry) -> Iterator[Polygon]:

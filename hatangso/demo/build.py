@@ -138,11 +138,13 @@ def build_demo(
 
     Raises
     ------
-    FileNotFoundError
-        If a base file is missing or unreadable; the message names the file and what
-        ``--base`` must point to.
+    hatangso.demo.base.MissingBaseFileError
+        A :class:`FileNotFoundError`, if a base file is missing or unreadable; the
+        message names the file and what ``--base`` must point to.
+    hatangso.demo.base.BaseDataError
+        A :class:`ValueError`, if a base file does not have the expected content.
     ValueError
-        If ``seed`` is negative or a base file does not have the expected content.
+        If ``seed`` is negative.
 
     Examples
     --------
