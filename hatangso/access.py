@@ -14,6 +14,12 @@ The map, the tables, the downloads and the command line all filter through
 operator can reach does not depend on which page asked: a forged request for another
 operator's layer is refused with :class:`AccessDenied`.
 
+The rules of the review of published plans (:mod:`hatangso.review`) are here too: who
+sees a proposal (:meth:`Role.sees_proposal`), decides on it (:meth:`Role.can_decide`),
+comments on it (:meth:`Role.can_comment`), publishes and closes a review
+(:attr:`Role.can_publish`), and the one operator canonicaliser
+(:func:`canonical_operator`).
+
 Site-level figures
 ------------------
 The coverage engine adds to every village and cluster figures measured against every
@@ -55,11 +61,14 @@ __all__ = [
     "OPERATOR_LAYERS",
     "OPERATOR_LIST_COLUMNS",
     "ROLE_KINDS",
+    "SHARED",
     "SHARED_LAYERS",
     "SITE_FIGURE_COLUMNS",
     "AccessDenied",
     "Role",
     "RoleError",
+    "as_role",
+    "canonical_operator",
     "check_layer_request",
     "filter_rows",
     "is_site_figure",
@@ -134,8 +143,12 @@ _AGGREGATE_MARKERS = frozenset({"", "all", "*", "total", "tat ca", "tong"})
 #: Proposal operators open to every operator's review (a plan not yet given to one).
 _UNASSIGNED = frozenset({"proposed", "shared", ""})
 
+#: The operator of shared infrastructure, and of a shared proposal (a shared site, or a
+#: route with no existing fiber around) that every operator sees and may decide on.
+SHARED = "Shared"
+
 #: Operators a role may be given (``Shared`` is a kind of infrastructure, not an account).
-_ROLE_OPERATORS = tuple(name for name in OPERATORS if name != "Shared")
+_ROLE_OPERATORS = tuple(name for name in OPERATORS if name != SHARED)
 
 _LOOKUP = choice_lookup(OPERATORS)
 
@@ -151,19 +164,42 @@ class AccessDenied(InputError, PermissionError):
     """The signed-in role may not see or do what was asked (the message says why)."""
 
 
-def canonical_operator(raw: object) -> str | None:
+def canonical_operator(raw: object, *, keep_unknown: bool = False) -> str | None:
     """Return the canonical operator id of a spelling (``"Mobifone"`` -> ``"MobiFone"``).
+
+    This is the one operator canonicaliser of the roles and of the review; the two kinds
+    of caller differ only on a name the importers do not know, which ``keep_unknown``
+    chooses.
 
     Parameters
     ----------
     raw
         Any spelling the importers accept, or a missing value.
+    keep_unknown
+        ``False`` (roles, requests and filters): an unknown name gives ``None``, so it
+        matches no role's operator. ``True`` (the review, assigning a proposal to an
+        operator): an unknown name is kept as given, stripped (``"Proposed"``, a new
+        entrant), so that the proposal stays assigned to it -- and no operator role
+        sees or decides it -- instead of falling back to a shared proposal. Then only
+        ``None`` and blank text are missing (any other value is kept as its text, a
+        float NaN as ``"nan"``).
 
     Returns
     -------
     str or None
-        The canonical id, or ``None`` when missing or unknown.
+        The canonical id; for an unknown name ``None``, or the name itself with
+        ``keep_unknown``; ``None`` when missing.
+
+    Examples
+    --------
+    >>> canonical_operator("Vinaphone"), canonical_operator(" Mobi ", keep_unknown=True)
+    ('VNPT', 'MobiFone')
+    >>> canonical_operator("FooTel") is None, canonical_operator(" FooTel ", keep_unknown=True)
+    (True, 'FooTel')
     """
+    if keep_unknown:
+        text = "" if raw is None else str(raw).strip()
+        return (_LOOKUP.get(column_key(text)) or text) if text else None
     if raw is None or (isinstance(raw, float) and np.isnan(raw)):
         return None
     return _LOOKUP.get(column_key(str(raw)))
@@ -262,7 +298,7 @@ class Role:
 
     @property
     def can_publish(self) -> bool:
-        """Whether the role may run and publish plans."""
+        """Whether the role may run plans, publish them for review and close a review."""
         return self.kind == "department"
 
     @property
@@ -293,6 +329,74 @@ class Role:
             return True
         return canonical_operator(proposal_operator) == self.operator
 
+    # The rules of the review of published plans (:mod:`hatangso.review`): a proposal's
+    # operator is stored as :func:`canonical_operator` with ``keep_unknown`` gives it.
+
+    def sees_proposal(self, proposal_operator: str) -> bool:
+        """Return whether the role sees a published proposal (and its history).
+
+        Parameters
+        ----------
+        proposal_operator
+            The operator the proposal is assigned to, as stored.
+
+        Returns
+        -------
+        bool
+            ``True`` for the department and the leadership; for an operator, on its own
+            proposals and the :data:`SHARED` ones only (a competitor's is refused as
+            unknown, and so is one assigned to an operator no role has).
+
+        Examples
+        --------
+        >>> mobi = Role.parse("operator:MobiFone")
+        >>> mobi.sees_proposal("MobiFone"), mobi.sees_proposal("Shared")
+        (True, True)
+        >>> mobi.sees_proposal("Viettel"), mobi.sees_proposal("Proposed")
+        (False, False)
+        """
+        return self.sees_all_operators or proposal_operator in {self.operator, SHARED}
+
+    def can_decide(self, proposal_operator: str) -> bool:
+        """Return whether the role may accept, reject or ask for changes to a proposal.
+
+        Parameters
+        ----------
+        proposal_operator
+            The operator the proposal is assigned to, as stored.
+
+        Returns
+        -------
+        bool
+            ``True`` only for the operator concerned (any operator on an unassigned or
+            shared one, see :meth:`can_review`); never for the department or the
+            leadership.
+
+        Examples
+        --------
+        >>> Role.parse("operator:Viettel").can_decide("Viettel")
+        True
+        >>> Role.parse("department").can_decide("Viettel")
+        False
+        """
+        return self.kind == "operator" and self.can_review(proposal_operator)
+
+    def can_comment(self, proposal_operator: str) -> bool:
+        """Return whether the role may comment on a proposal.
+
+        Parameters
+        ----------
+        proposal_operator
+            The operator the proposal is assigned to, as stored.
+
+        Returns
+        -------
+        bool
+            ``True`` for the department and for the operator concerned
+            (:meth:`can_decide`); never for the leadership.
+        """
+        return self.kind == "department" or self.can_decide(proposal_operator)
+
 
 def parse_role(text: str) -> Role:
     """Parse a role (see :meth:`Role.parse`).
@@ -307,6 +411,27 @@ def parse_role(text: str) -> Role:
     Role
     """
     return Role.parse(text)
+
+
+def as_role(role: str | Role) -> Role:
+    """Return a role given as a :class:`Role` or as its text.
+
+    Parameters
+    ----------
+    role
+        A :class:`Role`, or ``"department"``, ``"viewer"`` or ``"operator:<name>"``.
+
+    Returns
+    -------
+    Role
+        ``role`` itself, or :meth:`Role.parse` of the text.
+
+    Raises
+    ------
+    RoleError
+        For text that is not a role.
+    """
+    return role if isinstance(role, Role) else Role.parse(role)
 
 
 def visible_operators(role: Role) -> tuple[str, ...]:

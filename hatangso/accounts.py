@@ -38,7 +38,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from geodata.errors import InputError
 from geodata.store import Store, Tx
 from hatangso import audit
-from hatangso.access import Role, RoleError
+from hatangso.access import Role, RoleError, as_role
 
 __all__ = [
     "FAILURES_TABLE",
@@ -219,10 +219,6 @@ def check_password(password: str, username: str) -> str:
     return text
 
 
-def _role(role: Role | str) -> Role:
-    return role if isinstance(role, Role) else Role.parse(role)
-
-
 @functools.cache
 def _default_hasher() -> PasswordHasher:
     return PasswordHasher()  # Argon2id, RFC 9106 low-memory profile
@@ -290,7 +286,7 @@ def add_user(  # noqa: PLR0913 - keyword-only options
         For an unknown role or operator.
     """
     name = normalize_username(username)
-    parsed = _role(role)
+    parsed = as_role(role)
     secret = check_password(password, name)
     digest = (hasher or _default_hasher()).hash(secret)
     stamp = audit.utc_text(now)

@@ -21,12 +21,18 @@ Rules (stated here once; the app and the command line follow them):
   ``"viewer"`` (leadership: reads everything, changes nothing) and ``"operator:<Name>"``
   (e.g. ``"operator:MobiFone"``, any spelling the importers accept). Operators see their
   own and the shared proposals only; a competitor's proposal is refused as unknown. Only
-  the operator concerned decides; the department publishes, closes and comments.
+  the operator concerned decides; the department publishes, closes and comments. These
+  role rules live in :mod:`hatangso.access` (:meth:`~hatangso.access.Role.sees_proposal`,
+  :meth:`~hatangso.access.Role.can_decide`, :meth:`~hatangso.access.Role.can_comment`,
+  :attr:`~hatangso.access.Role.can_publish`).
 * **Who reviews what.** A site is reviewed by the operator it is proposed to (the plan's
   ``operator`` column). A fiber route is reviewed by the operator whose existing fiber it
   starts from: the operator of the existing fiber route or node nearest to the route
   (a planned route starts on existing fiber, so that feature touches it), measured in
   :data:`geodata.crs.WORK_CRS`; a route that carries its own ``operator`` keeps it.
+  Operator names are canonicalised by :func:`hatangso.access.canonical_operator` with
+  ``keep_unknown=True``: a name the importers do not know is kept as written, so such a
+  proposal is seen by the department and the leadership only.
   A *shared* proposal (operator ``Shared``: a shared site, or a route with no existing
   fiber around) is visible to every operator and any operator may decide on it; each
   decision is kept with who made it, and the latest one is the status.
@@ -67,10 +73,9 @@ from shapely.geometry.base import BaseGeometry
 from geodata.crs import STORE_CRS, WORK_CRS
 from geodata.errors import InputError
 from geodata.export import write_table
-from geodata.schemas import OPERATORS, canonical_value
 from geodata.store import Store, Tx
 from hatangso import audit
-from hatangso.access import Role
+from hatangso.access import SHARED, Role, as_role, canonical_operator
 
 __all__ = [
     "DECISIONS",
@@ -113,8 +118,6 @@ STATUS_COLOURS: Final[Mapping[str, str]] = {
 }
 #: The longest comment or reason kept, in characters; longer text is truncated and marked.
 TEXT_LIMIT: Final = 5_000
-#: The operator of a shared proposal (any operator may review it).
-SHARED: Final = "Shared"
 
 #: Columns of :func:`proposals` (besides ``geometry``, EPSG:4326).
 PROPOSAL_COLUMNS: Final = (
@@ -196,28 +199,6 @@ class ReviewPermissionError(ReviewError, PermissionError):
 
 class StaleReviewError(ReviewError):
     """A decision was based on a view of the proposal that has changed since."""
-
-
-# --------------------------------------------------------------------------- roles
-
-
-def _role(role: str | Role) -> Role:
-    return role if isinstance(role, Role) else Role.parse(role)
-
-
-def _can_see(role: Role, proposal_operator: str) -> bool:
-    """Return whether the role sees a proposal: all for department and viewers."""
-    return role.sees_all_operators or proposal_operator in {role.operator, SHARED}
-
-
-def _can_decide(role: Role, proposal_operator: str) -> bool:
-    """Return whether the role may decide: the operator concerned (any on a shared one)."""
-    return role.kind == "operator" and role.can_review(proposal_operator)
-
-
-def _can_comment(role: Role, proposal_operator: str) -> bool:
-    """Return whether the role may comment: the department and the operator concerned."""
-    return role.kind == "department" or _can_decide(role, proposal_operator)
 
 
 # --------------------------------------------------------------------------- text
@@ -451,8 +432,8 @@ def publish(store: Store, plan_name: str, *, actor: str, role: str | Role) -> st
         For an unknown plan, a plan without proposals, or a plan re-saved with other
         proposals while its review is open.
     """
-    who, reviewer = _actor(actor), _role(role)
-    if reviewer.kind != "department":
+    who, reviewer = _actor(actor), as_role(role)
+    if not reviewer.can_publish:
         msg = f"only the department can publish a plan for review, not {reviewer!s}."
         raise ReviewPermissionError(msg)
     name = plan_name if plan_name.startswith("plan:") else f"plan:{plan_name}"
@@ -543,7 +524,7 @@ def _proposal_rows(store: Store, kind: str, collection: Mapping[str, Any]) -> li
     props = [dict(f.get("properties") or {}) for f in features]
     geoms = [shape(f["geometry"]) for f in features]
     work = gpd.GeoSeries(geoms, crs=STORE_CRS).to_crs(WORK_CRS)
-    operators = [_canonical_operator(p.get("operator")) for p in props]
+    operators = [canonical_operator(p.get("operator"), keep_unknown=True) for p in props]
     if kind == "route" and any(not o for o in operators):
         nearest = _route_operators(store, work)
         operators = [o or n for o, n in zip(operators, nearest, strict=True)]
@@ -590,13 +571,6 @@ def _integer(value: object) -> int | None:
     return None if out is None else round(out)
 
 
-def _canonical_operator(value: object) -> str | None:
-    if value is None or not str(value).strip():
-        return None
-    raw = str(value).strip()
-    return canonical_value(OPERATORS, raw) or raw
-
-
 def _route_operators(store: Store, routes: gpd.GeoSeries) -> list[str | None]:
     """Return the operator of the existing fiber (route or node) nearest to each planned route."""
     parts = [
@@ -614,7 +588,7 @@ def _route_operators(store: Store, routes: gpd.GeoSeries) -> list[str | None]:
     out: list[str | None] = [None] * len(routes)
     names = network["operator"].to_numpy()
     for i, j in zip(src.tolist(), dst.tolist(), strict=True):
-        out[i] = _canonical_operator(names[j])
+        out[i] = canonical_operator(names[j], keep_unknown=True)
     return out
 
 
@@ -667,8 +641,8 @@ def close(store: Store, review_id: str, *, actor: str, role: str | Role) -> None
     ReviewError
         For an unknown review.
     """
-    who, reviewer = _actor(actor), _role(role)
-    if reviewer.kind != "department":
+    who, reviewer = _actor(actor), as_role(role)
+    if not reviewer.can_publish:
         msg = f"only the department can close a review, not {reviewer!s}."
         raise ReviewPermissionError(msg)
     with store.transaction() as tx:
@@ -720,7 +694,7 @@ def _visible_proposal(tx: Tx, proposal_id: str, reviewer: Role) -> _Proposal:
     """Return the proposal, refused as unknown when ``reviewer`` may not see it."""
     _ensure_tables(tx)
     prop = _proposal(tx, proposal_id)
-    if not _can_see(reviewer, prop.operator):
+    if not reviewer.sees_proposal(prop.operator):
         raise _hidden(proposal_id, reviewer)
     return prop
 
@@ -797,7 +771,7 @@ def decide(  # noqa: PLR0913 - the decision and who makes it
     ReviewError
         For an unknown proposal or status, a missing reason, or a closed review.
     """
-    who, reviewer = _actor(actor), _role(role)
+    who, reviewer = _actor(actor), as_role(role)
     wanted = str(status).strip().lower().replace(" ", "_").replace("-", "_")
     if wanted not in DECISIONS:
         msg = f"unknown decision {status!r}; use one of: {', '.join(DECISIONS)}."
@@ -808,7 +782,7 @@ def decide(  # noqa: PLR0913 - the decision and who makes it
         raise ReviewError(msg)
     with store.transaction() as tx:
         prop = _visible_proposal(tx, proposal_id, reviewer)
-        if not _can_decide(reviewer, prop.operator):
+        if not reviewer.can_decide(prop.operator):
             msg = (
                 f"{reviewer!s} cannot decide on proposal {prop.ref} "
                 f"(operator {prop.operator}): only the operator concerned can."
@@ -894,14 +868,14 @@ def comment(
     ReviewError
         For an unknown proposal, an empty comment, or a closed review.
     """
-    who, reviewer = _actor(actor), _role(role)
+    who, reviewer = _actor(actor), as_role(role)
     body = clean_text(text)
     if not body:
         msg = "the comment is empty."
         raise ReviewError(msg)
     with store.transaction() as tx:
         prop = _visible_proposal(tx, proposal_id, reviewer)
-        if not _can_comment(reviewer, prop.operator):
+        if not reviewer.can_comment(prop.operator):
             msg = (
                 f"{reviewer!s} cannot comment on proposal {prop.ref}: the department "
                 f"and the operator concerned ({prop.operator}) can."
@@ -1001,7 +975,7 @@ def proposals(store: Store, review_id: str | None = None, *, role: str | Role) -
         decision's ``decided_by``, ``decided_role``, ``decided_at`` and ``reason`` (empty
         while only published), ``n_comments``, ``last_seq`` and ``status_colour``.
     """
-    reviewer = _role(role)
+    reviewer = as_role(role)
     with store.transaction() as tx:
         _ensure_tables(tx)
         if review_id is None:
@@ -1016,7 +990,7 @@ def proposals(store: Store, review_id: str | None = None, *, role: str | Role) -
             "p.geometry FROM hatangso_proposals p JOIN hatangso_reviews r "
             "ON r.review_id = p.review_id ORDER BY r.published_at, p.review_id, p.position"
         )
-        rows = [r for r in rows if r[1] in chosen and _can_see(reviewer, str(r[6]))]
+        rows = [r for r in rows if r[1] in chosen and reviewer.sees_proposal(str(r[6]))]
         wanted = {str(r[0]) for r in rows}
         events = [e for e in tx.rows(_EVENT_SELECT) if e[1] in wanted]
     return _proposal_frame(rows, events)
@@ -1088,7 +1062,7 @@ def history(store: Store, proposal_id: str, *, role: str | Role) -> pd.DataFrame
     pandas.DataFrame
         :data:`EVENT_COLUMNS`, one row an event, ordered by ``seq``.
     """
-    reviewer = _role(role)
+    reviewer = as_role(role)
     with store.transaction() as tx:
         prop = _visible_proposal(tx, proposal_id, reviewer)
         rows = tx.rows(f"{_EVENT_SELECT} WHERE proposal_id = ? ORDER BY seq", (prop.proposal_id,))
