@@ -1,20 +1,19 @@
 """Exporting the state of a review as a workbook, GeoJSON or CSV.
 
-The GeoJSON and CSV files are written by :func:`geodata.export.write_table`; the workbook
-(a sheet of proposals and a sheet of events) by :func:`_write_xlsx`.
+Every file is written by :mod:`geodata.export`, atomically and through its spreadsheet
+formula guard (a comment typed as ``=HYPERLINK(...)`` opens as text): the workbook (a
+sheet of proposals and a sheet of events) by :func:`~geodata.export.write_workbook`,
+GeoJSON and CSV by :func:`~geodata.export.write_table`.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from geodata.errors import InputError
-from geodata.export import write_table
+from geodata.export import write_table, write_workbook
 from geodata.store import Store
 from hatangso import audit
 from hatangso.access import Role
@@ -25,8 +24,6 @@ from hatangso.review.queries import proposals
 __all__ = [
     "export_review",
 ]
-
-log = logging.getLogger(__name__)
 
 
 def export_review(
@@ -88,23 +85,4 @@ def export_review(
     events = events[order].sort_values(["review_id", "ref", "seq"], kind="stable")
     table = pd.DataFrame(frame.drop(columns="geometry"))
     table["geometry_wkt"] = [None if g is None else g.wkt for g in frame.geometry]
-    return _write_xlsx({"proposals": table, "events": events}, path)
-
-
-def _write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path) -> Path:
-    """Write sheets atomically; text that looks like a formula stays text."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.xlsx")
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, sheet in sheets.items():
-                sheet.to_excel(writer, sheet_name=name, index=False)
-                for row in writer.sheets[name].iter_rows():
-                    for cell in row:
-                        if cell.data_type == "f":  # "=..." typed by a user is not a formula
-                            cell.data_type = "s"
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    log.info("wrote %s", path)
-    return path
+    return write_workbook({"proposals": table, "events": events}, path)
