@@ -14,6 +14,8 @@ from hatangso.access import (
     SITE_FIGURE_COLUMNS,
     AccessDenied,
     Role,
+    RoleError,
+    canonical_operator,
     check_layer_request,
     filter_rows,
     is_site_figure,
@@ -297,6 +299,56 @@ def test_review_rights() -> None:
     assert MOBI.can_review("Proposed")
     assert MOBI.can_review(None)
     assert not MOBI.can_review("Viettel")
+
+
+# --------------------------------------------------------------------------- unknown operators
+# One canonicaliser (hatangso.access.canonical_operator) serves two kinds of caller that
+# disagree on a name the importers do not know; these pin what each call site did before
+# the review's own copy was folded into it (issue 11).
+
+
+def test_unknown_operator_name_in_roles_requests_and_filters() -> None:
+    """Roles, requests and filters: an unknown name is nobody's (``None``)."""
+    with pytest.raises(RoleError, match="unknown operator 'FooTel' in role"):
+        Role.parse("operator:FooTel")
+    assert not MOBI.can_review("FooTel")
+    assert DEPT.can_review("FooTel")
+    # A request names an unknown operator as given.
+    assert check_layer_request(DEPT, "coverage", operator="FooTel") == "FooTel"
+    with pytest.raises(AccessDenied, match="FooTel's coverage"):
+        check_layer_request(MOBI, "coverage", operator="FooTel")
+    with pytest.raises(AccessDenied, match="footel's coverage raster 'coverage_4g_footel'"):
+        check_layer_request(MOBI, "coverage_4g_footel")
+    assert set(visible_layers(MOBI, {"coverage_4g_footel": 1, "coverage_4g_mobifone": 2})) == {
+        "coverage_4g_mobifone"
+    }
+    # Rows and operator lists: an unknown operator is not the own one.
+    sites = pd.DataFrame({"site_id": ["a", "b"], "operator": ["FooTel", "Mobifone"]})
+    assert filter_rows(MOBI, sites)["site_id"].tolist() == ["b"]
+    lists = pd.DataFrame({"village_id": ["v1", "v2"], "operators_4g": ["FooTel,mbf", "FooTel"]})
+    assert filter_rows(MOBI, lists)["operators_4g"].tolist() == ["MobiFone", ""]
+
+
+def test_unknown_operator_name_in_the_review_rules() -> None:
+    """The review keeps an unknown name: only the department and the leadership see it."""
+    assert canonical_operator("FooTel") is None
+    assert canonical_operator(" FooTel ", keep_unknown=True) == "FooTel"
+    assert canonical_operator(" mbf ", keep_unknown=True) == "MobiFone"
+    for missing in (None, "", "  "):
+        assert canonical_operator(missing, keep_unknown=True) is None
+    assert canonical_operator(float("nan")) is None
+    assert canonical_operator(float("nan"), keep_unknown=True) == "nan"  # the review's rule
+    assert DEPT.sees_proposal("FooTel")
+    assert VIEWER.sees_proposal("FooTel")
+    assert not MOBI.sees_proposal("FooTel")
+    assert not MOBI.can_decide("FooTel")
+    assert not MOBI.can_comment("FooTel")
+    assert DEPT.can_comment("FooTel")
+    assert not DEPT.can_decide("FooTel")
+    assert not VIEWER.can_comment("FooTel")
+    assert MOBI.sees_proposal("Shared")
+    assert MOBI.can_decide("Shared")
+    assert not MOBI.sees_proposal("Viettel")
 
 
 SPELLINGS = {

@@ -185,6 +185,48 @@ def test_fiber_route_goes_to_the_operator_whose_fiber_it_starts_from(rstore):
     assert list(frame["village_ids"]) == ["V7", "V8,V9"]
 
 
+def test_unknown_operator_name_is_kept_and_seen_by_the_department_only(rstore):
+    """A plan's or the network's operator the importers do not know stays as written.
+
+    (:func:`hatangso.access.canonical_operator` with ``keep_unknown=True``; a route does
+    not fall back to the shared review, a site is not shared.)
+    """
+    existing = gpd.GeoDataFrame(
+        {"route_id": ["E1"], "operator": ["Proposed"], "level": ["access"]},
+        geometry=[shapely.LineString([(108.66, 14.21), (108.70, 14.21)])],
+        crs=4326,
+    )
+    rstore.write({"fiber_routes": existing}, {"fiber_routes": META})
+    routes = gpd.GeoDataFrame(
+        {"route_id": ["R1", "R2"], "operator": [None, " FooTel "]},
+        geometry=[
+            shapely.LineString([(108.70, 14.21), (108.72, 14.26)]),
+            shapely.LineString([(108.70, 14.21), (108.71, 14.22)]),
+        ],
+        crs=4326,
+    )
+    rstore.save_result(
+        "plan:f", "fiber_plan", {}, {"kind": "fiber_plan", "geojson": json.loads(routes.to_json())}
+    )
+    plan = site_plan()
+    plan["geojson"]["features"][0]["properties"]["operator"] = "FooTel"
+    rstore.save_result("plan:t", "site_plan", {}, plan)
+    for name, refs, operators in (
+        ("f", ["R1", "R2"], ["Proposed", "FooTel"]),  # nearest fiber's / its own operator
+        ("t", ["P-001", "P-002", "P-003"], ["FooTel", "MobiFone", "Shared"]),
+    ):
+        rid = review.publish(rstore, name, actor="so.tttt", role=DEPT)
+        frame = review.proposals(rstore, rid, role=DEPT)
+        assert list(frame["ref"]) == refs
+        assert list(frame["operator"]) == operators
+        assert list(review.proposals(rstore, rid, role="viewer")["ref"]) == refs
+        assert len(review.proposals(rstore, rid, role=VIETTEL)) == operators.count("Shared")
+        pid = frame["proposal_id"].iloc[0]
+        with pytest.raises(ReviewPermissionError, match="among those operator:Viettel can see"):
+            review.decide(rstore, pid, "accepted", actor="an.vt", role=VIETTEL)
+        review.comment(rstore, pid, "Nhà mạng nào?", actor="so.tttt", role=DEPT)
+
+
 # --------------------------------------------------------------------------- permissions
 
 

@@ -1,18 +1,15 @@
-"""Who may see and do what: the three roles and the filters every view goes through.
+"""What each role may see: the filters every map, table, download and command goes through.
 
-* ``department`` (Sở TT&TT) sees and edits everything, imports data, runs and publishes
-  plans, reviews every proposal and reads the audit trail;
-* ``operator:<name>`` (``operator:Viettel``, ``operator:VNPT`` …) sees its own sites, routes
-  and nodes in full, the shared layers (administrative units, villages, clusters, roads,
-  power lines, priority places, population and elevation) and the coverage aggregated over
-  all operators — never another operator's site list, routes, nodes, coverage raster or
-  per-operator figures;
-* ``viewer`` (the provincial leadership) sees everything and changes nothing.
+An operator role (``operator:<name>``) sees its own sites, routes and nodes in full, the
+shared layers (administrative units, villages, clusters, roads, power lines, priority
+places, population and elevation) and the coverage aggregated over all operators — never
+another operator's site list, routes, nodes, coverage raster or per-operator figures. The
+department and the leadership see everything.
 
 The map, the tables, the downloads and the command line all filter through
 :func:`visible_layers`, :func:`filter_rows` and :func:`check_layer_request`, so what an
 operator can reach does not depend on which page asked: a forged request for another
-operator's layer is refused with :class:`AccessDenied`.
+operator's layer is refused with :class:`~hatangso.access.roles.AccessDenied`.
 
 Site-level figures
 ------------------
@@ -37,41 +34,29 @@ so every table keeps its shape.
 
 from __future__ import annotations
 
+import functools
 import re
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geodata.errors import InputError
-from geodata.schemas import OPERATORS, choice_lookup, column_key
+from geodata.schemas import column_key
+from hatangso.access.roles import UNASSIGNED_KEYS, AccessDenied, Role, canonical_operator
 
 __all__ = [
     "DEPARTMENT_ONLY",
     "OPERATOR_LAYERS",
     "OPERATOR_LIST_COLUMNS",
-    "ROLE_KINDS",
     "SHARED_LAYERS",
     "SITE_FIGURE_COLUMNS",
-    "AccessDenied",
-    "Role",
-    "RoleError",
     "check_layer_request",
     "filter_rows",
     "is_site_figure",
-    "parse_role",
     "visible_layers",
-    "visible_operators",
 ]
-
-RoleKind = Literal["department", "operator", "viewer"]
-
-#: The role kinds, as written before an optional ``:<operator>``.
-ROLE_KINDS: tuple[RoleKind, ...] = ("department", "operator", "viewer")
 
 #: Layers that are one operator's network: an operator role sees only its own rows.
 OPERATOR_LAYERS = ("mobile_sites", "fiber_routes", "fiber_nodes")
@@ -131,201 +116,8 @@ _SITE_ID_COLUMNS = ("site_id", "route_id", "node_id", "candidate_id", "edge_id")
 #: Operator values that mark a row aggregated over all operators in a summary table.
 _AGGREGATE_MARKERS = frozenset({"", "all", "*", "total", "tat ca", "tong"})
 
-#: Proposal operators open to every operator's review (a plan not yet given to one).
-_UNASSIGNED = frozenset({"proposed", "shared", ""})
-
-#: Operators a role may be given (``Shared`` is a kind of infrastructure, not an account).
-_ROLE_OPERATORS = tuple(name for name in OPERATORS if name != "Shared")
-
-_LOOKUP = choice_lookup(OPERATORS)
-
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 ValueT = TypeVar("ValueT")
-
-
-class RoleError(InputError, ValueError):
-    """A role is not ``department``, ``viewer`` or ``operator:<known operator>``."""
-
-
-class AccessDenied(InputError, PermissionError):
-    """The signed-in role may not see or do what was asked (the message says why)."""
-
-
-def canonical_operator(raw: object) -> str | None:
-    """Return the canonical operator id of a spelling (``"Mobifone"`` -> ``"MobiFone"``).
-
-    Parameters
-    ----------
-    raw
-        Any spelling the importers accept, or a missing value.
-
-    Returns
-    -------
-    str or None
-        The canonical id, or ``None`` when missing or unknown.
-    """
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-        return None
-    return _LOOKUP.get(column_key(str(raw)))
-
-
-@dataclass(frozen=True)
-class Role:
-    """A signed-in user's role.
-
-    Parameters
-    ----------
-    kind
-        ``"department"``, ``"operator"`` or ``"viewer"``.
-    operator
-        The canonical operator id for ``"operator"`` (``None`` otherwise).
-
-    Examples
-    --------
-    >>> Role.parse("operator:Mobifone")
-    Role(kind='operator', operator='MobiFone')
-    >>> str(Role.parse("operator:Vinaphone"))
-    'operator:VNPT'
-    """
-
-    kind: RoleKind
-    operator: str | None = None
-
-    def __post_init__(self) -> None:
-        """Check that the operator is given exactly for an operator role."""
-        if self.kind not in ROLE_KINDS:
-            msg = f"unknown role {self.kind!r}; use department, viewer or operator:<name>."
-            raise RoleError(msg)
-        if (self.kind == "operator") != (self.operator is not None):
-            msg = "an operator role names exactly one operator (operator:<name>); others none."
-            raise RoleError(msg)
-        if self.operator is not None and self.operator not in _ROLE_OPERATORS:
-            msg = f"unknown operator {self.operator!r}; use one of: {', '.join(_ROLE_OPERATORS)}."
-            raise RoleError(msg)
-
-    @classmethod
-    def parse(cls, text: str) -> Role:
-        """Parse ``"department"``, ``"viewer"`` or ``"operator:<name>"``.
-
-        The operator's name may be any spelling the importers accept (``Mobifone``,
-        ``Vinaphone``, ``VNPT-VinaPhone`` …) and is stored canonically.
-
-        Parameters
-        ----------
-        text
-            The role as written.
-
-        Returns
-        -------
-        Role
-
-        Raises
-        ------
-        RoleError
-            For an unknown kind or operator, with the valid ones.
-        """
-        raw = unicodedata.normalize("NFC", str(text)).strip()
-        kind, sep, name = raw.partition(":")
-        kind = kind.strip().lower()
-        if kind == "department" and not sep:
-            return cls("department")
-        if kind == "viewer" and not sep:
-            return cls("viewer")
-        if kind == "operator" and sep and name.strip():
-            operator = canonical_operator(name.strip())
-            if operator is None or operator not in _ROLE_OPERATORS:
-                msg = (
-                    f"unknown operator {name.strip()!r} in role {raw!r}; use one of: "
-                    f"{', '.join(_ROLE_OPERATORS)} (e.g. operator:Viettel)."
-                )
-                raise RoleError(msg)
-            return cls("operator", operator)
-        msg = (
-            f"unknown role {raw!r}; use department, viewer or operator:<name> "
-            f"(operators: {', '.join(_ROLE_OPERATORS)})."
-        )
-        raise RoleError(msg)
-
-    def __str__(self) -> str:
-        """Return the role as written (``operator:VNPT``)."""
-        return f"operator:{self.operator}" if self.operator else self.kind
-
-    @property
-    def can_edit(self) -> bool:
-        """Whether the role may change anything (data, settings, plans, users)."""
-        return self.kind == "department"
-
-    @property
-    def can_import(self) -> bool:
-        """Whether the role may import layers."""
-        return self.kind == "department"
-
-    @property
-    def can_publish(self) -> bool:
-        """Whether the role may run and publish plans."""
-        return self.kind == "department"
-
-    @property
-    def sees_all_operators(self) -> bool:
-        """Whether the role sees every operator's network and figures."""
-        return self.kind in {"department", "viewer"}
-
-    def can_review(self, proposal_operator: str | None) -> bool:
-        """Return whether the role may accept, reject or comment on a proposal.
-
-        Parameters
-        ----------
-        proposal_operator
-            The operator the proposal is for; ``None``, ``"Proposed"`` or ``"shared"``
-            for a proposal not yet given to an operator, which any operator may review.
-
-        Returns
-        -------
-        bool
-            ``True`` for the department, and for an operator on its own or an
-            unassigned proposal; never for the leadership.
-        """
-        if self.kind == "department":
-            return True
-        if self.kind != "operator":
-            return False
-        if proposal_operator is None or column_key(str(proposal_operator)) in _UNASSIGNED:
-            return True
-        return canonical_operator(proposal_operator) == self.operator
-
-
-def parse_role(text: str) -> Role:
-    """Parse a role (see :meth:`Role.parse`).
-
-    Parameters
-    ----------
-    text
-        ``"department"``, ``"viewer"`` or ``"operator:<name>"``.
-
-    Returns
-    -------
-    Role
-    """
-    return Role.parse(text)
-
-
-def visible_operators(role: Role) -> tuple[str, ...]:
-    """Return the operators whose network and figures the role may see.
-
-    Parameters
-    ----------
-    role
-        The signed-in role.
-
-    Returns
-    -------
-    tuple of str
-        Every canonical operator for the department and the leadership; the own
-        operator alone for an operator role.
-    """
-    if role.sees_all_operators or role.operator is None:
-        return tuple(OPERATORS)
-    return (role.operator,)
 
 
 def _raster_operator(name: str) -> str | None:
@@ -405,17 +197,27 @@ def _is_site_list(frame: pd.DataFrame) -> bool:
     return any(col in frame.columns for col in _SITE_ID_COLUMNS)
 
 
+@functools.lru_cache(maxsize=1024)
+def _operator_of_key(key: object) -> str | None:
+    """Return the canonical operator of a :func:`~geodata.schemas.column_key` spelling.
+
+    ``column_key`` of a key is the key itself, so this is :func:`canonical_operator`;
+    cached, as a table holds few distinct spellings.
+    """
+    return canonical_operator(str(key))
+
+
 def _own_mask(
     values: pd.Series, own: str, *, keep_aggregate: bool, keep_unassigned: bool
 ) -> npt.NDArray[np.bool_]:
     text = values.astype("string").fillna("")
     keys = text.map(column_key)
-    canon = keys.map(lambda k: _LOOKUP.get(str(k)))
+    canon = keys.map(_operator_of_key)
     mask = (canon == own).fillna(value=False).to_numpy(dtype=bool)
     if keep_aggregate:
         mask |= keys.isin(_AGGREGATE_MARKERS).to_numpy(dtype=bool)
     if keep_unassigned:
-        mask |= keys.isin(_UNASSIGNED).to_numpy(dtype=bool)
+        mask |= keys.isin(UNASSIGNED_KEYS).to_numpy(dtype=bool)
     return mask
 
 
