@@ -1,6 +1,8 @@
 """geodata: read, validate and store the layers of Hạ tầng số.
 
-This package is the only code that reads files. Everything it hands on is validated
+This package is the only code that reads and writes files: readers (:mod:`geodata.load`,
+:mod:`geodata.raster`), the store (:mod:`geodata.store`) and the writers
+(:mod:`geodata.export`, atomic). Everything it hands on is validated
 against the data contract (:mod:`geodata.schemas`), has its text in Unicode NFC and its
 coordinates in a known CRS: EPSG:4326 as stored, :data:`geodata.crs.WORK_CRS`
 (WGS 84 / UTM 49N) for computation.

@@ -224,11 +224,9 @@ def _detail(context: Context, frame: gpd.GeoDataFrame) -> None:
         return
     row = frame[frame["proposal_id"] == pid].iloc[0]
     operator = str(row["operator"])
-    if context.role.kind == "operator" and context.role.can_review(operator):
+    if context.role.can_decide(operator):
         _decide(context, row)
-    if context.role.kind == "department" or (
-        context.role.kind == "operator" and context.role.can_review(operator)
-    ):
+    if context.role.can_comment(operator):
         _comment(context, str(pid))
     _thread(context, str(pid))
 
