@@ -133,17 +133,17 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from coverage.trends import projection as project
     from geodata.export import write_table
     from geodata.store import Store
-    from hatangso import history
+    from hatangso import progress
 
     if args.indicator is not None and args.indicator not in INDICATORS:
         msg = f"unknown indicator {args.indicator!r}; use one of: {', '.join(INDICATORS)}."
         raise InputError(msg)
     store = Store(args.store)
-    held = history.check_periods(store)
+    held = progress.check_periods(store)
     info = store.info()
-    table = history.series(store, args.level, save=not args.no_save)
+    table = progress.series(store, args.level, save=not args.no_save)
     projected = project(table, as_of=held[-1], level=args.level, window=args.window)
-    effect = history.plans(store)
+    effect = progress.plans(store)
     if args.indicator is not None:
         table = table[table["indicator"] == args.indicator].reset_index(drop=True)
         projected = projected[projected["indicator"] == args.indicator].reset_index(drop=True)
@@ -253,11 +253,11 @@ def _changes_text(info_name: str, changes: Any) -> str:  # noqa: ANN401 - Period
 def _cmd_changes(args: argparse.Namespace) -> int:
     from geodata.export import write_table
     from geodata.store import Store
-    from hatangso import history
+    from hatangso import progress
 
     store = Store(args.store)
-    history.check_periods(store, args.from_period, args.to_period)
-    found = history.changes(store, args.from_period, args.to_period, save=not args.no_save)
+    progress.check_periods(store, args.from_period, args.to_period)
+    found = progress.changes(store, args.from_period, args.to_period, save=not args.no_save)
     if args.out:
         written = write_table(found.table(), args.out, sheet_name="changes")
         log.info("wrote %s", written)

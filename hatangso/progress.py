@@ -1,10 +1,18 @@
-"""Trends and changes of a store: its periods' coverage, read or computed, fed to the trends.
+"""Progress over a store's periods: each period's coverage, read or computed, for the trends.
 
-The glue between :class:`geodata.store.Store` and :mod:`coverage.trends` and
-:mod:`coverage.changes`: each period's coverage is read from its saved ``coverage`` result
-(the payload ``hatangso coverage --save`` writes) or, when missing, stale or for one
-operator only, computed with the default rules (about 1-2 s a period on the Bình Định
-demo) and saved for the next time.
+Where progress over time lives, from the page to the arithmetic:
+
+* ``ui/progress.py``: the app's Progress page (Tiến độ), through the cached loaders of
+  ``ui/periods.py``;
+* this module: the store-facing glue, which reads each period of a
+  :class:`geodata.store.Store` and hands it to the pure code below;
+* :mod:`coverage.trends`: the indicators over time, their pace and projection, and what
+  the saved plans would change; :mod:`coverage.changes`: what changed between two periods;
+* the command line: ``hatangso/cli/progress.py`` (the ``trends`` and ``changes`` commands).
+
+Each period's coverage is read from its saved ``coverage`` result (the payload ``hatangso
+coverage --save`` writes) or, when missing, stale or for one operator only, computed with
+the default rules (about 1-2 s a period on the Bình Định demo) and saved for the next time.
 Nothing is cached in memory between calls.
 """
 
