@@ -29,7 +29,7 @@ from geodata import Store
 from geodata.crs import WORK_CRS
 from geodata.store import LayerMeta
 from hatangso import progress
-from hatangso.history_cli import register
+from hatangso.cli.progress import register
 from tests.conftest import units_frame
 
 # --------------------------------------------------------------------------- payloads

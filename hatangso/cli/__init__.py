@@ -110,7 +110,7 @@ def _identity(store: Any, user: str | None) -> tuple[str, Any]:  # noqa: ANN401
     role (an operator's extract, a viewer's report) and is recorded as such.
     """
     from hatangso.access import Role
-    from hatangso.users_cli import cli_actor
+    from hatangso.cli.users import cli_actor
 
     if not user:
         return cli_actor(), Role("department")
@@ -873,11 +873,11 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - the whole command l
     p.set_defaults(handler=_cmd_demo)
 
     # Commands that live beside their code.
-    from hatangso import history_cli, review_cli, users_cli
+    from hatangso.cli import progress, review, users
 
-    history_cli.register(sub)
-    users_cli.register(sub)
-    review_cli.register(sub)
+    progress.register(sub)
+    users.register(sub)
+    review.register(sub)
     return parser
 
 
@@ -890,7 +890,3 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     root.setLevel(logging.WARNING)
     for name in ("hatangso", "geodata", "coverage", "planner"):
         logging.getLogger(name).setLevel(level)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
