@@ -1,26 +1,24 @@
 """``hatangso trends`` and ``hatangso changes``: the indicators over time, what changed.
 
-:func:`register` adds both subcommands to the ``hatangso`` parser; the handlers follow
-:mod:`hatangso.cli`'s conventions (exit codes, ``--json``, ``--out``, :class:`InputError`
-for bad input).
+The command-line face of the app's Progress page: the figures come from
+:mod:`hatangso.progress` (each period's coverage, read or computed), which feeds
+:mod:`coverage.trends` and :mod:`coverage.changes`. :func:`register` adds both commands
+to the ``hatangso`` parser; the handlers follow :mod:`hatangso.cli`'s conventions (exit
+codes, ``--json``, ``--out``, :class:`~geodata.errors.InputError` for bad input).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from geodata.errors import InputError
+from hatangso.cli.common import EXIT_OK, log
 
 __all__ = ["register"]
-
-log = logging.getLogger("hatangso")
-
-EXIT_OK = 0
 
 #: Items of each list shown in the text output (``--json`` and ``--out`` give them all).
 MOST_SHOWN = 30
@@ -274,7 +272,7 @@ def _cmd_changes(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``trends`` and ``changes`` to the ``hatangso`` command line.
 
     Parameters
