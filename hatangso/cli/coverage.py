@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
 from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option
+from hatangso.formatting import fmt_num, fmt_target
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
     import geopandas as gpd
@@ -128,6 +129,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> str:
     p = payload["province"]
+    centres = f"{fmt_num(p['commune_centres_4g'])}/{fmt_num(p['commune_centres'])}"
     lines = [
         f"{payload['dataset']}, as of {payload['as_of']}"
         + (f", operator {payload['operator']}" if payload["operator"] else ""),
@@ -135,22 +137,18 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         f"{'target':<18} {'target':>8} {'actual':>8}  {'reached':>15}  met  gap",
     ]
     for t in payload["targets"]:
-        target = (
-            "-"
-            if t["target_pct"] is None
-            else ("> " if t["strict"] else "") + _vn(t["target_pct"], 0) + " %"
-        )
+        target = fmt_target(t["target_pct"], t["strict"], missing="-")
         met = {True: "yes", False: "NO", None: "-"}[t["met"]]
-        gap = "" if t["gap"] is None else f"{_vn(t['gap'])} {t['unit']}s"
+        gap = "" if t["gap"] is None else f"{fmt_num(t['gap'])} {t['unit']}s"
         lines.append(
-            f"{t['id']:<18} {target:>8} {_vn(t['actual_pct'], 1):>6} %  "
-            f"{_vn(t['reached']):>7}/{_vn(t['total']):<7}  {met:<4} {gap}"
+            f"{t['id']:<18} {target:>8} {fmt_num(t['actual_pct'], 1):>6} %  "
+            f"{fmt_num(t['reached']):>7}/{fmt_num(t['total']):<7}  {met:<4} {gap}"
         )
     lines += [
         "",
         f"villages without fiber: {_ids(payload['uncovered']['fiber'])}",
         f"villages without 4G (dead zones): {_ids(payload['uncovered']['4g'])}",
-        f"commune centres with 4G: {_vn(p['commune_centres_4g'])}/{_vn(p['commune_centres'])}",
+        f"commune centres with 4G: {centres}",
     ]
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
@@ -191,9 +189,3 @@ def _with_geometry(
         return gpd.GeoDataFrame(table.merge(villages, on="village_id"), geometry="geometry")
     units = layers["admin_units"][["unit_id", "geometry"]]
     return gpd.GeoDataFrame(table.merge(units, on="unit_id"), geometry="geometry")
-
-
-def _vn(value: float, digits: int = 0) -> str:
-    """Vietnamese number format: 1.176 and 98,7."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")

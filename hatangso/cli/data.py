@@ -15,6 +15,7 @@ from typing import Any
 
 from geodata.errors import format_report as _format_report
 from hatangso.cli.common import EXIT_OK, as_option, identity, period_option
+from hatangso.formatting import fmt_int
 
 __all__ = ["register"]
 
@@ -169,7 +170,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                 _format_report(validated.source, validated.layer, validated.problems),
                 file=sys.stderr,
             )
-        what = "raster" if count is None else f"{count:,} features".replace(",", ".")
+        what = "raster" if count is None else f"{fmt_int(count)} features"
         print(  # noqa: T201
             f"imported {Path(args.file).name} as {layer!r} into {store.location}, "
             f"period {store.period} ({what})."
@@ -192,7 +193,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     )
     print(header)  # noqa: T201
     for row in info.layers:
-        count = f"{row.feature_count:,}".replace(",", ".")
+        count = fmt_int(row.feature_count)
         print(  # noqa: T201
             f"{row.layer:<20} {row.kind:<7} {count:>8}  {row.geometry_type or '-':<16} "
             f"{row.crs or '-':<10} {row.as_of or '-':<11} {'yes' if row.synthetic else 'no'}"

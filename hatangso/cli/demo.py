@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from hatangso.cli.common import EXIT_OK, log
+from hatangso.formatting import fmt_int
 
 __all__ = ["register"]
 
@@ -56,7 +57,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(json.dumps(info.as_dict(), ensure_ascii=False, indent=2))  # noqa: T201
     else:
         counts = ", ".join(
-            f"{row.layer} {row.feature_count:,}".replace(",", ".")
+            f"{row.layer} {fmt_int(row.feature_count)}"
             for row in info.layers
             if row.kind == "vector"
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
 from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option, record_audit
+from hatangso.formatting import fmt_num
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
     from coverage.engine import CoverageResult
@@ -257,7 +258,9 @@ def _plan_text(payload: dict[str, Any]) -> str:
         ("households on fiber", "households_fiber_pct"),
         ("villages with 4G", "villages_4g_pct"),
     ):
-        lines.append(f"{label:<22} {_vn(b[key], 1):>8} % {_vn(a[key], 1):>8} %")
+        # A province without villages or households has no share: NaN, printed as "nan".
+        before, after = fmt_num(b[key], 1, missing="nan"), fmt_num(a[key], 1, missing="nan")
+        lines.append(f"{label:<22} {before:>8} % {after:>8} %")
     lines += [
         f"target {k}: {'met' if a['targets'][k] else 'not met'} after the plan"
         for k in ("fiber_villages", "fiber_households", "mobile_villages")
@@ -265,9 +268,3 @@ def _plan_text(payload: dict[str, Any]) -> str:
     if "out" in payload:
         lines.append(f"wrote {payload['out']}")
     return "\n".join(lines)
-
-
-def _vn(value: float, digits: int = 0) -> str:
-    """Vietnamese number format: 1.176 and 98,7."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")

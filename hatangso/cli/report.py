@@ -13,6 +13,7 @@ from pathlib import Path
 
 from geodata.errors import InputError
 from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option, record_audit
+from hatangso.formatting import fmt_int
 
 __all__ = ["register"]
 
@@ -112,6 +113,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
         args.layer,
         {"out": written.name, "period": store.period, "rows": len(frame)},
     )
-    count = f"{len(frame):,}".replace(",", ".")
+    count = fmt_int(len(frame))
     print(f"wrote {written}: {args.layer}, {count} rows, period {store.period}.")  # noqa: T201
     return EXIT_OK
