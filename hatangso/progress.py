@@ -46,7 +46,7 @@ __all__ = [
     "check_periods",
     "compute_payload",
     "coverage_payloads",
-    "plans",
+    "plan_effects",
     "projection",
     "saved_payload",
     "series",
@@ -315,7 +315,7 @@ def changes(
     )
 
 
-def plans(store: Store) -> pd.DataFrame:
+def plan_effects(store: Store) -> pd.DataFrame:
     """Return what the plans saved in the store's (bound, default latest) period would change.
 
     Parameters

@@ -7,7 +7,7 @@ reuses a ``coverage`` result saved in the store with the default rules, as
 in memory: the app never writes results into the store, which a viewer may not be allowed
 to change. The trends, changes and projection are :mod:`coverage.trends` and
 :mod:`coverage.changes` (pure) on those payloads and on the periods' cached layers; the
-plans' effects are :func:`hatangso.progress.plans`.
+plans' effects are :func:`hatangso.progress.plan_effects`.
 """
 
 from __future__ import annotations
@@ -183,9 +183,9 @@ def plan_effects(version: StoreVersion) -> pd.DataFrame:
 
     The columns of :func:`coverage.trends.plan_effect` (``plan``, ``kind``,
     ``indicator``, ``before_pct``, ``after_pct``, ``cost_vnd``, ``households_gained`` …),
-    from :func:`hatangso.progress.plans`.
+    from :func:`hatangso.progress.plan_effects`.
     """
-    return progress.plans(version.store())
+    return progress.plan_effects(version.store())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

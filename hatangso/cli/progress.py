@@ -121,7 +121,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     info = store.info()
     table = progress.series(store, args.level, save=not args.no_save)
     projected = project(table, as_of=held[-1], level=args.level, window=args.window)
-    effect = progress.plans(store)
+    effect = progress.plan_effects(store)
     if args.indicator is not None:
         table = table[table["indicator"] == args.indicator].reset_index(drop=True)
         projected = projected[projected["indicator"] == args.indicator].reset_index(drop=True)
