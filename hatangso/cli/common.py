@@ -86,7 +86,13 @@ def identity(store: Any, user: str | None) -> tuple[str, Any]:  # noqa: ANN401
     return f"{cli_actor()} as {account.username}", account.role
 
 
-def record_audit(store: Any, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:  # noqa: ANN401
+def record_audit(
+    store: Any,  # noqa: ANN401 - a Store
+    actor: str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any],
+) -> None:
     """Record one event in the store's audit trail (:func:`hatangso.audit.record`)."""
     from hatangso import audit
 
