@@ -67,7 +67,7 @@ _COUNTS: dict[str, tuple[str, str]] = {
 }
 
 # Indicator id -> the key of a saved plan's "before"/"after" summary
-# (hatangso.cli._target_summary).
+# (hatangso.cli.plan._target_summary).
 _PLAN_KEYS: dict[str, str] = {
     "fiber_villages": "villages_fiber_pct",
     "fiber_households": "households_fiber_pct",

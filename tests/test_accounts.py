@@ -14,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from geodata import Store
-from hatangso import accounts, audit, users_cli
+from hatangso import accounts, audit
 from hatangso.access import Role, RoleError
 from hatangso.accounts import (
     AccountError,
@@ -28,6 +28,7 @@ from hatangso.accounts import (
     session_valid,
     start_session,
 )
+from hatangso.cli import users as users_cli
 
 T0 = dt.datetime(2024, 6, 30, 8, 0, tzinfo=dt.UTC)
 PASSWORD = "Mật-khẩu-đủ-dài-42"  # noqa: S105 - a test account

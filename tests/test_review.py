@@ -459,7 +459,8 @@ def test_export_xlsx_and_geojson_round_trip(published, tmp_path):
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> int:
     """``hatangso`` with the review command registered (a no-op once cli.py wires it)."""
-    from hatangso import cli, review_cli
+    from hatangso import cli
+    from hatangso.cli import review as review_cli
 
     original = cli._parser
 

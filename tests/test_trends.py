@@ -28,8 +28,8 @@ from coverage.trends import (
 from geodata import Store
 from geodata.crs import WORK_CRS
 from geodata.store import LayerMeta
-from hatangso import history
-from hatangso.history_cli import register
+from hatangso import progress
+from hatangso.cli.progress import register
 from tests.conftest import units_frame
 
 # --------------------------------------------------------------------------- payloads
@@ -519,7 +519,7 @@ def two_periods(tmp_path: Path) -> Path:
 def test_history_on_a_store(two_periods: Path) -> None:
     store = Store(two_periods)
     assert store.at("2024-06-30").read_result("coverage") is None
-    payloads = history.coverage_payloads(store)
+    payloads = progress.coverage_payloads(store)
     assert list(payloads) == ["2024-06-30", "2024-12-31"]
     assert payloads["2024-06-30"]["uncovered"] == {"fiber": ["V2", "V4"], "4g": ["V2", "V4"]}
     assert payloads["2024-12-31"]["uncovered"] == {"fiber": ["V4"], "4g": ["V4"]}
@@ -528,10 +528,10 @@ def test_history_on_a_store(two_periods: Path) -> None:
     assert saved is not None
     assert saved["payload"] == payloads["2024-06-30"]
     assert saved["payload"]["as_of"] == "2024-06-30"
-    table = history.series(store)
+    table = progress.series(store)
     fiber = table[table["indicator"] == "fiber_villages"]
     assert fiber["numerator"].tolist() == [2, 3]
-    found = history.changes(store)
+    found = progress.changes(store)
     assert (found.before_period, found.after_period) == ("2024-06-30", "2024-12-31")
     assert found.fiber_gained["village_id"].tolist() == ["V2"]
     assert found.mobile_4g_gained["village_id"].tolist() == ["V2"]
@@ -540,14 +540,14 @@ def test_history_on_a_store(two_periods: Path) -> None:
     assert summary.loc["Viettel", "sites_added"] == 1
     assert summary.loc["MobiFone", "sites_removed"] == 1
     assert summary.loc["VNPT", "fiber_km_added"] == pytest.approx(2.158, abs=0.01)
-    row = history.projection(store).set_index("indicator").loc["fiber_villages"]
+    row = progress.projection(store).set_index("indicator").loc["fiber_villages"]
     assert (row["status"], row["projected_date"]) == ("projected", "2025-07-03")
 
 
 def test_saved_coverage_of_one_operator_is_not_used(two_periods: Path) -> None:
     store = Store(two_periods).at("2024-06-30")
     store.save_result("coverage", "coverage", {"settings": {}}, {"operator": "Viettel"})
-    payloads = history.coverage_payloads(Store(two_periods), save=False)
+    payloads = progress.coverage_payloads(Store(two_periods), save=False)
     assert payloads["2024-06-30"]["operator"] is None
     saved = store.read_result("coverage")
     assert saved is not None
@@ -702,14 +702,14 @@ def test_demo_periods(demo_store: Path, tmp_path: Path) -> None:
         f"the demo store holds only the period(s) {periods}: the demo generator always builds "
         "a later period, so its builder lost it"
     )
-    table = history.series(store)
+    table = progress.series(store)
     first, last = periods[0], periods[-1]
     by = table.set_index(["indicator", "period"])
     assert by.loc[("fiber_villages", first), "numerator"] == 1161
     assert by.loc[("fiber_villages", last), "numerator"] == 1168
     assert by.loc[("mobile_villages", first), "numerator"] == 1175
     assert by.loc[("mobile_villages", last), "numerator"] == 1175
-    found = history.changes(store)
+    found = progress.changes(store)
     assert len(found.fiber_gained) == 7
     assert found.fiber_lost.empty
     assert found.mobile_4g_gained.empty
@@ -718,6 +718,6 @@ def test_demo_periods(demo_store: Path, tmp_path: Path) -> None:
     assert viettel["sites_5g_before"] == 5
     assert viettel["sites_5g_after"] > 70
     assert viettel["sites_upgraded_5g"] > 0
-    row = history.projection(store).set_index("indicator").loc["fiber_villages"]
+    row = progress.projection(store).set_index("indicator").loc["fiber_villages"]
     assert row["status"] == "projected"
     assert row["projected_date"] > last

@@ -2,12 +2,12 @@
 
 Coverage is computed once a period and store version (:func:`coverage_payload`, which
 reuses a ``coverage`` result saved in the store with the default rules, as
-:func:`hatangso.history.coverage_payloads` does, and otherwise the payload of
+:func:`hatangso.progress.coverage_payloads` does, and otherwise the payload of
 :func:`ui.data.coverage_result` of that period, the result the other pages show) and kept
 in memory: the app never writes results into the store, which a viewer may not be allowed
 to change. The trends, changes and projection are :mod:`coverage.trends` and
 :mod:`coverage.changes` (pure) on those payloads and on the periods' cached layers; the
-plans' effects are :func:`hatangso.history.plans`.
+plans' effects are :func:`hatangso.progress.plan_effects`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from coverage.trends import (
     village_status,
 )
 from geodata import Store
-from hatangso import history
-from hatangso.history import saved_payload
+from hatangso import progress
+from hatangso.progress import saved_payload
 from hatangso.report import build_report, report_bytes
 from ui.data import StoreVersion, coverage_result, dataset_info, read_layers
 
@@ -183,9 +183,9 @@ def plan_effects(version: StoreVersion) -> pd.DataFrame:
 
     The columns of :func:`coverage.trends.plan_effect` (``plan``, ``kind``,
     ``indicator``, ``before_pct``, ``after_pct``, ``cost_vnd``, ``households_gained`` …),
-    from :func:`hatangso.history.plans`.
+    from :func:`hatangso.progress.plan_effects`.
     """
-    return history.plans(version.store())
+    return progress.plan_effects(version.store())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -5,7 +5,7 @@ province, or the district chosen in the sidebar); the changes between two period
 operator, and the villages and sites behind them, downloadable); the projection of each
 target at the recent pace with what the saved plans would add; and the leadership's
 report (PDF and Excel) for the period chosen in the sidebar. The figures come from
-:mod:`hatangso.history` through the cached loaders of :mod:`ui.periods`.
+:mod:`hatangso.progress` through the cached loaders of :mod:`ui.periods`.
 """
 
 from __future__ import annotations

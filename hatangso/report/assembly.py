@@ -19,7 +19,7 @@ from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 from geodata.store import Store
-from hatangso import history
+from hatangso import progress
 from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
 
@@ -178,7 +178,7 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
                 ),
             )
         ]
-    before_payload = history.coverage_payloads(store, save=False, periods=[previous])[previous]
+    before_payload = progress.coverage_payloads(store, save=False, periods=[previous])[previous]
     before = {t["id"]: t for t in before_payload["targets"]}
     rows = []
     for target in result.targets():
@@ -199,7 +199,7 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
             }
         )
     now_payload = {"as_of": period, **result.to_dict()}  # this period's, already computed
-    changes = history.changes(
+    changes = progress.changes(
         store,
         previous,
         period,

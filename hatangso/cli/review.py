@@ -19,14 +19,14 @@ import json
 from typing import Any
 
 from geodata.errors import InputError
+from hatangso.cli.common import EXIT_OK
 
 __all__ = ["register"]
 
-_EXIT_OK = 0
 _SHORT = 8
 
 
-def register(sub: Any) -> None:  # noqa: ANN401, PLR0915 - argparse's private subparsers; one command
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: PLR0915 - one command
     """Add the ``review`` command to the ``hatangso`` command line.
 
     Parameters
@@ -172,7 +172,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     else:
         who = ", ".join(f"{k} {v}" for k, v in counts.items())
         _print(f"review {review_id[:_SHORT]}: {len(frame)} proposals published ({who}).")
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -190,10 +190,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
             ),
         }
         _print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return _EXIT_OK
+        return EXIT_OK
     if not len(rounds):
         _print("no review yet; publish a plan with `hatangso review publish STORE PLAN`.")
-        return _EXIT_OK
+        return EXIT_OK
     for r in rounds.itertuples(index=False):
         counts = ", ".join(f"{s} {getattr(r, s)}" for s in review.STATUSES)
         _print(
@@ -210,7 +210,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 f"{str(p.proposal_id)[:_SHORT]:<9} {p.kind:<5} {p.ref:<10} {p.operator:<13} "
                 f"{p.status:<14} {p.status_seq:>3}  {by}"
             )
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
@@ -234,7 +234,7 @@ def _cmd_decide(args: argparse.Namespace) -> int:
             f"proposal {event.proposal_id[:_SHORT]}: {event.status_from} -> {event.status_to} "
             f"(seq {event.seq}, {event.actor}, {event.at})."
         )
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _cmd_comment(args: argparse.Namespace) -> int:
@@ -247,7 +247,7 @@ def _cmd_comment(args: argparse.Namespace) -> int:
         _print(json.dumps({"ok": True, "event": event.as_dict()}, ensure_ascii=False, indent=2))
     else:
         _print(f"proposal {event.proposal_id[:_SHORT]}: comment added (seq {event.seq}).")
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -257,7 +257,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         rows = json.loads(frame.to_json(orient="records", force_ascii=False))
         _print(json.dumps({"ok": True, "events": rows}, ensure_ascii=False, indent=2))
-        return _EXIT_OK
+        return EXIT_OK
     for e in frame.to_dict(orient="records"):
         change = f"{e['status_from'] or '-'} -> {e['status_to']}" if e["status_to"] else ""
         why = f"  reason: {e['reason']}" if e["reason"] else ""
@@ -265,7 +265,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
         _print(
             f"{e['seq']:>3} {e['at']} {e['actor']} ({e['role']}) {e['action']} {change}{why}{said}"
         )
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _cmd_close(args: argparse.Namespace) -> int:
@@ -278,7 +278,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         _print(json.dumps({"ok": True, "review": args.review}))
     else:
         _print(f"review {args.review} closed.")
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -290,4 +290,4 @@ def _cmd_export(args: argparse.Namespace) -> int:
         _print(json.dumps({"ok": True, "out": str(written)}, ensure_ascii=False))
     else:
         _print(f"wrote {written}.")
-    return _EXIT_OK
+    return EXIT_OK

@@ -15,26 +15,12 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from hatangso.cli.common import EXIT_OK, cli_actor
+
 if TYPE_CHECKING:  # the handlers import the store when they run: `hatangso --help` stays fast
     from geodata.store import Store
 
-__all__ = ["cli_actor", "register"]
-
-EXIT_OK = 0
-
-
-def cli_actor() -> str:
-    """Return the audit actor of a command-line change: ``cli:<os user>``.
-
-    Returns
-    -------
-    str
-    """
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in a bare container
-        user = "unknown"
-    return f"cli:{user}"
+__all__ = ["register"]
 
 
 def _store(args: argparse.Namespace, *, existing: bool = False) -> Store:

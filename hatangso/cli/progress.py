@@ -1,58 +1,31 @@
 """``hatangso trends`` and ``hatangso changes``: the indicators over time, what changed.
 
-:func:`register` adds both subcommands to the ``hatangso`` parser; the handlers follow
-:mod:`hatangso.cli`'s conventions (exit codes, ``--json``, ``--out``, :class:`InputError`
-for bad input).
+The command-line face of the app's Progress page: the figures come from
+:mod:`hatangso.progress` (each period's coverage, read or computed), which feeds
+:mod:`coverage.trends` and :mod:`coverage.changes`. :func:`register` adds both commands
+to the ``hatangso`` parser; the handlers follow :mod:`hatangso.cli`'s conventions (exit
+codes, ``--json``, ``--out``, :class:`~geodata.errors.InputError` for bad input).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from geodata.errors import InputError
+from hatangso.cli.common import EXIT_OK, log
+from hatangso.formatting import fmt_num, fmt_pct, fmt_target, is_missing
 
 __all__ = ["register"]
-
-log = logging.getLogger("hatangso")
-
-EXIT_OK = 0
 
 #: Items of each list shown in the text output (``--json`` and ``--out`` give them all).
 MOST_SHOWN = 30
 
 
-def _vn(value: float, digits: int = 0) -> str:
-    """Vietnamese number format: 1.176 and 98,7."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _missing(value: Any) -> bool:  # noqa: ANN401 - a cell
-    """Return whether a cell is empty (None, NaN or pandas' NA)."""
-    import pandas as pd
-
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _pct(value: Any, digits: int = 2) -> str:  # noqa: ANN401 - a cell
-    if _missing(value):
-        return "-"
-    return f"{_vn(float(value), digits)} %"
-
-
-def _target_text(target_pct: Any, strict: Any) -> str:  # noqa: ANN401 - cells
-    if _missing(target_pct):
-        return "-"
-    return ("> " if bool(strict) else "") + f"{_vn(float(target_pct))} %"
-
-
 def _met_text(met: Any) -> str:  # noqa: ANN401 - a cell
-    if _missing(met):
+    if is_missing(met):
         return "-"
     return "met" if bool(met) else "not met"
 
@@ -63,15 +36,14 @@ def _met_text(met: Any) -> str:  # noqa: ANN401 - a cell
 def _projection_line(row: Mapping[str, Any], *, with_unit: bool) -> str:
     """Return e.g. ``fiber_villages: 98,72 % → 99,32 % (+1,2 pp/yr), target 100 % …``."""
     head = f"{row['unit_name']}, " if with_unit else ""
-    values = (
-        _pct(row["latest_pct"])
-        if row["periods"] == 1
-        else f"{_pct(row['first_pct'])} → {_pct(row['latest_pct'])}"
+    first, latest = (
+        fmt_pct(row[key], digits=2, trim=False, missing="-") for key in ("first_pct", "latest_pct")
     )
+    values = latest if row["periods"] == 1 else f"{first} → {latest}"
     pace = row["pace_pp_per_year"]
-    if not _missing(pace):
-        values += f" ({'+' if pace >= 0 else '−'}{_vn(abs(float(pace)), 1)} pp/yr)"
-    target = _target_text(row["target_pct"], row["strict"])
+    if not is_missing(pace):
+        values += f" ({'+' if pace >= 0 else '−'}{fmt_num(abs(float(pace)), 1)} pp/yr)"
+    target = fmt_target(row["target_pct"], row["strict"], missing="-")
     status = row["status"]
     if status == "met":
         tail = f"target {target} met"
@@ -103,10 +75,12 @@ def _trends_text(
     )
     for row in table.to_dict(orient="records"):
         unit = f"{str(row['unit_name'])[:26]:<26} " if district else ""
-        reached = f"{_vn(row['numerator'])}/{_vn(row['denominator'])}"
+        reached = f"{fmt_num(row['numerator'])}/{fmt_num(row['denominator'])}"
+        value = fmt_pct(row["value_pct"], digits=2, trim=False, missing="-")
+        target = fmt_target(row["target_pct"], row["strict"], missing="-")
         lines.append(
-            f"{unit}{row['period']:<11} {row['indicator']:<17} {_pct(row['value_pct']):>9} "
-            f"{reached:>17}  {_target_text(row['target_pct'], row['strict']):>6}  "
+            f"{unit}{row['period']:<11} {row['indicator']:<17} {value:>9} "
+            f"{reached:>17}  {target:>6}  "
             f"{_met_text(row['met'])}"
         )
     lines += ["", "at the recent pace (least squares over the latest periods):"]
@@ -116,12 +90,16 @@ def _trends_text(
     if len(effect):
         lines += ["", "the saved plans, if built:"]
         for row in effect.to_dict(orient="records"):
-            cost = "" if _missing(row["cost_vnd"]) else f", cost {_vn(row['cost_vnd'])} VND"
+            cost = "" if is_missing(row["cost_vnd"]) else f", cost {fmt_num(row['cost_vnd'])} VND"
             gained = row["households_gained"]
-            gain = "" if _missing(gained) else f", +{_vn(float(gained))} households"
+            gain = "" if is_missing(gained) else f", +{fmt_num(float(gained))} households"
+            before, after = (
+                fmt_pct(row[key], digits=2, trim=False, missing="-")
+                for key in ("before_pct", "after_pct")
+            )
             lines.append(
                 f"plan {row['plan']} ({row['kind']}): {row['indicator']} "
-                f"{_pct(row['before_pct'])} → {_pct(row['after_pct'])}, target "
+                f"{before} → {after}, target "
                 f"{_met_text(row['met_after'])} after{cost}{gain}"
             )
     return "\n".join(lines)
@@ -133,17 +111,17 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from coverage.trends import projection as project
     from geodata.export import write_table
     from geodata.store import Store
-    from hatangso import history
+    from hatangso import progress
 
     if args.indicator is not None and args.indicator not in INDICATORS:
         msg = f"unknown indicator {args.indicator!r}; use one of: {', '.join(INDICATORS)}."
         raise InputError(msg)
     store = Store(args.store)
-    held = history.check_periods(store)
+    held = progress.check_periods(store)
     info = store.info()
-    table = history.series(store, args.level, save=not args.no_save)
+    table = progress.series(store, args.level, save=not args.no_save)
     projected = project(table, as_of=held[-1], level=args.level, window=args.window)
-    effect = history.plans(store)
+    effect = progress.plan_effects(store)
     if args.indicator is not None:
         table = table[table["indicator"] == args.indicator].reset_index(drop=True)
         projected = projected[projected["indicator"] == args.indicator].reset_index(drop=True)
@@ -217,8 +195,8 @@ def _item_text(name: str, row: Mapping[str, Any]) -> str:
         households = row.get("households")
         hh = (
             ""
-            if households is None or _missing(households)
-            else f", {_vn(float(households))} households"
+            if households is None or is_missing(households)
+            else f", {fmt_num(float(households))} households"
         )
         return f"  {row['village_id']} {row['name']} ({where}{hh})"
     key = {"sites": "site_id", "routes": "route_id", "nodes": "node_id"}[name.partition("_")[0]]
@@ -231,7 +209,7 @@ def _changes_text(info_name: str, changes: Any) -> str:  # noqa: ANN401 - Period
     if len(summary):
         shown = summary[list(_SUMMARY_HEADER)].copy()
         for col in ("fiber_km_added", "fiber_km_removed"):
-            shown[col] = shown[col].map(lambda km: _vn(float(km), 1))
+            shown[col] = shown[col].map(lambda km: fmt_num(float(km), 1))
         shown = shown.rename(columns=_SUMMARY_HEADER)
         lines.append(shown.to_string(index=False))
     else:
@@ -253,11 +231,11 @@ def _changes_text(info_name: str, changes: Any) -> str:  # noqa: ANN401 - Period
 def _cmd_changes(args: argparse.Namespace) -> int:
     from geodata.export import write_table
     from geodata.store import Store
-    from hatangso import history
+    from hatangso import progress
 
     store = Store(args.store)
-    history.check_periods(store, args.from_period, args.to_period)
-    found = history.changes(store, args.from_period, args.to_period, save=not args.no_save)
+    progress.check_periods(store, args.from_period, args.to_period)
+    found = progress.changes(store, args.from_period, args.to_period, save=not args.no_save)
     if args.out:
         written = write_table(found.table(), args.out, sheet_name="changes")
         log.info("wrote %s", written)
@@ -274,7 +252,7 @@ def _cmd_changes(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``trends`` and ``changes`` to the ``hatangso`` command line.
 
     Parameters

@@ -1,10 +1,18 @@
-"""Trends and changes of a store: its periods' coverage, read or computed, fed to the trends.
+"""Progress over a store's periods: each period's coverage, read or computed, for the trends.
 
-The glue between :class:`geodata.store.Store` and :mod:`coverage.trends` and
-:mod:`coverage.changes`: each period's coverage is read from its saved ``coverage`` result
-(the payload ``hatangso coverage --save`` writes) or, when missing, stale or for one
-operator only, computed with the default rules (about 1-2 s a period on the Bình Định
-demo) and saved for the next time.
+Where progress over time lives, from the page to the arithmetic:
+
+* ``ui/progress.py``: the app's Progress page (Tiến độ), through the cached loaders of
+  ``ui/periods.py``;
+* this module: the store-facing glue, which reads each period of a
+  :class:`geodata.store.Store` and hands it to the pure code below;
+* :mod:`coverage.trends`: the indicators over time, their pace and projection, and what
+  the saved plans would change; :mod:`coverage.changes`: what changed between two periods;
+* the command line: ``hatangso/cli/progress.py`` (the ``trends`` and ``changes`` commands).
+
+Each period's coverage is read from its saved ``coverage`` result (the payload ``hatangso
+coverage --save`` writes) or, when missing, stale or for one operator only, computed with
+the default rules (about 1-2 s a period on the Bình Định demo) and saved for the next time.
 Nothing is cached in memory between calls.
 """
 
@@ -38,7 +46,7 @@ __all__ = [
     "check_periods",
     "compute_payload",
     "coverage_payloads",
-    "plans",
+    "plan_effects",
     "projection",
     "saved_payload",
     "series",
@@ -307,7 +315,7 @@ def changes(
     )
 
 
-def plans(store: Store) -> pd.DataFrame:
+def plan_effects(store: Store) -> pd.DataFrame:
     """Return what the plans saved in the store's (bound, default latest) period would change.
 
     Parameters

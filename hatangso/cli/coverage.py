@@ -1,0 +1,191 @@
+"""``hatangso coverage``: fiber and mobile coverage of a period against the targets.
+
+The result as text (targets, villages without fiber or 4G, and the table of ``--level``),
+as JSON, as a table file (``--out``), or saved into the store with its coverage rasters
+for the app (``--save``). An operator (``--as``) sees its own network only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geodata.errors import InputError
+from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option
+from hatangso.formatting import fmt_num, fmt_target
+
+if TYPE_CHECKING:  # the command imports its heavy modules when it runs
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``coverage`` to the command line.
+
+    Parameters
+    ----------
+    sub
+        The subcommands of ``hatangso`` (``parser.add_subparsers(...)``).
+    """
+    p = sub.add_parser("coverage", help="fiber and mobile coverage against the targets")
+    p.add_argument("store")
+    period_option(p)
+    as_option(p)
+    p.add_argument(
+        "--level",
+        choices=("province", "district", "commune", "village"),
+        default="province",
+        help="rows of the table (and of --out)",
+    )
+    p.add_argument("--operator", help="only this operator's network (e.g. Viettel, VNPT)")
+    p.add_argument("--out", help="write the table to FILE.csv, FILE.xlsx or FILE.geojson")
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="save the result and coverage rasters into the store for the app",
+    )
+    p.add_argument(
+        "--raster-resolution-m", type=float, default=1000.0, help="coverage raster pixel size"
+    )
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.set_defaults(handler=_cmd_coverage)
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from coverage.engine import CoverageInputs, compute_coverage, coverage_rasters
+    from geodata.crs import WORK_CRS
+    from geodata.export import write_table
+    from geodata.raster import grid_to_bytes
+    from geodata.schemas import OPERATORS, canonical_value
+    from geodata.store import LayerMeta, Store
+
+    operator = None
+    if args.operator:
+        operator = canonical_value(OPERATORS, args.operator)
+        if operator is None:
+            msg = f"unknown operator {args.operator!r}; use one of: {', '.join(OPERATORS)}."
+            raise InputError(msg)
+    store = Store(args.store, period=args.period)
+    _, role = identity(store, args.user)
+    from hatangso.access import check_layer_request, filter_rows
+
+    operator = check_layer_request(role, "coverage", operator=operator) or operator
+    info = store.info()
+    log.info("reading %s, period %s", store.location, info.as_of)
+    layers = store.read_all(crs=WORK_CRS)
+    density = (
+        store.read_grid("population_density") if store.has_raster("population_density") else None
+    )
+    elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
+    inputs = CoverageInputs.from_layers(layers, density=density, elevation=elevation)
+    log.info("computing coverage")
+    result = compute_coverage(inputs)
+    payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
+    if not role.sees_all_operators:
+        # Which villages have a single 4G operator tells an operator where its competitors
+        # are (or are not): it gets the count only, like the app's overview.
+        payload["roaming_candidates_count"] = len(payload.pop("roaming_candidates"))
+    table = filter_rows(role, result.summary(args.level, operator=operator))
+    if args.out:
+        frame: Any = table
+        if Path(args.out).suffix.lower() == ".geojson":
+            frame = _with_geometry(table, args.level, layers)
+        written = write_table(frame, args.out, sheet_name=f"coverage_{args.level}")
+        log.info("wrote %s", written)
+    if args.save:
+        synthetic = any(row.synthetic for row in info.layers)
+        rasters = coverage_rasters(inputs, resolution_m=args.raster_resolution_m)
+        meta = {
+            name: LayerMeta(
+                source="predicted by hatangso coverage (COST-231 Hata, "
+                f"{args.raster_resolution_m:g} m pixels)",
+                licence="derived from the store's layers",
+                synthetic=synthetic,
+            )
+            for name in rasters
+        }
+        store.write(
+            {},
+            meta,
+            rasters={name: grid_to_bytes(grid) for name, grid in rasters.items()},
+            results={"coverage": ("coverage", {"settings": result.settings.as_dict()}, payload)},
+        )
+        log.info(
+            "saved the result and %d coverage rasters into %s, period %s",
+            len(rasters),
+            store.location,
+            info.as_of,
+        )
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+    else:
+        print(_coverage_text(payload, table, args.level))  # noqa: T201
+    return EXIT_OK
+
+
+def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> str:
+    p = payload["province"]
+    centres = f"{fmt_num(p['commune_centres_4g'])}/{fmt_num(p['commune_centres'])}"
+    lines = [
+        f"{payload['dataset']}, as of {payload['as_of']}"
+        + (f", operator {payload['operator']}" if payload["operator"] else ""),
+        "",
+        f"{'target':<18} {'target':>8} {'actual':>8}  {'reached':>15}  met  gap",
+    ]
+    for t in payload["targets"]:
+        target = fmt_target(t["target_pct"], t["strict"], missing="-")
+        met = {True: "yes", False: "NO", None: "-"}[t["met"]]
+        gap = "" if t["gap"] is None else f"{fmt_num(t['gap'])} {t['unit']}s"
+        lines.append(
+            f"{t['id']:<18} {target:>8} {fmt_num(t['actual_pct'], 1):>6} %  "
+            f"{fmt_num(t['reached']):>7}/{fmt_num(t['total']):<7}  {met:<4} {gap}"
+        )
+    lines += [
+        "",
+        f"villages without fiber: {_ids(payload['uncovered']['fiber'])}",
+        f"villages without 4G (dead zones): {_ids(payload['uncovered']['4g'])}",
+        f"commune centres with 4G: {centres}",
+    ]
+    if level != "province":
+        shown = [c for c in _TEXT_COLUMNS if c in table.columns]
+        lines += ["", table[shown].to_string(index=False, max_rows=400)]
+    return "\n".join(lines)
+
+
+_TEXT_COLUMNS = (
+    "unit_id",
+    "village_id",
+    "name",
+    "villages",
+    "villages_fiber_pct",
+    "households_fiber_pct",
+    "villages_4g_pct",
+    "commune_centres_4g",
+    "households",
+    "fiber_reached",
+    "mobile_4g",
+    "operators_4g",
+)
+
+
+def _ids(ids: list[str], most: int = 20) -> str:
+    if not ids:
+        return "none"
+    more = f" … and {len(ids) - most} more" if len(ids) > most else ""
+    return f"{len(ids)}: " + ", ".join(ids[:most]) + more
+
+
+def _with_geometry(
+    table: pd.DataFrame, level: str, layers: dict[str, gpd.GeoDataFrame]
+) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    if level == "village":
+        villages = layers["villages"][["village_id", "geometry"]]
+        return gpd.GeoDataFrame(table.merge(villages, on="village_id"), geometry="geometry")
+    units = layers["admin_units"][["unit_id", "geometry"]]
+    return gpd.GeoDataFrame(table.merge(units, on="unit_id"), geometry="geometry")

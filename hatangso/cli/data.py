@@ -1,0 +1,201 @@
+"""``hatangso validate``, ``import`` and ``layers``: files into a store, and what it holds.
+
+``validate`` checks a layer file against the data contract (:mod:`geodata.schemas`)
+without writing; ``import`` validates it and writes it into a store as one period's layer
+(the department only, audited); ``layers`` lists a store's periods and a period's layers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from geodata.errors import format_report as _format_report
+from hatangso.cli.common import EXIT_OK, as_option, identity, period_option
+from hatangso.formatting import fmt_int
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``validate``, ``import`` and ``layers`` to the command line.
+
+    Parameters
+    ----------
+    sub
+        The subcommands of ``hatangso`` (``parser.add_subparsers(...)``).
+    """
+    p = sub.add_parser("validate", help="check a layer file against the data contract")
+    _read_options(p)
+    p.add_argument("--store", help="check ids against this store (e.g. villages' commune_id)")
+    p.set_defaults(handler=_cmd_validate)
+
+    p = sub.add_parser("import", help="validate a file and write it into a store")
+    _read_options(p)
+    p.add_argument("--into", required=True, help="the store (.gpkg); created when missing")
+    as_option(p)
+    p.add_argument("--as-of", help="the period the data describes, YYYY-MM-DD")
+    p.add_argument("--source", help="where the data comes from (recorded)")
+    p.add_argument("--licence", help="the data's licence (recorded)")
+    p.add_argument("--synthetic", action="store_true", help="flag the layer as synthetic")
+    p.add_argument(
+        "--mode",
+        choices=("replace", "upsert"),
+        default="replace",
+        help="replace the layer (default) or upsert by id (e.g. one operator at a time)",
+    )
+    p.set_defaults(handler=_cmd_import)
+
+    p = sub.add_parser("layers", help="list a store's periods and a period's layers")
+    p.add_argument("store")
+    period_option(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_layers)
+
+
+def _read_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="GeoJSON, GeoPackage, Shapefile (.shp/folder/.zip), CSV, Excel")
+    p.add_argument(
+        "--layer",
+        required=True,
+        help="contract layer: admin_units, villages, clusters, fiber_routes, fiber_nodes, "
+        "mobile_sites, roads, power_lines, priority_places (rasters: population_density, "
+        "elevation)",
+    )
+    p.add_argument(
+        "--crs",
+        help="CRS of a file that declares none: vn2000-binhdinh, vn2000-utm49, utm49n, wgs84, "
+        "EPSG:n",
+    )
+    p.add_argument(
+        "--encoding", help="text encoding: tcvn3, vni (legacy Vietnamese), utf-8, cp1258, none"
+    )
+    p.add_argument("--swap-xy", action="store_true", help="swap x and y (lat/lon order)")
+    p.add_argument("--repair", action="store_true", help="repair invalid geometries")
+    p.add_argument("--source-layer", help="the layer to read inside a GeoPackage")
+    p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from geodata.importer import load_layer
+    from geodata.store import Store
+
+    context = Store(args.store).validation_context() if args.store else None
+    if args.store:
+        Store(args.store).check()
+    validated = load_layer(
+        args.file,
+        layer=args.layer,
+        crs=args.crs,
+        encoding=args.encoding,
+        swap_xy=args.swap_xy,
+        repair=args.repair,
+        context=context,
+        source_layer=args.source_layer,
+        sheet=args.sheet,
+    )
+    report = _format_report(validated.source, validated.layer, validated.problems)
+    if args.json:
+        payload = {
+            "ok": True,
+            "file": validated.source,
+            "layer": validated.layer,
+            "features": len(validated.frame),
+            "problems": [p.as_dict() for p in validated.problems],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+        print(report, file=sys.stderr)  # noqa: T201
+    else:
+        print(f"{report} {len(validated.frame):,} features.".replace(",", "."))  # noqa: T201
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from geodata.importer import import_file
+    from geodata.store import Store
+    from hatangso import audit
+
+    store = Store(args.into, period=args.as_of)
+    actor, role = identity(store, args.user)
+    if not role.can_import:
+        from hatangso.access import AccessDenied
+
+        msg = f"{role}: only the department imports data."
+        raise AccessDenied(msg)
+
+    def record(tx: Any, layer: str, features: int | None) -> None:  # noqa: ANN401
+        """Audit the import in its own transaction: both commit or neither does."""
+        latest = tx.row("SELECT MAX(period) FROM hatangso_periods")
+        period = args.as_of or (latest[0] if latest else None)
+        detail = {"file": Path(args.file).name, "period": period, "features": features}
+        audit.record(tx, actor, "import", layer, detail)
+
+    validated = import_file(
+        args.file,
+        layer=args.layer,
+        into=store,
+        as_of=args.as_of,
+        source=args.source,
+        licence=args.licence,
+        synthetic=args.synthetic,
+        mode=args.mode,
+        crs=args.crs,
+        encoding=args.encoding,
+        swap_xy=args.swap_xy,
+        repair=args.repair,
+        source_layer=args.source_layer,
+        sheet=args.sheet,
+        also=record,
+    )
+    count = None if validated is None else len(validated.frame)
+    layer = args.layer if validated is None else validated.layer
+    if args.json:
+        payload = {
+            "ok": True,
+            "store": store.location,
+            "period": store.period,
+            "layer": layer,
+            "features": count,
+        }
+        if validated is not None:
+            payload["warnings"] = [p.as_dict() for p in validated.warnings]
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+    else:
+        if validated is not None and validated.warnings:
+            print(  # noqa: T201
+                _format_report(validated.source, validated.layer, validated.problems),
+                file=sys.stderr,
+            )
+        what = "raster" if count is None else f"{fmt_int(count)} features"
+        print(  # noqa: T201
+            f"imported {Path(args.file).name} as {layer!r} into {store.location}, "
+            f"period {store.period} ({what})."
+        )
+    return EXIT_OK
+
+
+def _cmd_layers(args: argparse.Namespace) -> int:
+    from geodata.store import Store
+
+    info = Store(args.store, period=args.period).info()
+    if args.json:
+        print(json.dumps(info.as_dict(), ensure_ascii=False, indent=2))  # noqa: T201
+        return EXIT_OK
+    print(f"{info.name}  (as of {info.as_of})  {info.path}")  # noqa: T201
+    print(f"periods: {', '.join(info.periods)}")  # noqa: T201
+    header = (
+        f"{'layer':<20} {'kind':<7} {'count':>8}  {'geometry':<16} {'crs':<10} "
+        f"{'as_of':<11} synthetic"
+    )
+    print(header)  # noqa: T201
+    for row in info.layers:
+        count = fmt_int(row.feature_count)
+        print(  # noqa: T201
+            f"{row.layer:<20} {row.kind:<7} {count:>8}  {row.geometry_type or '-':<16} "
+            f"{row.crs or '-':<10} {row.as_of or '-':<11} {'yes' if row.synthetic else 'no'}"
+        )
+    return EXIT_OK
