@@ -60,19 +60,18 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from geodata.crs import WORK_CRS
     from geodata.export import write_table
     from geodata.raster import grid_to_bytes
-    from geodata.schemas import OPERATORS, canonical_value
+    from geodata.schemas import OPERATORS
     from geodata.store import LayerMeta, Store
+    from hatangso.access import canonical_operator, check_layer_request, filter_rows
 
     operator = None
     if args.operator:
-        operator = canonical_value(OPERATORS, args.operator)
+        operator = canonical_operator(args.operator)
         if operator is None:
             msg = f"unknown operator {args.operator!r}; use one of: {', '.join(OPERATORS)}."
             raise InputError(msg)
     store = Store(args.store, period=args.period)
     _, role = identity(store, args.user)
-    from hatangso.access import check_layer_request, filter_rows
-
     operator = check_layer_request(role, "coverage", operator=operator) or operator
     info = store.info()
     log.info("reading %s, period %s", store.location, info.as_of)

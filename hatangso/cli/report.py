@@ -77,7 +77,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from geodata.export import write_kml, write_table
     from geodata.store import Store
-    from hatangso.access import check_layer_request, filter_rows
+    from hatangso.access import canonical_operator, check_layer_request, filter_rows
 
     if Path(args.out).suffix.lower() not in (".geojson", ".kml", ".csv", ".xlsx"):
         msg = f"{Path(args.out).name}: write the layer as .geojson, .kml, .csv or .xlsx."
@@ -92,9 +92,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     frame = filter_rows(role, store.read(args.layer))
     wanted = scope or args.operator
     if wanted and "operator" in frame.columns:
-        from geodata.schemas import OPERATORS, canonical_value
-
-        frame = frame[frame["operator"] == (canonical_value(OPERATORS, wanted) or wanted)]
+        frame = frame[frame["operator"] == (canonical_operator(wanted) or wanted)]
     out = Path(args.out)
     if out.suffix.lower() == ".kml":
         from geodata.schemas import LAYERS
