@@ -33,6 +33,7 @@ __all__ = [
     "fmt_vnd",
     "is_missing",
     "layer_title",
+    "validation_text",
 ]
 
 #: The mark of a missing figure.
@@ -285,3 +286,31 @@ def layer_title(layer: str, lang: str = "vi") -> str:
         _, tech, *operator = layer.split("_")
         return coverage_title(tech.upper(), " ".join(operator), lang) + " (raster)"
     return layer
+
+
+def validation_text(report: str, features: int) -> str:
+    r"""Return a validation report with the number of features read on its first line.
+
+    The report's own text (file names, messages, fixes) is left as it is; only the count
+    is written the Vietnamese way.
+
+    Parameters
+    ----------
+    report
+        :func:`geodata.errors.format_report`'s text.
+    features
+        The number of features read.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(validation_text("a.csv: layer 'villages' is valid.\n  1 warning:\n  - x, y.", 1176))
+    a.csv: layer 'villages' is valid. 1.176 features.
+      1 warning:
+      - x, y.
+    """
+    head, sep, rest = report.partition("\n")
+    return f"{head} {fmt_int(features)} features.{sep}{rest}"

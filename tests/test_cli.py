@@ -32,6 +32,9 @@ def test_validate_ok_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     status, out, _ = run(capsys, "validate", path, "--layer", "villages")
     assert status == 0
     assert "thon.csv: layer 'villages' is valid." in out
+    # The count is written the Vietnamese way; the messages keep their own commas.
+    assert out.splitlines()[0] == "thon.csv: layer 'villages' is valid. 4 features."
+    assert "into the store first, or validate with --store." in out
     status, out, _ = run(capsys, "validate", path, "--layer", "villages", "--json")
     assert status == 0
     payload = json.loads(out)

@@ -29,7 +29,7 @@ from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS
 from hatangso import audit
-from hatangso.formatting import fmt_date, fmt_int, layer_title
+from hatangso.formatting import fmt_date, fmt_int, layer_title, validation_text
 from ui.data import dataset_info
 from ui.shell import Context
 
@@ -230,7 +230,7 @@ def _validate(  # noqa: PLR0913
         return False, f"error: {err}", None
     report = format_report(validated.source, validated.layer, validated.problems)
     count = len(validated.frame)
-    return True, f"{report} {count:,} features.".replace(",", "."), count
+    return True, validation_text(report, count), count
 
 
 def _provenance(context: Context) -> None:

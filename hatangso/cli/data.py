@@ -15,7 +15,7 @@ from typing import Any
 
 from geodata.errors import format_report as _format_report
 from hatangso.cli.common import EXIT_OK, as_option, identity, period_option
-from hatangso.formatting import fmt_int
+from hatangso.formatting import fmt_int, validation_text
 
 __all__ = ["register"]
 
@@ -110,7 +110,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
         print(report, file=sys.stderr)  # noqa: T201
     else:
-        print(f"{report} {len(validated.frame):,} features.".replace(",", "."))  # noqa: T201
+        print(validation_text(report, len(validated.frame)))  # noqa: T201
     return EXIT_OK
 
 
