@@ -6,7 +6,6 @@ one each for Viettel and MobiFone and one shared, so every expected value is kno
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 from typing import Any
@@ -457,77 +456,66 @@ def test_export_xlsx_and_geojson_round_trip(published, tmp_path):
 # --------------------------------------------------------------------------- command line
 
 
-def run_cli(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> int:
-    """``hatangso`` with the review command registered (a no-op once cli.py wires it)."""
+def run_cli(argv: list[str]) -> int:
+    """Run ``hatangso`` with ``argv``."""
     from hatangso import cli
-    from hatangso.cli import review as review_cli
 
-    original = cli._parser
-
-    def parser() -> argparse.ArgumentParser:
-        p = original()
-        sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-        if "review" not in sub.choices:
-            review_cli.register(sub)
-        return p
-
-    monkeypatch.setattr(cli, "_parser", parser)
     return cli.main(argv)
 
 
-def test_cli_publish_list_decide_export(rstore, monkeypatch, capsys, tmp_path, request):
+def test_cli_publish_list_decide_export(rstore, capsys, tmp_path, request):
     where = _location(rstore, request)
     publish = ["review", "publish", where, "t", "--as", "so", "--role", DEPT, "--json"]
-    code = run_cli(monkeypatch, publish)
+    code = run_cli(publish)
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["by_operator"] == {"MobiFone": 1, "Shared": 1, "Viettel": 1}
     rid = out["review_id"]
 
-    assert run_cli(monkeypatch, ["review", "list", where, "--role", MOBI, "--json"]) == 0
+    assert run_cli(["review", "list", where, "--role", MOBI, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [p["ref"] for p in listed["proposals"]] == ["P-002", "P-003"]
     pid = listed["proposals"][0]["proposal_id"]
 
     argv = ["review", "decide", where, pid[:8], "rejected", "--as", "b", "--role", MOBI]
-    assert run_cli(monkeypatch, argv) == 2
+    assert run_cli(argv) == 2
     assert "needs a reason" in capsys.readouterr().err
-    assert run_cli(monkeypatch, [*argv, "--reason", "Trùng vị trí", "--seq", "1"]) == 0
+    assert run_cli([*argv, "--reason", "Trùng vị trí", "--seq", "1"]) == 0
     assert "proposed -> rejected (seq 2" in capsys.readouterr().out
-    assert run_cli(monkeypatch, [*argv, "--reason", "again", "--seq", "1"]) == 2
+    assert run_cli([*argv, "--reason", "again", "--seq", "1"]) == 2
     assert "changed by b (operator:MobiFone)" in capsys.readouterr().err
 
-    assert run_cli(monkeypatch, ["review", "history", where, pid[:8]]) == 0
+    assert run_cli(["review", "history", where, pid[:8]]) == 0
     assert "reason: Trùng vị trí" in capsys.readouterr().out
-    assert run_cli(monkeypatch, ["review", "list", where]) == 0
+    assert run_cli(["review", "list", where]) == 0
     assert f"review {rid[:8]}" in capsys.readouterr().out
     out_file = tmp_path / "state.geojson"
-    assert run_cli(monkeypatch, ["review", "export", where, "--out", str(out_file)]) == 0
+    assert run_cli(["review", "export", where, "--out", str(out_file)]) == 0
     assert dict(zip(*[gpd.read_file(out_file)[c] for c in ("ref", "status")], strict=True)) == {
         "P-001": "proposed",
         "P-002": "rejected",
         "P-003": "proposed",
     }
     # No role on a store without accounts: a readable error, not a traceback.
-    assert run_cli(monkeypatch, ["review", "close", where, rid, "--as", "so"]) == 2
+    assert run_cli(["review", "close", where, rid, "--as", "so"]) == 2
     assert "has no accounts yet: give the role" in capsys.readouterr().err
 
 
-def test_cli_takes_the_role_from_the_account(rstore, monkeypatch, capsys, request):
+def test_cli_takes_the_role_from_the_account(rstore, capsys, request):
     from hatangso.accounts import add_user
 
     add_user(rstore, "so.tttt", DEPT, "mat-khau-dai-1", actor="test")
     add_user(rstore, "an.vt", VIETTEL, "mat-khau-dai-2", actor="test")
     where = _location(rstore, request)
-    assert run_cli(monkeypatch, ["review", "publish", where, "t", "--as", "so.tttt"]) == 0
+    assert run_cli(["review", "publish", where, "t", "--as", "so.tttt"]) == 0
     capsys.readouterr()
     frame = review.proposals(rstore, role=DEPT).set_index("ref")
     decide = ["review", "decide", where, frame.loc["P-001", "proposal_id"], "accepted"]
-    assert run_cli(monkeypatch, [*decide, "--as", "an.vt", "--role", MOBI]) == 2
+    assert run_cli([*decide, "--as", "an.vt", "--role", MOBI]) == 2
     assert "'an.vt' is operator:Viettel, not operator:MobiFone" in capsys.readouterr().err
-    assert run_cli(monkeypatch, [*decide, "--as", "mallory", "--role", VIETTEL]) == 2
+    assert run_cli([*decide, "--as", "mallory", "--role", VIETTEL]) == 2
     assert "no account 'mallory'" in capsys.readouterr().err
-    assert run_cli(monkeypatch, [*decide, "--as", "an.vt"]) == 0
+    assert run_cli([*decide, "--as", "an.vt"]) == 0
     row = review.proposals(rstore, role=DEPT).set_index("ref").loc["P-001"]
     assert (row["status"], row["decided_by"], row["decided_role"]) == (
         "accepted",

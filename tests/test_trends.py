@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import io
@@ -29,7 +28,6 @@ from geodata import Store
 from geodata.crs import WORK_CRS
 from geodata.store import LayerMeta
 from hatangso import progress
-from hatangso.cli.progress import register
 from tests.conftest import units_frame
 
 # --------------------------------------------------------------------------- payloads
@@ -560,26 +558,9 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Run ``hatangso`` (with trends and changes registered while cli.py does not yet)."""
+def run() -> Run:
+    """Run ``hatangso``, capturing its output."""
     from hatangso import cli
-
-    def has_trends(parser: argparse.ArgumentParser) -> bool:
-        return any(
-            isinstance(a, argparse._SubParsersAction) and "trends" in a.choices
-            for a in parser._actions
-        )
-
-    if not has_trends(cli._parser()):
-        original = cli._parser
-
-        def parser() -> argparse.ArgumentParser:
-            p = original()
-            sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-            register(sub)
-            return p
-
-        monkeypatch.setattr(cli, "_parser", parser)
 
     def call(*args: str | Path) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
