@@ -10,6 +10,7 @@ count for the direction of the layers but not for cycles (they never run).
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,3 +149,14 @@ def test_the_walk_sees_an_upward_import(tmp_path: Path, source: str, expected: s
     targets = [t for t, _, _ in _imports("coverage.probe", path)]
     upward = [t for t in targets if RANK[_layer(t)] > RANK["coverage"]]
     assert bool(upward) == (expected == "upward"), targets
+
+
+def test_every_package_is_installed() -> None:
+    """A subpackage missing from pyproject's list works in a checkout, not once installed."""
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {m for m, path in MODULES.items() if path.name == "__init__.py"}
+    assert listed == found
