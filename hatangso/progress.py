@@ -3,7 +3,7 @@
 Where progress over time lives, from the page to the arithmetic:
 
 * ``ui/progress.py``: the app's Progress page (Tiến độ), through the cached loaders of
-  ``ui/periods.py``;
+  ``ui/progress_data.py``;
 * this module: the store-facing glue, which reads each period of a
   :class:`geodata.store.Store` and hands it to the pure code below;
 * :mod:`coverage.trends`: the indicators over time, their pace and projection, and what

@@ -241,7 +241,7 @@ def test_progress_page_shows_charts_changes_and_report_buttons(
 
 def test_change_lists_download_as_one_workbook(two_periods: Path) -> None:
     from ui.data import store_version
-    from ui.periods import period_changes_of
+    from ui.progress_data import period_changes_of
 
     version = store_version(str(two_periods))
     summary, lists = period_changes_of(version, JUNE, DECEMBER)
@@ -258,7 +258,7 @@ def test_change_lists_download_as_one_workbook(two_periods: Path) -> None:
 
 def test_report_files_are_a_pdf_and_a_workbook(two_periods: Path) -> None:
     from ui.data import store_version
-    from ui.periods import report_files
+    from ui.progress_data import report_files
 
     files = report_files(store_version(str(two_periods), JUNE))
     assert files["pdf"].startswith(b"%PDF")

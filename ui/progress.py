@@ -5,7 +5,7 @@ province, or the district chosen in the sidebar); the changes between two period
 operator, and the villages and sites behind them, downloadable); the projection of each
 target at the recent pace with what the saved plans would add; and the leadership's
 report (PDF and Excel) for the period chosen in the sidebar. The figures come from
-:mod:`hatangso.progress` through the cached loaders of :mod:`ui.periods`.
+:mod:`hatangso.progress` through the cached loaders of :mod:`ui.progress_data`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from hatangso.access import AccessDenied, check_layer_request, filter_rows
 from hatangso.formatting import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_vnd
 from ui.data import operator_name
 from ui.i18n import tr
-from ui.periods import (
+from ui.progress_data import (
     INDICATORS,
     period_changes_of,
     plan_effects,

@@ -1,4 +1,4 @@
-"""Cached loaders across the store's periods: trends, changes, projection, plans, report.
+"""The Progress page's cached loaders across the store's periods: trends, changes, plans, report.
 
 Coverage is computed once a period and store version (:func:`coverage_payload`, which
 reuses a ``coverage`` result saved in the store with the default rules, as
