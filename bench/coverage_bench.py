@@ -38,7 +38,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coverage import antenna, pathloss  # noqa: E402
+from coverage import antenna, linkbudget, pathloss  # noqa: E402
 from coverage.engine import CoverageInputs, compute_coverage  # noqa: E402
 from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
 from coverage.mobile import best_signal, site_parameters  # noqa: E402
@@ -97,12 +97,16 @@ def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray
     for j, az in enumerate(params["azimuths"]):
         if az:
             azimuths[j, : len(az)] = az
+    re_eirp = linkbudget.re_eirp_dbm(
+        params["eirp_dbm"].to_numpy(), ports=params["ports"].to_numpy(), n_rb=params["n_rb"]
+    )
+    required = DEFAULT_SETTINGS.min_rsrp_dbm["4G"] + np.asarray(DEFAULT_SETTINGS.margin_db())
     best = np.full(len(xy), -np.inf)
     step = max(1, 2_000_000 // max(len(sx), 1))  # points a chunk: ~4 M pairs in memory
     for start in range(0, len(xy), step):  # chunks of points; all sites at once
         p = xy[start : start + step]
         d = np.hypot(p[:, None, 0] - sx[None, :], p[:, None, 1] - sy[None, :])
-        loss = pathloss.hata_cost231_db(
+        loss = pathloss.path_loss_db(
             d,
             freq_mhz=params["band_mhz"].to_numpy()[None, :],
             h_base_m=params["height_m"].to_numpy()[None, :],
@@ -113,14 +117,10 @@ def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray
         gain = antenna.sector_gain_rows_db(
             bearings, np.broadcast_to(azimuths, (*bearings.shape, azimuths.shape[1]))
         )
-        rsrp = pathloss.rsrp_dbm(
-            params["eirp_dbm"].to_numpy()[None, :],
-            loss,
-            gain_db=gain,
-            n_rb=params["n_rb"].to_numpy()[None, :],
-        )
+        rsrp = re_eirp[None, :] + gain - loss
         best[start : start + step] = rsrp.max(axis=1)
-    return best >= DEFAULT_SETTINGS.min_rsrp_dbm["4G"]
+    covered: np.ndarray = best >= required[clutter]
+    return covered
 
 
 def _shift(offset: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

@@ -1,13 +1,23 @@
 """Mobile coverage: the predicted signal of every site at every point, best per operator.
 
-For each technology, every site's signal is predicted at the points within its reach with
-the COST-231 Hata model (:mod:`coverage.pathloss`), the receiver's clutter taken from the
-population-density raster, sector antenna patterns when azimuths are given
-(:mod:`coverage.antenna`), and the diffraction over terrain when an elevation raster is
-given (:mod:`coverage.terrain`). The site-point pairs are found with a spatial index,
-each site only searching as far as its signal could still reach the threshold in the
-points' clutter class (main beam, no terrain loss), and are evaluated in bounded chunks:
-memory does not grow with sites × points.
+For each technology, every site's signal is predicted at the points within its reach:
+the link budget of :mod:`coverage.linkbudget` (RSRP per resource element on one
+reference-signal port), the path-loss model valid for the site's band
+(:func:`coverage.pathloss.path_loss_db`: Okumura-Hata, COST-231 Hata or 3GPP TR 38.901)
+with the receiver's clutter taken from the population-density raster, sector antenna
+patterns when azimuths are given (:mod:`coverage.antenna`), and the diffraction over
+terrain when an elevation raster is given (:mod:`coverage.terrain`).
+
+A point is *covered* when the best median RSRP of an operator exceeds the threshold by
+the location-probability margin of the point's environment (:mod:`coverage.shadowing`,
+``CoverageSettings.location_probability``: 90 % of locations outdoors by default); the
+indoor indicator subtracts each site's building entry loss (TR 38.901 O2I) and uses its
+own probability and the combined σ. Only the best server counts (no macro-diversity
+gain): a conservative reading.
+
+The site-point pairs are found with a spatial index, each site only searching as far as
+its signal could still meet the rule in the points' clutter class (main beam, no terrain
+loss), and are evaluated in bounded chunks: memory does not grow with sites × points.
 """
 
 from __future__ import annotations
@@ -24,14 +34,15 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage import antenna, pathloss, terrain
+from coverage import antenna, linkbudget, pathloss, terrain, tr38901
 from coverage._checks import check_work_crs
 from coverage.grid import grid_centres, reproject_grid, sample
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import WORK_CRS
+from geodata.errors import LayerValidationError, Problem
 from geodata.raster import Grid
 
-__all__ = ["SignalResult", "best_signal", "coverage_grid", "site_parameters"]
+__all__ = ["SignalResult", "best_signal", "coverage_grid", "max_reach_m", "site_parameters"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +52,10 @@ FloatArray = npt.NDArray[np.float64]
 CHUNK_PAIRS = 250_000
 #: Points whose site pairs are looked up at once.
 CHUNK_POINTS = 20_000
+#: Distances at which a TR 38.901 site's reach is searched: 10 m to 100 km, 2 % apart.
+_REACH_GRID_M = np.geomspace(tr38901.MIN_DISTANCE_M, 100_000.0, 470)
+#: The four clutter classes, in the order of the settings' environments.
+_CLASSES = (pathloss.URBAN, pathloss.SUBURBAN, pathloss.RURAL, pathloss.OPEN)
 
 
 @dataclass(frozen=True)
@@ -50,45 +65,88 @@ class SignalResult:
     Attributes
     ----------
     rsrp_dbm
-        Frame indexed like the points, one column per operator (``-inf`` where no site
-        of that operator is within reach).
+        Frame indexed like the points, one column per operator: the best median outdoor
+        RSRP (``-inf`` where no site of that operator is within reach).
     covered_by
-        Comma-separated operators whose signal meets the threshold at each point.
+        Comma-separated operators that cover each point outdoors: RSRP at least
+        ``required_dbm`` (the threshold plus the location-probability margin).
     best_rsrp_dbm
-        The best signal of any operator.
+        The best median outdoor signal of any operator.
     threshold_dbm
-        The threshold used.
+        The threshold of the rules.
+    required_dbm
+        Per point, the median outdoor RSRP the outdoor indicator needs, dBm.
+    indoor_rsrp_dbm
+        As ``rsrp_dbm``, indoors: after each site's building entry loss.
+    indoor_covered_by
+        Operators that cover each point indoors.
+    indoor_required_dbm
+        Per point, the median indoor RSRP the indoor indicator needs, dBm.
     """
 
     rsrp_dbm: pd.DataFrame
     covered_by: pd.Series
     best_rsrp_dbm: pd.Series
     threshold_dbm: float
+    required_dbm: pd.Series
+    indoor_rsrp_dbm: pd.DataFrame
+    indoor_covered_by: pd.Series
+    indoor_required_dbm: pd.Series
 
     @property
     def covered(self) -> pd.Series:
-        """Whether any operator covers each point."""
+        """Whether any operator covers each point (the outdoor indicator)."""
         return self.covered_by != ""
 
+    @property
+    def indoor_covered(self) -> pd.Series:
+        """Whether any operator covers each point indoors."""
+        return self.indoor_covered_by != ""
 
-def _azimuths(value: object) -> tuple[float, ...] | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    @property
+    def best_indoor_rsrp_dbm(self) -> pd.Series:
+        """The best median indoor signal of any operator."""
+        frame = self.indoor_rsrp_dbm
+        return frame.max(axis=1) if frame.shape[1] else pd.Series(-np.inf, index=frame.index)
+
+
+_SPLIT = re.compile(r"[,;/\s]+")
+
+
+def _azimuths(value: object) -> tuple[float, ...] | str | None:
+    """Parse ``azimuths_deg``: a tuple, ``None`` when missing, the text when unreadable."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
-    parts = [p for p in re.split(r"[,;/\s]+", str(value)) if p]
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        parts = [str(float(value))]
+    else:
+        parts = [p for p in _SPLIT.split(str(value).strip()) if p]
+    if not parts:
+        return None
     try:
-        return tuple(float(p) for p in parts) or None
+        angles = tuple(float(p) for p in parts)
     except ValueError:
-        return None
+        return str(value)
+    if not all(math.isfinite(a) and 0.0 <= a <= 360.0 for a in angles):
+        return str(value)
+    return angles
 
 
 def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
-    """Return the radio parameters of the sites that carry ``tech``, defaults filled in.
+    """Return the radio parameters of the sites that carry ``tech``.
+
+    A *missing* value (empty cell, ``None``, NaN, or the column absent) takes the
+    documented default: ``height_m``, ``band_mhz`` and ``eirp_dbm`` those of
+    :data:`coverage.linkbudget.TECH_DEFAULTS` for ``tech``, and a missing
+    ``azimuths_deg`` makes an omnidirectional site. An *unreadable* or impossible value
+    never does: it is refused, with every offending site named. Import validation
+    (:mod:`geodata.validate`) refuses the same values in a file.
 
     Parameters
     ----------
     sites
         ``mobile_sites`` in the metric CRS (``tech`` as ``"2G,4G"``; optional
-        ``eirp_dbm``, ``band_mhz``, ``azimuths_deg``).
+        ``eirp_dbm`` (total EIRP of all ports, dBm), ``band_mhz``, ``azimuths_deg``).
     tech
         ``"2G"``, ``"3G"``, ``"4G"`` or ``"5G"``.
 
@@ -96,39 +154,105 @@ def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``site_id``, ``operator``, ``x``, ``y``, ``height_m``, ``eirp_dbm``, ``band_mhz``,
-        ``n_rb``, ``azimuths`` (tuple or ``None``).
+        ``n_rb``, ``ports``, ``azimuths`` (tuple or ``None``).
+
+    Raises
+    ------
+    geodata.LayerValidationError
+        For a ``height_m`` or ``band_mhz`` that is not a positive number, a band outside
+        150-6000 MHz, an ``eirp_dbm`` that is not a number, or an ``azimuths_deg`` that
+        is not a list of angles in 0-360°.
     """
-    defaults = pathloss.TECH_DEFAULTS[tech]
+    defaults = linkbudget.TECH_DEFAULTS[tech]
     has = sites["tech"].fillna("").map(lambda s: tech in str(s).split(","))
     chosen = sites.loc[has.to_numpy(dtype=bool)]
+    ids = chosen["site_id"].astype(str).to_numpy() if "site_id" in chosen else None
+    problems: list[Problem] = []
 
-    def column(name: str, default: float) -> FloatArray:
+    def bad(pos: int, name: str, value: object, message: str, fix: str) -> None:
+        problems.append(
+            Problem(
+                f"{value!r} {message}",
+                fix=fix,
+                feature_id=None if ids is None else str(ids[pos]),
+                column=name,
+            )
+        )
+
+    def column(name: str, default: float, *, positive: bool, fix: str) -> FloatArray:
         if name not in chosen:
             return np.full(len(chosen), default)
+        raw = chosen[name].to_numpy(dtype=object)
         values = pd.to_numeric(chosen[name], errors="coerce").to_numpy(dtype=np.float64)
-        return np.where(np.isfinite(values) & (values > 0), values, default)
+        missing = pd.isna(chosen[name]).to_numpy() | np.array(
+            [isinstance(v, str) and not v.strip() for v in raw], dtype=bool
+        )
+        wrong = ~missing & ~(np.isfinite(values) & ((values > 0) if positive else True))
+        for pos in np.flatnonzero(wrong).tolist():
+            what = "is not a positive number" if positive else "is not a number"
+            bad(pos, name, raw[pos], what + ".", fix)
+        return np.where(missing, default, values)
 
-    eirp = (
-        pd.to_numeric(chosen["eirp_dbm"], errors="coerce").fillna(defaults.eirp_dbm)
-        if "eirp_dbm" in chosen
-        else pd.Series(defaults.eirp_dbm, index=chosen.index)
+    height = column(
+        "height_m",
+        defaults.height_m,
+        positive=True,
+        fix="give the antenna's height above the ground in metres (> 0), or leave it "
+        f"empty for the {tech} default ({defaults.height_m:g} m).",
     )
-    azimuths = (
-        chosen["azimuths_deg"].map(_azimuths)
-        if "azimuths_deg" in chosen
-        else pd.Series([None] * len(chosen), index=chosen.index)
+    band = column(
+        "band_mhz",
+        defaults.band_mhz,
+        positive=True,
+        fix=f"give the carrier frequency in MHz (> 0), or leave it empty for the {tech} "
+        f"default ({defaults.band_mhz:g} MHz).",
     )
+    lo, hi = pathloss.FREQ_RANGE_MHZ
+    outside = np.isfinite(band) & (band > 0) & ((band < lo) | (band > hi))
+    for pos in np.flatnonzero(outside).tolist():
+        bad(
+            pos,
+            "band_mhz",
+            float(band[pos]),
+            f"MHz is outside {lo:g}-{hi:g} MHz, the bands of the propagation models.",
+            "give the band in MHz (3.5 GHz is 3500), or leave it empty for the default.",
+        )
+    eirp = column(
+        "eirp_dbm",
+        defaults.eirp_dbm,
+        positive=False,
+        fix=f"give the total EIRP in dBm, or leave it empty for the {tech} default "
+        f"({defaults.eirp_dbm:g} dBm).",
+    )
+    if "azimuths_deg" in chosen:
+        azimuths = [_azimuths(v) for v in chosen["azimuths_deg"].to_numpy(dtype=object)]
+    else:
+        azimuths = [None] * len(chosen)
+    for pos, az in enumerate(azimuths):
+        if isinstance(az, str):
+            bad(
+                pos,
+                "azimuths_deg",
+                az,
+                "is not a list of sector azimuths in degrees (0-360).",
+                "list each sector's azimuth from north, e.g. '0,120,240', or leave it "
+                "empty for an omnidirectional site.",
+            )
+    if problems:
+        source = "mobile_sites given to the coverage engine"
+        raise LayerValidationError(source, "mobile_sites", problems)
     return pd.DataFrame(
         {
             "site_id": chosen["site_id"].astype(str).to_numpy(),
             "operator": chosen["operator"].astype(str).to_numpy(),
             "x": chosen.geometry.x.to_numpy(),
             "y": chosen.geometry.y.to_numpy(),
-            "height_m": column("height_m", defaults.height_m),
-            "eirp_dbm": eirp.to_numpy(dtype=np.float64),
-            "band_mhz": column("band_mhz", defaults.band_mhz),
+            "height_m": height,
+            "eirp_dbm": eirp,
+            "band_mhz": band,
             "n_rb": np.full(len(chosen), defaults.n_rb),
-            "azimuths": azimuths.to_numpy(dtype=object),
+            "ports": np.full(len(chosen), defaults.ports),
+            "azimuths": pd.Series(azimuths, dtype=object).to_numpy(dtype=object),
         }
     )
 
@@ -137,54 +261,151 @@ def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
 class _SiteModel:
     """Per-site constants of the model, so that a site-point pair costs a few flops.
 
-    Hata/COST-231 loss is linear in log10(distance) for a given site and clutter class:
-    ``L(d) = intercept[clutter] + slope * log10(d_km)``. Both are taken from
-    :func:`coverage.pathloss.hata_cost231_db` itself (at 1 and 10 km), so the model has a
-    single definition; the free-space floor and the 20 m minimum distance are applied per
-    pair as in that function.
+    A Hata-class site (band <= 2000 MHz) has a loss linear in log10(distance) for a
+    given clutter class: ``L(d) = intercept[clutter] + slope * log10(d_km)``. Both are
+    taken from :func:`coverage.pathloss.path_loss_db` itself (at 1 and 10 km), so the
+    model has a single definition; the free-space floor and the 20 m minimum distance
+    are applied per pair as in that function. A TR 38.901 site's pairs are evaluated
+    with :func:`coverage.pathloss.path_loss_db` directly.
     """
 
-    power_dbm: FloatArray  # EIRP spread over the resource elements (RSRP at 0 dB loss)
-    intercept_db: FloatArray  # (n_sites, 4): loss at 1 km per clutter class
-    slope_db: FloatArray  # (n_sites,): loss per decade of distance
+    re_eirp_dbm: FloatArray  # EIRP per resource element and port (RSRP at 0 dB loss)
+    hata: npt.NDArray[np.bool_]  # (n_sites,): the linear Hata-class form applies
+    intercept_db: FloatArray  # (n_sites, 4): loss at 1 km per clutter class (Hata class)
+    slope_db: FloatArray  # (n_sites,): loss per decade of distance (Hata class)
     fspl_1km_db: FloatArray  # (n_sites,): free-space loss at 1 km
     azimuths: FloatArray  # (n_sites, k), NaN-padded; all-NaN rows are omni
-    reach_m: FloatArray  # (n_sites, 4): beyond it the threshold cannot be met
+    reach_m: FloatArray  # (n_sites, 4): beyond it no rule can be met
+    indoor_loss_db: FloatArray  # (n_sites, 4): median building entry loss
 
 
 def _site_model(
     params: pd.DataFrame, threshold_dbm: float, settings: CoverageSettings
 ) -> _SiteModel:
+    n = len(params)
     freq = params["band_mhz"].to_numpy(dtype=np.float64)
     height = params["height_m"].to_numpy(dtype=np.float64)
-    classes = (pathloss.URBAN, pathloss.SUBURBAN, pathloss.RURAL, pathloss.OPEN)
-
-    def loss(distance_m: float, clutter: int) -> FloatArray:
-        return pathloss.hata_cost231_db(
-            np.full(len(params), distance_m),
-            freq_mhz=freq,
-            h_base_m=height,
-            h_mobile_m=settings.mobile_height_m,
-            clutter=clutter,
-            free_space_floor=False,
-        )
-
-    intercept = np.column_stack([loss(1000.0, c) for c in classes])
-    slope = loss(10_000.0, pathloss.OPEN) - intercept[:, pathloss.OPEN]
-    power = params["eirp_dbm"].to_numpy(dtype=np.float64) - 10 * np.log10(
-        12 * params["n_rb"].to_numpy(dtype=np.float64)
+    hata = freq <= pathloss.COST231_MAX_MHZ
+    re_eirp = linkbudget.re_eirp_dbm(
+        params["eirp_dbm"].to_numpy(dtype=np.float64),
+        ports=params["ports"].to_numpy(dtype=np.float64),
+        n_rb=params["n_rb"].to_numpy(dtype=np.float64),
     )
-    budget = power - threshold_dbm
-    with np.errstate(over="ignore"):
-        reach_km = 10 ** ((budget[:, None] - intercept) / slope[:, None])
-    reach = np.clip(reach_km * 1000.0 * 1.001, 0.0, settings.max_range_m)
+    indoor = (
+        np.column_stack(
+            [
+                tr38901.o2i_building_loss_db(
+                    freq,
+                    "uma" if c <= pathloss.SUBURBAN else "rma",
+                    model=settings.indoor_building_loss,
+                )
+                for c in _CLASSES
+            ]
+        )
+        if n
+        else np.zeros((0, 4))
+    )
+    # The least the median must exceed the threshold by, per site and clutter class.
+    need = np.minimum(
+        np.asarray(settings.margin_db(), dtype=np.float64)[None, :],
+        indoor + np.asarray(settings.margin_db(indoor=True), dtype=np.float64)[None, :],
+    )
+    budget = re_eirp[:, None] - threshold_dbm - need  # the largest loss that can still count
+    intercept = np.full((n, 4), np.nan)
+    slope = np.full(n, np.nan)
+    reach = np.zeros((n, 4))
+    if hata.any():
+        fh, hh = freq[hata], height[hata]
+
+        def loss(distance_m: float, clutter: int) -> FloatArray:
+            return pathloss.path_loss_db(
+                np.full(len(fh), distance_m),
+                freq_mhz=fh,
+                h_base_m=hh,
+                h_mobile_m=settings.mobile_height_m,
+                clutter=clutter,
+                free_space_floor=False,
+            )
+
+        intercept[hata] = np.column_stack([loss(1000.0, c) for c in _CLASSES])
+        slope[hata] = loss(10_000.0, pathloss.OPEN) - intercept[hata][:, pathloss.OPEN]
+        with np.errstate(over="ignore"):
+            reach_km = 10 ** ((budget[hata] - intercept[hata]) / slope[hata][:, None])
+        reach[hata] = reach_km * 1000.0 * 1.001
+    if (~hata).any():
+        reach[~hata] = _grid_reach(freq[~hata], height[~hata], budget[~hata], settings)
+    reach = np.clip(reach, 0.0, settings.max_range_m)
     widest = max((len(a) for a in params["azimuths"] if a), default=0)
-    azimuths = np.full((len(params), max(widest, 1)), np.nan)
+    azimuths = np.full((n, max(widest, 1)), np.nan)
     for i, az in enumerate(params["azimuths"]):
         if az:
             azimuths[i, : len(az)] = az
-    fspl = pathloss.free_space_loss_db(np.full(len(params), 1000.0), freq)
-    return _SiteModel(power, intercept, slope, fspl, azimuths, reach)
+    fspl = pathloss.free_space_loss_db(np.full(n, 1000.0), freq) if n else np.zeros(0)
+    return _SiteModel(re_eirp, hata, intercept, slope, fspl, azimuths, reach, indoor)
+
+
+def _grid_reach(
+    freq: FloatArray, height: FloatArray, budget: FloatArray, settings: CoverageSettings
+) -> FloatArray:
+    """Reach of sites whose loss is not linear in log distance, on a grid of distances.
+
+    For each distinct (band, height) the loss is evaluated at :data:`_REACH_GRID_M`; a
+    site's reach in a clutter class is the first grid distance past the last one whose
+    loss is within its budget (the loss grows with distance, so nothing beyond it can
+    count).
+    """
+    out = np.zeros((len(freq), 4))
+    combos, inverse = np.unique(np.column_stack([freq, height]), axis=0, return_inverse=True)
+    grid = _REACH_GRID_M
+    for k, (f, h) in enumerate(combos.tolist()):
+        rows = np.flatnonzero(inverse.reshape(-1) == k)
+        for c in _CLASSES:
+            loss = pathloss.path_loss_db(
+                grid, freq_mhz=f, h_base_m=h, h_mobile_m=settings.mobile_height_m, clutter=c
+            )
+            within = loss[None, :] <= budget[rows, c][:, None]
+            last = np.where(
+                within.any(axis=1), grid.size - 1 - np.argmax(within[:, ::-1], axis=1), -1
+            )
+            nxt = np.minimum(last + 1, grid.size - 1)
+            out[rows, c] = np.where(last >= 0, grid[nxt], 0.0)
+    return out
+
+
+def max_reach_m(tech: str, height_m: float, settings: CoverageSettings = DEFAULT_SETTINGS) -> float:
+    """Return the distance beyond which a default site of ``tech`` covers nothing.
+
+    The site has the radio parameters of :data:`coverage.linkbudget.TECH_DEFAULTS` at
+    ``height_m``; the distance is the largest over the clutter classes (main beam, no
+    terrain loss), capped at ``settings.max_range_m``.
+
+    Parameters
+    ----------
+    tech
+        Technology.
+    height_m
+        Antenna height, m.
+    settings
+        The rules (threshold, margins, handset height, maximum range).
+
+    Returns
+    -------
+    float
+        Metres.
+    """
+    defaults = linkbudget.TECH_DEFAULTS[tech]
+    params = pd.DataFrame(
+        {
+            "band_mhz": [defaults.band_mhz],
+            "height_m": [float(height_m)],
+            "eirp_dbm": [defaults.eirp_dbm],
+            "ports": [defaults.ports],
+            "n_rb": [defaults.n_rb],
+            "azimuths": [None],
+        }
+    )
+    model = _site_model(params, float(settings.min_rsrp_dbm[tech]), settings)
+    return float(model.reach_m.max())
 
 
 def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
@@ -213,13 +434,19 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     elevation
         Terrain (m) for diffraction; without it the earth is flat.
     settings
-        Threshold (``min_rsrp_dbm[tech]``), handset height, maximum range.
+        Threshold (``min_rsrp_dbm[tech]``), location probabilities and shadowing σ,
+        building entry loss, handset height, maximum range.
     index
         Index of the result (default ``RangeIndex``), e.g. the villages' index.
 
     Returns
     -------
     SignalResult
+
+    Raises
+    ------
+    geodata.LayerValidationError
+        For a site whose radio parameters are unreadable (:func:`site_parameters`).
     """
     pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
     n = len(pts)
@@ -237,17 +464,18 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         )
     operators = sorted(set(params["operator"]))
     best = np.full((n, len(operators)), -np.inf)
+    best_in = np.full((n, len(operators)), -np.inf)
+    crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None and len(sites) else WORK_CRS
+    clutter = _clutter(pts, density, crs) if n else np.zeros(0, dtype=np.int8)
     if len(params) and n:
-        crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None else WORK_CRS
         if elevation is not None:  # profiles are walked in metres, in the sites' CRS
             elevation = reproject_grid(elevation, crs)
-        clutter = _clutter(pts, density, crs)
         ground = sample(elevation, pts, crs=crs) if elevation is not None else None
         op_col = params["operator"].map({op: i for i, op in enumerate(operators)}).to_numpy()
         model = _site_model(params, threshold, settings)
         site_geoms = np.asarray(shapely.points(params[["x", "y"]].to_numpy()), dtype=object)
         site_tree = shapely.STRtree(site_geoms)
-        flat = best.reshape(-1)
+        flat, flat_in = best.reshape(-1), best_in.reshape(-1)
         # Points are taken in spatially compact blocks, so the site-point pairs in memory
         # at any time are those of one block, however large the whole run is.
         for block in _spatial_blocks(pts, CHUNK_POINTS):
@@ -270,22 +498,37 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
                 for start in range(0, len(s_idx), CHUNK_PAIRS):
                     sl = slice(start, start + CHUNK_PAIRS)
                     s, p = s_idx[sl], p_idx[sl]
-                    rsrp, keep = _pair_rsrp(
+                    rsrp = _pair_rsrp(
                         params,
                         model,
                         s,
                         pts[p],
-                        clutter[p],
+                        c,
                         None if ground is None else ground[p],
                         elevation,
                         crs,
                         settings,
                     )
-                    np.maximum.at(flat, p[keep] * len(operators) + op_col[s[keep]], rsrp[keep])
+                    cell = p * len(operators) + op_col[s]
+                    np.maximum.at(flat, cell, rsrp)
+                    np.maximum.at(flat_in, cell, rsrp - model.indoor_loss_db[s, c])
+    required = threshold + np.asarray(settings.margin_db(), dtype=np.float64)[clutter]
+    required_in = threshold + np.asarray(settings.margin_db(indoor=True), dtype=np.float64)[clutter]
     frame = pd.DataFrame(best, index=idx, columns=operators)
-    covered_by = pd.Series(_join_flags(best >= threshold, operators), index=idx, dtype=object)
+    covered_by = _join_flags(best >= required[:, None], operators)
     best_any = frame.max(axis=1) if operators else pd.Series(-np.inf, index=idx)
-    return SignalResult(frame, covered_by, best_any, threshold)
+    return SignalResult(
+        rsrp_dbm=frame,
+        covered_by=pd.Series(covered_by, index=idx, dtype=object),
+        best_rsrp_dbm=best_any,
+        threshold_dbm=threshold,
+        required_dbm=pd.Series(required, index=idx, dtype=np.float64),
+        indoor_rsrp_dbm=pd.DataFrame(best_in, index=idx, columns=operators),
+        indoor_covered_by=pd.Series(
+            _join_flags(best_in >= required_in[:, None], operators), index=idx, dtype=object
+        ),
+        indoor_required_dbm=pd.Series(required_in, index=idx, dtype=np.float64),
+    )
 
 
 def _spatial_blocks(pts: FloatArray, size: int) -> list[npt.NDArray[np.intp]]:
@@ -324,22 +567,35 @@ def _pair_rsrp(  # noqa: PLR0913
     model: _SiteModel,
     s: npt.NDArray[np.intp],
     pts: FloatArray,
-    clutter: npt.NDArray[np.int8],
+    clutter: int,
     ground: FloatArray | None,
     elevation: Grid | None,
     crs: pyproj.CRS,
     settings: CoverageSettings,
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Signal of each site-point pair, and which pairs are within the clutter's reach."""
+) -> FloatArray:
+    """Median outdoor RSRP of each site-point pair, the points all of class ``clutter``."""
     x = params["x"].to_numpy()
     y = params["y"].to_numpy()
     dx = pts[:, 0] - x[s]
     dy = pts[:, 1] - y[s]
     distance = np.hypot(dx, dy)
-    keep = distance <= model.reach_m[s, clutter]
-    log_km = np.log10(np.maximum(distance, pathloss.MIN_DISTANCE_M) / 1000.0)
-    loss = model.intercept_db[s, clutter] + model.slope_db[s] * log_km
-    loss = np.maximum(loss, model.fspl_1km_db[s] + 20.0 * log_km)  # never below free space
+    loss = np.empty(len(s))
+    hata = model.hata[s]
+    if hata.any():
+        sh = s[hata]
+        log_km = np.log10(np.maximum(distance[hata], pathloss.MIN_DISTANCE_M) / 1000.0)
+        linear = model.intercept_db[sh, clutter] + model.slope_db[sh] * log_km
+        loss[hata] = np.maximum(linear, model.fspl_1km_db[sh] + 20.0 * log_km)  # >= free space
+    if not hata.all():
+        other = ~hata
+        so = s[other]
+        loss[other] = pathloss.path_loss_db(
+            distance[other],
+            freq_mhz=params["band_mhz"].to_numpy()[so],
+            h_base_m=params["height_m"].to_numpy()[so],
+            h_mobile_m=settings.mobile_height_m,
+            clutter=clutter,
+        )
     azimuths = model.azimuths[s]
     gain = np.zeros(len(s))
     sectored = ~np.isnan(azimuths).all(axis=1)
@@ -366,7 +622,7 @@ def _pair_rsrp(  # noqa: PLR0913
                 transform=elevation.transform,
                 freq_mhz=float(freq[site]),
             )
-    return model.power_dbm[s] - loss + gain, keep
+    return np.asarray(model.re_eirp_dbm[s] - loss + gain, dtype=np.float64)
 
 
 def coverage_grid(  # noqa: PLR0913
