@@ -23,8 +23,6 @@ loss), and are evaluated in bounded chunks: memory does not grow with sites × p
 from __future__ import annotations
 
 import logging
-import math
-import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -41,6 +39,7 @@ from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import WORK_CRS
 from geodata.errors import LayerValidationError, Problem
 from geodata.raster import Grid
+from geodata.validate import parse_angles
 
 __all__ = ["SignalResult", "best_signal", "coverage_grid", "max_reach_m", "site_parameters"]
 
@@ -108,28 +107,6 @@ class SignalResult:
         """The best median indoor signal of any operator."""
         frame = self.indoor_rsrp_dbm
         return frame.max(axis=1) if frame.shape[1] else pd.Series(-np.inf, index=frame.index)
-
-
-_SPLIT = re.compile(r"[,;/\s]+")
-
-
-def _azimuths(value: object) -> tuple[float, ...] | str | None:
-    """Parse ``azimuths_deg``: a tuple, ``None`` when missing, the text when unreadable."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
-        parts = [str(float(value))]
-    else:
-        parts = [p for p in _SPLIT.split(str(value).strip()) if p]
-    if not parts:
-        return None
-    try:
-        angles = tuple(float(p) for p in parts)
-    except ValueError:
-        return str(value)
-    if not all(math.isfinite(a) and 0.0 <= a <= 360.0 for a in angles):
-        return str(value)
-    return angles
 
 
 def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
@@ -225,7 +202,7 @@ def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
         f"({defaults.eirp_dbm:g} dBm).",
     )
     if "azimuths_deg" in chosen:
-        azimuths = [_azimuths(v) for v in chosen["azimuths_deg"].to_numpy(dtype=object)]
+        azimuths = [parse_angles(v) for v in chosen["azimuths_deg"].to_numpy(dtype=object)]
     else:
         azimuths = [None] * len(chosen)
     for pos, az in enumerate(azimuths):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -32,7 +33,13 @@ from geodata.schemas import (
 )
 from geodata.text import to_nfc
 
-__all__ = ["MAX_ROWS_PER_PROBLEM", "ValidatedLayer", "ValidationContext", "validate_layer"]
+__all__ = [
+    "MAX_ROWS_PER_PROBLEM",
+    "ValidatedLayer",
+    "ValidationContext",
+    "parse_angles",
+    "validate_layer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -325,12 +332,7 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 bad("not a number", f"{value!r} is not a number.", "enter a number.")
                 result.append(None)
                 continue
-            if spec.minimum is not None and number < spec.minimum:
-                bad(
-                    "negative value",
-                    f"{_show(number)} is negative.",
-                    f"{col!r} must be at least {_show(spec.minimum)}.",
-                )
+            _check_range(number, col, spec, bad)
             if spec.integer and not float(number).is_integer():
                 bad(
                     "not a whole number",
@@ -364,10 +366,90 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 )
             known = {c for c in canon_parts if c is not None}
             result.append(",".join(v for v in spec.choices if v in known) or None)
+        elif spec.kind == "angle_list":
+            angles = parse_angles(value)
+            if isinstance(angles, str):
+                bad(
+                    "unreadable angles",
+                    f"{value!r} is not a list of angles in degrees (0-360).",
+                    f"give {spec.hint or 'angles in degrees separated by commas.'}",
+                )
+                result.append(None)
+            else:
+                result.append(",".join(_show(a) for a in angles) if angles else None)
         else:  # pragma: no cover - schema kinds are closed
             result.append(value)
     del raw
     return _typed(pd.Series(result, index=series.index, dtype=object), spec)
+
+
+def _check_range(
+    number: float, col: str, spec: ColumnSpec, bad: Callable[[str, str, str], None]
+) -> None:
+    """Report a number below the column's minimum (or not above it) or above its maximum."""
+    hint = f" {col!r} is {spec.hint}" if spec.hint else ""
+    low = spec.minimum
+    if low is not None and (number < low or (spec.above_minimum and number == low)):
+        if number < 0 <= low:
+            key, what = "negative value", "is negative"
+        elif number == low:
+            key, what = "too small", f"is not above {_show(low)}"
+        else:
+            key, what = "too small", f"is below {_show(low)}"
+        at_least = "greater than" if spec.above_minimum else "at least"
+        bad(key, f"{_show(number)} {what}.", f"{col!r} must be {at_least} {_show(low)}.{hint}")
+    if spec.maximum is not None and number > spec.maximum:
+        bad(
+            "too large",
+            f"{_show(number)} is above {_show(spec.maximum)}.",
+            f"{col!r} must be at most {_show(spec.maximum)}.{hint}",
+        )
+
+
+_ANGLE_SPLIT = re.compile(r"[,;/|\s]+")
+
+
+def parse_angles(value: object) -> tuple[float, ...] | str | None:
+    """Read a list of angles in degrees (sector azimuths) as officials write it.
+
+    Parameters
+    ----------
+    value
+        A cell: ``"0,120,240"``, ``"0; 120; 240"``, ``"0/120/240"``, ``"0 120 240"``
+        (a decimal comma is read as a separator: ``"32,5"`` is two angles), or a single
+        number (``90``).
+
+    Returns
+    -------
+    tuple of float, str or None
+        The angles; ``None`` for a missing value (empty, ``None``, NaN); the text as
+        given when it is unreadable (not numbers, or outside 0-360°), so the caller can
+        name it. Never a silent default.
+
+    Examples
+    --------
+    >>> parse_angles("0, 120;240")
+    (0.0, 120.0, 240.0)
+    >>> parse_angles(90), parse_angles(""), parse_angles("north")
+    ((90.0,), None, 'north')
+    >>> parse_angles("0,120,400")
+    '0,120,400'
+    """
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, int | float | np.number):
+        parts = [str(float(value))]
+    else:
+        parts = [p for p in _ANGLE_SPLIT.split(str(value).strip()) if p]
+    try:
+        angles = tuple(float(p) for p in parts)
+    except ValueError:
+        return str(value)
+    if not all(np.isfinite(a) and 0.0 <= a <= 360.0 for a in angles):
+        return str(value)
+    return angles or None
 
 
 def _typed(series: pd.Series, spec: ColumnSpec) -> pd.Series:
