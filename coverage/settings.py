@@ -26,9 +26,9 @@ Language = Literal["vi", "en"]
 
 #: Standard deviation of log-normal shadowing by environment, dB: the NLOS shadow fading
 #: σ_SF of 3GPP TR 38.901 Table 7.4.1-1, UMa (6 dB) for urban and suburban, RMa (8 dB)
-#: for rural and open. ITU-R P.1546-6 §12 gives 5.5 dB (urban, 1800 MHz) for the
-#: location variability of a 500 m square; the 3GPP values are the larger, so the
-#: conservative ones.
+#: for rural and open. The location variability of ITU-R P.1546-6 §12,
+#: σ_L = K + 1.3 log10(f / MHz) with K = 1.2 (mobile, urban and suburban), is about
+#: 5.4 dB at 1800 MHz; the 3GPP values are the larger, so the conservative ones.
 DEFAULT_SHADOWING_SIGMA_DB: Mapping[str, float] = {
     "urban": 6.0,
     "suburban": 6.0,
