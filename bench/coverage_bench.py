@@ -56,7 +56,7 @@ sys.path.insert(0, str(CODE))
 from coverage import antenna, pathloss  # noqa: E402
 from coverage.engine import CoverageInputs, compute_coverage  # noqa: E402
 from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
-from coverage.mobile import best_signal, site_parameters  # noqa: E402
+from coverage.mobile import best_signal  # noqa: E402
 from coverage.settings import DEFAULT_SETTINGS  # noqa: E402
 from geodata.crs import WORK_CRS  # noqa: E402
 from geodata.raster import grid_from_bytes  # noqa: E402
@@ -106,6 +106,7 @@ def baseline_fiber(targets: gpd.GeoDataFrame, fiber: gpd.GeoDataFrame) -> np.nda
 def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray) -> np.ndarray:
     """Every site-point pair, no index and no range cut-off (all distances in memory)."""
     from coverage import linkbudget  # this checkout's model only (not in older versions)
+    from coverage.radio import site_parameters
 
     params = site_parameters(sites, "4G")
     sx, sy = params["x"].to_numpy(), params["y"].to_numpy()

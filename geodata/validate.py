@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.cells import parse_angles
 from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
 from geodata.errors import LayerValidationError, Problem
 from geodata.load import RawLayer
@@ -33,13 +34,7 @@ from geodata.schemas import (
 )
 from geodata.text import to_nfc
 
-__all__ = [
-    "MAX_ROWS_PER_PROBLEM",
-    "ValidatedLayer",
-    "ValidationContext",
-    "parse_angles",
-    "validate_layer",
-]
+__all__ = ["MAX_ROWS_PER_PROBLEM", "ValidatedLayer", "ValidationContext", "validate_layer"]
 
 log = logging.getLogger(__name__)
 
@@ -404,52 +399,6 @@ def _check_range(
             f"{_show(number)} is above {_show(spec.maximum)}.",
             f"{col!r} must be at most {_show(spec.maximum)}.{hint}",
         )
-
-
-_ANGLE_SPLIT = re.compile(r"[,;/|\s]+")
-
-
-def parse_angles(value: object) -> tuple[float, ...] | str | None:
-    """Read a list of angles in degrees (sector azimuths) as officials write it.
-
-    Parameters
-    ----------
-    value
-        A cell: ``"0,120,240"``, ``"0; 120; 240"``, ``"0/120/240"``, ``"0 120 240"``
-        (a decimal comma is read as a separator: ``"32,5"`` is two angles), or a single
-        number (``90``).
-
-    Returns
-    -------
-    tuple of float, str or None
-        The angles; ``None`` for a missing value (empty, ``None``, NaN); the text as
-        given when it is unreadable (not numbers, or outside 0-360°), so the caller can
-        name it. Never a silent default.
-
-    Examples
-    --------
-    >>> parse_angles("0, 120;240")
-    (0.0, 120.0, 240.0)
-    >>> parse_angles(90), parse_angles(""), parse_angles("north")
-    ((90.0,), None, 'north')
-    >>> parse_angles("0,120,400")
-    '0,120,400'
-    """
-    if isinstance(value, bool | np.bool_):
-        return str(value)
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, int | float | np.number):
-        parts = [str(float(value))]
-    else:
-        parts = [p for p in _ANGLE_SPLIT.split(str(value).strip()) if p]
-    try:
-        angles = tuple(float(p) for p in parts)
-    except ValueError:
-        return str(value)
-    if not all(np.isfinite(a) and 0.0 <= a <= 360.0 for a in angles):
-        return str(value)
-    return angles or None
 
 
 def _typed(series: pd.Series, spec: ColumnSpec) -> pd.Series:

@@ -20,7 +20,8 @@ import pyproj
 import shapely
 
 from coverage._checks import check_work_crs
-from coverage.mobile import best_signal, max_reach_m
+from coverage.mobile import best_signal
+from coverage.radio import max_reach_m
 from coverage.settings import CoverageSettings
 from geodata.raster import Grid
 from planner.sites.inputs import (
