@@ -13,8 +13,9 @@ builds on ``geodata`` and is used by ``planner``, ``hatangso`` and ``ui``.
   technology), :mod:`coverage.pathloss` (the path-loss model of each band) and
   :mod:`coverage.tr38901` (the 3GPP macro models, LOS probability, building entry loss),
   :mod:`coverage.shadowing` (location-probability margins), :mod:`coverage.antenna`
-  (sector pattern) and :mod:`coverage.terrain` (diffraction and line of sight). The model
-  card is ``docs/MODEL.md``.
+  (sector pattern) and :mod:`coverage.terrain` (diffraction and line of sight);
+  :mod:`coverage.radio` reads each site's parameters (refusing unreadable ones). The
+  model card is ``docs/MODEL.md``.
 * :mod:`coverage.grid` — rasters as the engine samples and builds them.
 * :mod:`coverage.indicators` — indicators per unit and the targets evaluated on them.
 * :mod:`coverage.trends` and :mod:`coverage.changes` — the Progress page (and the
