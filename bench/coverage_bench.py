@@ -3,6 +3,7 @@
 Run (after ``bash scripts/setup``)::
 
     .venv/bin/python bench/coverage_bench.py [--base ../shared/data] [--scale 100] [--quick]
+        [--compare-with DIR]
 
 It builds the Bình Định demo in memory, then times, in the same run and on the same data:
 
@@ -15,15 +16,27 @@ It builds the Bình Định demo in memory, then times, in the same run and on t
 
 It prints the machine, times, peak memory (tracemalloc, Python-side allocations) and the
 ratios. Shared machines are noisy: compare ratios from one run, not absolute times.
+
+``--compare-with DIR`` times another version of the code on the same data, in the same
+run: DIR is a checkout of it (``git worktree add DIR main``, or
+``git archive main | tar -x -C DIR``). The layers built here are handed to fresh
+processes that import the engine from DIR ("before") and from this checkout ("after"),
+alternately, twice each; the table gives the better of the two times of each and the
+ratio after / before. The script imports only what both versions have
+(:envvar:`HATANGSO_BENCH_CODE` selects the code a process imports).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import pickle
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -36,12 +49,14 @@ import pandas as pd
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+#: The code under test: this checkout, or another version (``--compare-with``).
+CODE = Path(os.environ.get("HATANGSO_BENCH_CODE", str(ROOT))).resolve()
+sys.path.insert(0, str(CODE))
 
 from coverage import antenna, pathloss  # noqa: E402
 from coverage.engine import CoverageInputs, compute_coverage  # noqa: E402
 from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
-from coverage.mobile import best_signal, site_parameters  # noqa: E402
+from coverage.mobile import best_signal  # noqa: E402
 from coverage.settings import DEFAULT_SETTINGS  # noqa: E402
 from geodata.crs import WORK_CRS  # noqa: E402
 from geodata.raster import grid_from_bytes  # noqa: E402
@@ -90,6 +105,9 @@ def baseline_fiber(targets: gpd.GeoDataFrame, fiber: gpd.GeoDataFrame) -> np.nda
 
 def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray) -> np.ndarray:
     """Every site-point pair, no index and no range cut-off (all distances in memory)."""
+    from coverage import linkbudget  # this checkout's model only (not in older versions)
+    from coverage.radio import site_parameters
+
     params = site_parameters(sites, "4G")
     sx, sy = params["x"].to_numpy(), params["y"].to_numpy()
     widest = max((len(a) for a in params["azimuths"] if a), default=1)
@@ -97,12 +115,16 @@ def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray
     for j, az in enumerate(params["azimuths"]):
         if az:
             azimuths[j, : len(az)] = az
+    re_eirp = linkbudget.re_eirp_dbm(
+        params["eirp_dbm"].to_numpy(), ports=params["ports"].to_numpy(), n_rb=params["n_rb"]
+    )
+    required = DEFAULT_SETTINGS.min_rsrp_dbm["4G"] + np.asarray(DEFAULT_SETTINGS.margin_db())
     best = np.full(len(xy), -np.inf)
     step = max(1, 2_000_000 // max(len(sx), 1))  # points a chunk: ~4 M pairs in memory
     for start in range(0, len(xy), step):  # chunks of points; all sites at once
         p = xy[start : start + step]
         d = np.hypot(p[:, None, 0] - sx[None, :], p[:, None, 1] - sy[None, :])
-        loss = pathloss.hata_cost231_db(
+        loss = pathloss.path_loss_db(
             d,
             freq_mhz=params["band_mhz"].to_numpy()[None, :],
             h_base_m=params["height_m"].to_numpy()[None, :],
@@ -113,14 +135,10 @@ def baseline_mobile(sites: gpd.GeoDataFrame, xy: np.ndarray, clutter: np.ndarray
         gain = antenna.sector_gain_rows_db(
             bearings, np.broadcast_to(azimuths, (*bearings.shape, azimuths.shape[1]))
         )
-        rsrp = pathloss.rsrp_dbm(
-            params["eirp_dbm"].to_numpy()[None, :],
-            loss,
-            gain_db=gain,
-            n_rb=params["n_rb"].to_numpy()[None, :],
-        )
+        rsrp = re_eirp[None, :] + gain - loss
         best[start : start + step] = rsrp.max(axis=1)
-    return best >= DEFAULT_SETTINGS.min_rsrp_dbm["4G"]
+    covered: np.ndarray = best >= required[clutter]
+    return covered
 
 
 def _shift(offset: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -161,13 +179,90 @@ def tiled(layers: dict[str, gpd.GeoDataFrame], scale: int) -> dict[str, gpd.GeoD
     return out
 
 
+#: The engine cases timed for ``--compare-with``, in order.
+ENGINE_CASES = (
+    "province: whole engine",
+    "province 4G (villages + clusters)",
+    "scaled fiber",
+    "scaled 4G (no density raster: rural)",
+)
+
+
+def engine_times(data_path: Path) -> dict[str, float]:
+    """Time the engine cases on the pickled layers, with the code this process imports."""
+    with data_path.open("rb") as fh:
+        data = pickle.load(fh)  # noqa: S301 - written by this script a moment ago
+    layers: dict[str, gpd.GeoDataFrame] = data["layers"]
+    density = grid_from_bytes(data["density"])
+    inputs = CoverageInputs.from_layers(layers, density=density)
+    targets = pd.concat([layers["villages"].geometry, layers["clusters"].geometry])
+    xy = shapely.get_coordinates(targets.to_numpy())
+    big = tiled(layers, int(data["scale"]))
+    big_xy = shapely.get_coordinates(
+        pd.concat([big["villages"].geometry, big["clusters"].geometry]).to_numpy()
+    )
+    points = gpd.GeoDataFrame(geometry=shapely.points(big_xy), crs=WORK_CRS)
+    runs: list[Callable[[], Any]] = [
+        lambda: compute_coverage(inputs),
+        lambda: best_signal(layers["mobile_sites"], xy, tech="4G", density=density),
+        lambda: fiber_reach(points, big["fiber_routes"], big["fiber_nodes"]),
+        lambda: best_signal(big["mobile_sites"], big_xy, tech="4G"),
+    ]
+    return {name: measure(run)[0] for name, run in zip(ENGINE_CASES, runs, strict=True)}
+
+
+def compare(layers: dict[str, gpd.GeoDataFrame], density: bytes, scale: int, other: Path) -> None:
+    """Time this checkout against ``other`` on the same layers; print the table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data_path = Path(tmp) / "layers.pickle"
+        with data_path.open("wb") as fh:
+            pickle.dump({"layers": layers, "density": density, "scale": scale}, fh)
+        best: dict[str, dict[str, float]] = {"before": {}, "after": {}}
+        for _ in range(2):
+            for label, code in (("before", other), ("after", ROOT)):
+                env = {**os.environ, "HATANGSO_BENCH_CODE": str(code)}
+                done = subprocess.run(  # noqa: S603 - this script, this interpreter
+                    [sys.executable, __file__, "--engine-times", str(data_path)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                times = json.loads(done.stdout.strip().splitlines()[-1])
+                for case, seconds in times.items():
+                    best[label][case] = min(seconds, best[label].get(case, float("inf")))
+    print()
+    print(f"before: the code in {other}; after: the code in {ROOT} (same layers, best of 2)")
+    print(f"{'case':<46} {'before s':>9} {'after s':>9} {'after/before':>13}")
+    for case in ENGINE_CASES:
+        before, after = best["before"][case], best["after"][case]
+        print(f"{case:<46} {before:>9.3f} {after:>9.3f} {after / before:>12.2f}x")
+    total_after = (
+        best["after"]["scaled fiber"] + best["after"]["scaled 4G (no density raster: rural)"]
+    )
+    print(
+        f"after: province < 2 s: {best['after']['province: whole engine']:.2f} s; "
+        f"scaled x{scale} < 60 s: {total_after:.1f} s"
+    )
+
+
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--scale", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="scale 10 instead")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="DIR",
+        help="a checkout of another version: time it against this one on the same data",
+    )
+    parser.add_argument("--engine-times", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.engine_times is not None:  # a child of --compare-with
+        print(json.dumps(engine_times(args.engine_times)))
+        return
     scale = 10 if args.quick else args.scale
 
     print(f"machine: {machine()}")
@@ -261,6 +356,10 @@ def main() -> None:
         f"targets: province < 2 s: {total:.2f} s -> {'met' if total < 2 else 'NOT met'}; "
         f"scaled < 60 s: {t_sf + t_sm:.1f} s -> {'met' if t_sf + t_sm < 60 else 'NOT met'}"
     )
+    if args.compare_with is not None:
+        del big
+        gc.collect()
+        compare(layers, demo.rasters["population_density"], scale, args.compare_with.resolve())
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -108,9 +108,14 @@ class CoverageResult:
     villages
         One row a village: ids, households, electricity, ``fiber_reached``,
         ``fiber_distance_m``, ``fiber_operators``, ``mobile_4g``, ``rsrp_4g_dbm``,
-        ``operators_2g`` … ``operators_5g``, ``mobile_5g``, ``nearest_4g_site_m``.
+        ``operators_2g`` … ``operators_5g``, ``mobile_5g``, ``nearest_4g_site_m``. The
+        ``mobile_*`` and ``operators_*`` columns are the outdoor indicator (the rule of
+        :meth:`rule`, 90 % of locations by default); ``mobile_4g_indoor``,
+        ``operators_4g_indoor`` and ``rsrp_4g_indoor_dbm`` (and the same for 5G) are
+        the indoor one. ``rsrp_*_dbm`` are median predictions.
     clusters
-        One row a cluster (or a village when no clusters were given).
+        One row a cluster (or a village when no clusters were given), with the same
+        4G and 5G columns, outdoor and indoor.
     places
         One row a priority place with ``mobile_5g`` and ``operators_5g``.
     units
@@ -124,6 +129,28 @@ class CoverageResult:
     places: pd.DataFrame
     units: pd.DataFrame
     settings: CoverageSettings = field(default_factory=CoverageSettings)
+
+    def rule(
+        self, tech: str = "4G", *, indoor: bool = False, language: Literal["vi", "en"] = "vi"
+    ) -> str:
+        """Return what "covered" means in this result, in words.
+
+        Parameters
+        ----------
+        tech
+            Technology.
+        indoor
+            The indoor indicator (``*_indoor`` columns) instead of the outdoor one.
+        language
+            ``"vi"`` or ``"en"``.
+
+        Returns
+        -------
+        str
+            E.g. ``"ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm"`` (see
+            :meth:`coverage.settings.CoverageSettings.rule`).
+        """
+        return self.settings.rule(tech, indoor=indoor, language=language)
 
     def summary(self, level: Level = "province", *, operator: str | None = None) -> pd.DataFrame:
         """Return the indicators per unit of ``level`` (see :func:`summarize`)."""
@@ -153,6 +180,7 @@ class CoverageResult:
         dead = villages[~villages["mobile_4g"]]
         return {
             "operator": operator,
+            "rules": self.settings.rules(),
             "settings": self.settings.as_dict(),
             "province": _records(province)[0],
             "targets": self.targets(operator=operator),
@@ -209,12 +237,17 @@ def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(pts)
 
 
+#: Technologies whose statuses also carry the indoor indicator.
+INDOOR_TECHS = ("4G", "5G")
+
+
 def _mobile_columns(
     inputs: CoverageInputs,
     frame: gpd.GeoDataFrame,
     techs: tuple[str, ...],
     settings: CoverageSettings,
 ) -> dict[str, Any]:
+    """Outdoor columns of every tech; indoor ones of :data:`INDOOR_TECHS`."""
     xy = _xy(frame) if len(frame) else np.empty((0, 2))
     out: dict[str, Any] = {}
     for tech in techs:
@@ -231,6 +264,10 @@ def _mobile_columns(
         out[f"operators_{key}"] = signal.covered_by
         out[f"mobile_{key}"] = signal.covered
         out[f"rsrp_{key}_dbm"] = signal.best_rsrp_dbm.replace(-np.inf, np.nan)
+        if tech in INDOOR_TECHS:
+            out[f"operators_{key}_indoor"] = signal.indoor_covered_by
+            out[f"mobile_{key}_indoor"] = signal.indoor_covered
+            out[f"rsrp_{key}_indoor_dbm"] = signal.best_indoor_rsrp_dbm.replace(-np.inf, np.nan)
     return out
 
 
@@ -284,12 +321,7 @@ def compute_coverage(
         for key, value in _mobile_columns(inputs, clusters, ("4G", "5G"), settings).items():
             c[key] = value
     else:
-        c = v[["village_id", "commune_id", "district_id", "households"]].copy()
-        c.insert(0, "cluster_id", c["village_id"])
-        for col in ("fiber_reached", "fiber_distance_m", "fiber_operators"):
-            c[col] = v[col]
-        for col in ("operators_4g", "mobile_4g", "rsrp_4g_dbm", "operators_5g", "mobile_5g"):
-            c[col] = v[col]
+        c = _villages_as_clusters(v)
 
     places = _places(inputs, units, settings)
     log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))
@@ -300,6 +332,20 @@ def compute_coverage(
         units=units,
         settings=settings,
     )
+
+
+def _villages_as_clusters(v: pd.DataFrame) -> pd.DataFrame:
+    """Each village as its one cluster, with its fiber and 4G/5G status (outdoor, indoor)."""
+    c = v[["village_id", "commune_id", "district_id", "households"]].copy()
+    c.insert(0, "cluster_id", c["village_id"])
+    for col in ("fiber_reached", "fiber_distance_m", "fiber_operators"):
+        c[col] = v[col]
+    for col in ("operators_4g", "mobile_4g", "rsrp_4g_dbm", "operators_5g", "mobile_5g"):
+        c[col] = v[col]
+    for key in ("4g", "5g"):
+        for col in (f"operators_{key}_indoor", f"mobile_{key}_indoor", f"rsrp_{key}_indoor_dbm"):
+            c[col] = v[col]
+    return c
 
 
 def _nearest_site(

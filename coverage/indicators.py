@@ -62,14 +62,17 @@ def operator_view(status: pd.DataFrame, operator: str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The same frame where ``fiber_reached``, ``mobile_4g`` and ``mobile_5g`` count only
-        that operator, and the operator lists hold only it.
+        The same frame where ``fiber_reached``, ``mobile_4g`` and ``mobile_5g`` (and the
+        indoor ``mobile_4g_indoor``, ``mobile_5g_indoor``) count only that operator, and
+        the operator lists hold only it.
     """
     out = status.copy()
     for flag, ops in (
         ("fiber_reached", "fiber_operators"),
         ("mobile_4g", "operators_4g"),
         ("mobile_5g", "operators_5g"),
+        ("mobile_4g_indoor", "operators_4g_indoor"),
+        ("mobile_5g_indoor", "operators_5g_indoor"),
     ):
         if ops in out:
             has = _has(out[ops], operator)

@@ -1,20 +1,29 @@
 """Mobile coverage: the predicted signal of every site at every point, best per operator.
 
-For each technology, every site's signal is predicted at the points within its reach with
-the COST-231 Hata model (:mod:`coverage.pathloss`), the receiver's clutter taken from the
-population-density raster, sector antenna patterns when azimuths are given
-(:mod:`coverage.antenna`), and the diffraction over terrain when an elevation raster is
-given (:mod:`coverage.terrain`). The site-point pairs are found with a spatial index,
-each site only searching as far as its signal could still reach the threshold in the
-points' clutter class (main beam, no terrain loss), and are evaluated in bounded chunks:
-memory does not grow with sites × points.
+For each technology, every site's signal is predicted at the points within its reach:
+the link budget of :mod:`coverage.linkbudget` (RSRP per resource element on one
+reference-signal port), the path-loss model valid for the site's band
+(:func:`coverage.pathloss.path_loss_db`: Okumura-Hata, COST-231 Hata or 3GPP TR 38.901)
+with the receiver's clutter taken from the population-density raster, sector antenna
+patterns when azimuths are given (:mod:`coverage.antenna`), and the diffraction over
+terrain when an elevation raster is given (:mod:`coverage.terrain`).
+
+A point is *covered* when the best median RSRP of an operator exceeds the threshold by
+the location-probability margin of the point's environment (:mod:`coverage.shadowing`,
+``CoverageSettings.location_probability``: 90 % of locations outdoors by default); the
+indoor indicator subtracts each site's building entry loss (TR 38.901 O2I) and uses its
+own probability and the combined σ. Only the best server counts (no macro-diversity
+gain): a conservative reading.
+
+The site-point pairs are found with a spatial index, each site only searching as far as
+its signal could still meet the rule in the points' clutter class (main beam, no terrain
+loss; :mod:`coverage.radio` holds each site's parameters and per-site constants), and
+are evaluated in bounded chunks: memory does not grow with sites × points.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -27,11 +36,12 @@ import shapely
 from coverage import antenna, pathloss, terrain
 from coverage._checks import check_work_crs
 from coverage.grid import grid_centres, reproject_grid, sample
+from coverage.radio import SiteModel, site_model, site_parameters
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import WORK_CRS
 from geodata.raster import Grid
 
-__all__ = ["SignalResult", "best_signal", "coverage_grid", "site_parameters"]
+__all__ = ["SignalResult", "best_signal", "coverage_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -50,141 +60,49 @@ class SignalResult:
     Attributes
     ----------
     rsrp_dbm
-        Frame indexed like the points, one column per operator (``-inf`` where no site
-        of that operator is within reach).
+        Frame indexed like the points, one column per operator: the best median outdoor
+        RSRP (``-inf`` where no site of that operator is within reach).
     covered_by
-        Comma-separated operators whose signal meets the threshold at each point.
+        Comma-separated operators that cover each point outdoors: RSRP at least
+        ``required_dbm`` (the threshold plus the location-probability margin).
     best_rsrp_dbm
-        The best signal of any operator.
+        The best median outdoor signal of any operator.
     threshold_dbm
-        The threshold used.
+        The threshold of the rules.
+    required_dbm
+        Per point, the median outdoor RSRP the outdoor indicator needs, dBm.
+    indoor_rsrp_dbm
+        As ``rsrp_dbm``, indoors: after each site's building entry loss.
+    indoor_covered_by
+        Operators that cover each point indoors.
+    indoor_required_dbm
+        Per point, the median indoor RSRP the indoor indicator needs, dBm.
     """
 
     rsrp_dbm: pd.DataFrame
     covered_by: pd.Series
     best_rsrp_dbm: pd.Series
     threshold_dbm: float
+    required_dbm: pd.Series
+    indoor_rsrp_dbm: pd.DataFrame
+    indoor_covered_by: pd.Series
+    indoor_required_dbm: pd.Series
 
     @property
     def covered(self) -> pd.Series:
-        """Whether any operator covers each point."""
+        """Whether any operator covers each point (the outdoor indicator)."""
         return self.covered_by != ""
 
+    @property
+    def indoor_covered(self) -> pd.Series:
+        """Whether any operator covers each point indoors."""
+        return self.indoor_covered_by != ""
 
-def _azimuths(value: object) -> tuple[float, ...] | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    parts = [p for p in re.split(r"[,;/\s]+", str(value)) if p]
-    try:
-        return tuple(float(p) for p in parts) or None
-    except ValueError:
-        return None
-
-
-def site_parameters(sites: gpd.GeoDataFrame, tech: str) -> pd.DataFrame:
-    """Return the radio parameters of the sites that carry ``tech``, defaults filled in.
-
-    Parameters
-    ----------
-    sites
-        ``mobile_sites`` in the metric CRS (``tech`` as ``"2G,4G"``; optional
-        ``eirp_dbm``, ``band_mhz``, ``azimuths_deg``).
-    tech
-        ``"2G"``, ``"3G"``, ``"4G"`` or ``"5G"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``site_id``, ``operator``, ``x``, ``y``, ``height_m``, ``eirp_dbm``, ``band_mhz``,
-        ``n_rb``, ``azimuths`` (tuple or ``None``).
-    """
-    defaults = pathloss.TECH_DEFAULTS[tech]
-    has = sites["tech"].fillna("").map(lambda s: tech in str(s).split(","))
-    chosen = sites.loc[has.to_numpy(dtype=bool)]
-
-    def column(name: str, default: float) -> FloatArray:
-        if name not in chosen:
-            return np.full(len(chosen), default)
-        values = pd.to_numeric(chosen[name], errors="coerce").to_numpy(dtype=np.float64)
-        return np.where(np.isfinite(values) & (values > 0), values, default)
-
-    eirp = (
-        pd.to_numeric(chosen["eirp_dbm"], errors="coerce").fillna(defaults.eirp_dbm)
-        if "eirp_dbm" in chosen
-        else pd.Series(defaults.eirp_dbm, index=chosen.index)
-    )
-    azimuths = (
-        chosen["azimuths_deg"].map(_azimuths)
-        if "azimuths_deg" in chosen
-        else pd.Series([None] * len(chosen), index=chosen.index)
-    )
-    return pd.DataFrame(
-        {
-            "site_id": chosen["site_id"].astype(str).to_numpy(),
-            "operator": chosen["operator"].astype(str).to_numpy(),
-            "x": chosen.geometry.x.to_numpy(),
-            "y": chosen.geometry.y.to_numpy(),
-            "height_m": column("height_m", defaults.height_m),
-            "eirp_dbm": eirp.to_numpy(dtype=np.float64),
-            "band_mhz": column("band_mhz", defaults.band_mhz),
-            "n_rb": np.full(len(chosen), defaults.n_rb),
-            "azimuths": azimuths.to_numpy(dtype=object),
-        }
-    )
-
-
-@dataclass(frozen=True)
-class _SiteModel:
-    """Per-site constants of the model, so that a site-point pair costs a few flops.
-
-    Hata/COST-231 loss is linear in log10(distance) for a given site and clutter class:
-    ``L(d) = intercept[clutter] + slope * log10(d_km)``. Both are taken from
-    :func:`coverage.pathloss.hata_cost231_db` itself (at 1 and 10 km), so the model has a
-    single definition; the free-space floor and the 20 m minimum distance are applied per
-    pair as in that function.
-    """
-
-    power_dbm: FloatArray  # EIRP spread over the resource elements (RSRP at 0 dB loss)
-    intercept_db: FloatArray  # (n_sites, 4): loss at 1 km per clutter class
-    slope_db: FloatArray  # (n_sites,): loss per decade of distance
-    fspl_1km_db: FloatArray  # (n_sites,): free-space loss at 1 km
-    azimuths: FloatArray  # (n_sites, k), NaN-padded; all-NaN rows are omni
-    reach_m: FloatArray  # (n_sites, 4): beyond it the threshold cannot be met
-
-
-def _site_model(
-    params: pd.DataFrame, threshold_dbm: float, settings: CoverageSettings
-) -> _SiteModel:
-    freq = params["band_mhz"].to_numpy(dtype=np.float64)
-    height = params["height_m"].to_numpy(dtype=np.float64)
-    classes = (pathloss.URBAN, pathloss.SUBURBAN, pathloss.RURAL, pathloss.OPEN)
-
-    def loss(distance_m: float, clutter: int) -> FloatArray:
-        return pathloss.hata_cost231_db(
-            np.full(len(params), distance_m),
-            freq_mhz=freq,
-            h_base_m=height,
-            h_mobile_m=settings.mobile_height_m,
-            clutter=clutter,
-            free_space_floor=False,
-        )
-
-    intercept = np.column_stack([loss(1000.0, c) for c in classes])
-    slope = loss(10_000.0, pathloss.OPEN) - intercept[:, pathloss.OPEN]
-    power = params["eirp_dbm"].to_numpy(dtype=np.float64) - 10 * np.log10(
-        12 * params["n_rb"].to_numpy(dtype=np.float64)
-    )
-    budget = power - threshold_dbm
-    with np.errstate(over="ignore"):
-        reach_km = 10 ** ((budget[:, None] - intercept) / slope[:, None])
-    reach = np.clip(reach_km * 1000.0 * 1.001, 0.0, settings.max_range_m)
-    widest = max((len(a) for a in params["azimuths"] if a), default=0)
-    azimuths = np.full((len(params), max(widest, 1)), np.nan)
-    for i, az in enumerate(params["azimuths"]):
-        if az:
-            azimuths[i, : len(az)] = az
-    fspl = pathloss.free_space_loss_db(np.full(len(params), 1000.0), freq)
-    return _SiteModel(power, intercept, slope, fspl, azimuths, reach)
+    @property
+    def best_indoor_rsrp_dbm(self) -> pd.Series:
+        """The best median indoor signal of any operator."""
+        frame = self.indoor_rsrp_dbm
+        return frame.max(axis=1) if frame.shape[1] else pd.Series(-np.inf, index=frame.index)
 
 
 def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
@@ -213,13 +131,19 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     elevation
         Terrain (m) for diffraction; without it the earth is flat.
     settings
-        Threshold (``min_rsrp_dbm[tech]``), handset height, maximum range.
+        Threshold (``min_rsrp_dbm[tech]``), location probabilities and shadowing σ,
+        building entry loss, handset height, maximum range.
     index
         Index of the result (default ``RangeIndex``), e.g. the villages' index.
 
     Returns
     -------
     SignalResult
+
+    Raises
+    ------
+    geodata.LayerValidationError
+        For a site whose radio parameters are unreadable (:func:`site_parameters`).
     """
     pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
     n = len(pts)
@@ -237,17 +161,18 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         )
     operators = sorted(set(params["operator"]))
     best = np.full((n, len(operators)), -np.inf)
+    best_in = np.full((n, len(operators)), -np.inf)
+    crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None and len(sites) else WORK_CRS
+    clutter = _clutter(pts, density, crs) if n else np.zeros(0, dtype=np.int8)
     if len(params) and n:
-        crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None else WORK_CRS
         if elevation is not None:  # profiles are walked in metres, in the sites' CRS
             elevation = reproject_grid(elevation, crs)
-        clutter = _clutter(pts, density, crs)
         ground = sample(elevation, pts, crs=crs) if elevation is not None else None
         op_col = params["operator"].map({op: i for i, op in enumerate(operators)}).to_numpy()
-        model = _site_model(params, threshold, settings)
+        model = site_model(params, threshold, settings)
         site_geoms = np.asarray(shapely.points(params[["x", "y"]].to_numpy()), dtype=object)
         site_tree = shapely.STRtree(site_geoms)
-        flat = best.reshape(-1)
+        flat, flat_in = best.reshape(-1), best_in.reshape(-1)
         # Points are taken in spatially compact blocks, so the site-point pairs in memory
         # at any time are those of one block, however large the whole run is.
         for block in _spatial_blocks(pts, CHUNK_POINTS):
@@ -270,22 +195,37 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
                 for start in range(0, len(s_idx), CHUNK_PAIRS):
                     sl = slice(start, start + CHUNK_PAIRS)
                     s, p = s_idx[sl], p_idx[sl]
-                    rsrp, keep = _pair_rsrp(
+                    rsrp = _pair_rsrp(
                         params,
                         model,
                         s,
                         pts[p],
-                        clutter[p],
+                        c,
                         None if ground is None else ground[p],
                         elevation,
                         crs,
                         settings,
                     )
-                    np.maximum.at(flat, p[keep] * len(operators) + op_col[s[keep]], rsrp[keep])
+                    cell = p * len(operators) + op_col[s]
+                    np.maximum.at(flat, cell, rsrp)
+                    np.maximum.at(flat_in, cell, rsrp - model.indoor_loss_db[s, c])
+    required = threshold + np.asarray(settings.margin_db(), dtype=np.float64)[clutter]
+    required_in = threshold + np.asarray(settings.margin_db(indoor=True), dtype=np.float64)[clutter]
     frame = pd.DataFrame(best, index=idx, columns=operators)
-    covered_by = pd.Series(_join_flags(best >= threshold, operators), index=idx, dtype=object)
+    covered_by = _join_flags(best >= required[:, None], operators)
     best_any = frame.max(axis=1) if operators else pd.Series(-np.inf, index=idx)
-    return SignalResult(frame, covered_by, best_any, threshold)
+    return SignalResult(
+        rsrp_dbm=frame,
+        covered_by=pd.Series(covered_by, index=idx, dtype=object),
+        best_rsrp_dbm=best_any,
+        threshold_dbm=threshold,
+        required_dbm=pd.Series(required, index=idx, dtype=np.float64),
+        indoor_rsrp_dbm=pd.DataFrame(best_in, index=idx, columns=operators),
+        indoor_covered_by=pd.Series(
+            _join_flags(best_in >= required_in[:, None], operators), index=idx, dtype=object
+        ),
+        indoor_required_dbm=pd.Series(required_in, index=idx, dtype=np.float64),
+    )
 
 
 def _spatial_blocks(pts: FloatArray, size: int) -> list[npt.NDArray[np.intp]]:
@@ -321,25 +261,38 @@ def _clutter(pts: FloatArray, density: Grid | None, crs: pyproj.CRS) -> npt.NDAr
 
 def _pair_rsrp(  # noqa: PLR0913
     params: pd.DataFrame,
-    model: _SiteModel,
+    model: SiteModel,
     s: npt.NDArray[np.intp],
     pts: FloatArray,
-    clutter: npt.NDArray[np.int8],
+    clutter: int,
     ground: FloatArray | None,
     elevation: Grid | None,
     crs: pyproj.CRS,
     settings: CoverageSettings,
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Signal of each site-point pair, and which pairs are within the clutter's reach."""
+) -> FloatArray:
+    """Median outdoor RSRP of each site-point pair, the points all of class ``clutter``."""
     x = params["x"].to_numpy()
     y = params["y"].to_numpy()
     dx = pts[:, 0] - x[s]
     dy = pts[:, 1] - y[s]
     distance = np.hypot(dx, dy)
-    keep = distance <= model.reach_m[s, clutter]
-    log_km = np.log10(np.maximum(distance, pathloss.MIN_DISTANCE_M) / 1000.0)
-    loss = model.intercept_db[s, clutter] + model.slope_db[s] * log_km
-    loss = np.maximum(loss, model.fspl_1km_db[s] + 20.0 * log_km)  # never below free space
+    loss = np.empty(len(s))
+    hata = model.hata[s]
+    if hata.any():
+        sh = s[hata]
+        log_km = np.log10(np.maximum(distance[hata], pathloss.MIN_DISTANCE_M) / 1000.0)
+        linear = model.intercept_db[sh, clutter] + model.slope_db[sh] * log_km
+        loss[hata] = np.maximum(linear, model.fspl_1km_db[sh] + 20.0 * log_km)  # >= free space
+    if not hata.all():
+        other = ~hata
+        so = s[other]
+        loss[other] = pathloss.path_loss_db(
+            distance[other],
+            freq_mhz=params["band_mhz"].to_numpy()[so],
+            h_base_m=params["height_m"].to_numpy()[so],
+            h_mobile_m=settings.mobile_height_m,
+            clutter=clutter,
+        )
     azimuths = model.azimuths[s]
     gain = np.zeros(len(s))
     sectored = ~np.isnan(azimuths).all(axis=1)
@@ -366,7 +319,7 @@ def _pair_rsrp(  # noqa: PLR0913
                 transform=elevation.transform,
                 freq_mhz=float(freq[site]),
             )
-    return model.power_dbm[s] - loss + gain, keep
+    return np.asarray(model.re_eirp_dbm[s] - loss + gain, dtype=np.float64)
 
 
 def coverage_grid(  # noqa: PLR0913

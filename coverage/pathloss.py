@@ -1,17 +1,29 @@
-"""Path loss and received power: the empirical propagation model of the mobile engine.
+"""Path loss: the propagation model of the mobile engine, each model inside its band.
 
 Pure, vectorised numpy functions: inputs are anything that broadcasts to a common shape
 and results are ``float64`` arrays (``int8`` for clutter classes). Distances and heights
-are in metres, frequencies in MHz, powers in dBm, losses and gains in dB.
+are in metres, frequencies in MHz, losses in dB.
 
-The model is the one of the design brief: an empirical COST-231 Hata class path loss
-with urban, suburban, rural and open clutter taken from population density
-(:func:`clutter_from_density`, :func:`hata_cost231_db`) and the LTE reference-signal
-received power (:func:`rsrp_dbm`); :data:`TECH_DEFAULTS` fills in what a site record
-lacks. The other two parts of the model are their own modules: the horizontal sector
-pattern (:mod:`coverage.antenna`) and the loss over the dominant terrain obstacle when an
-elevation raster is given (:mod:`coverage.terrain`). :mod:`coverage.mobile` puts the
-three together per site and village.
+:func:`path_loss_db` is the median path loss the engine uses; it chooses the model by
+band and never extrapolates one beyond its frequencies:
+
+============================  ==================  ===========================================
+band                          model               clutter
+============================  ==================  ===========================================
+150-1500 MHz (700, 900)       Okumura-Hata [1]_   urban (large city), suburban, rural
+                                                  (quasi-open), open corrections
+1500-2000 MHz (1800)          COST-231 Hata [2]_  the same; C_m = 3 dB in urban centres
+2000-6000 MHz (2100, 2600,    3GPP TR 38.901      UMa NLOS (urban, suburban), RMa NLOS
+3500-3900)                    [3]_                (rural, open): :mod:`coverage.tr38901`
+============================  ==================  ===========================================
+
+A frequency outside 150-6000 MHz is refused (:class:`ValueError`), never extrapolated.
+The clutter class of a receiver comes from population density
+(:func:`clutter_from_density`). The link budget that turns path loss into RSRP is
+:mod:`coverage.linkbudget`; the sector pattern is :mod:`coverage.antenna`; the loss over
+terrain, when an elevation raster is given, :mod:`coverage.terrain`; the margin for a
+location probability, :mod:`coverage.shadowing`. :mod:`coverage.mobile` puts them
+together per site and point.
 
 References
 ----------
@@ -19,33 +31,34 @@ References
    IEEE Trans. Veh. Technol., vol. VT-29, no. 3, pp. 317-325, 1980.
 .. [2] COST Action 231, "Digital mobile radio towards future generation systems",
    final report, EUR 18957, European Commission, 1999, ch. 4 (COST-231 Hata model).
-.. [3] 3GPP TS 36.211 (LTE resource grid) and TS 38.101-1 Table 5.3.2-1 (NR bandwidths).
+.. [3] 3GPP TR 38.901 v17.0.0, Table 7.4.1-1 (RMa and UMa path loss).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from coverage import tr38901
 from coverage._checks import check_positive
 
 __all__ = [
     "CLUTTER_NAMES",
+    "COST231_MAX_MHZ",
+    "FREQ_RANGE_MHZ",
+    "HATA_MAX_MHZ",
     "OPEN",
     "RURAL",
     "SUBURBAN",
-    "TECH_DEFAULTS",
     "URBAN",
-    "TechDefaults",
     "clutter_from_density",
     "free_space_loss_db",
     "hata_cost231_db",
-    "resource_blocks",
-    "rsrp_dbm",
+    "model_name",
+    "path_loss_db",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,11 +88,18 @@ CLUTTER_NAMES: Final[dict[int, str]] = {
 #: Distances below this are evaluated at it (the empirical models start at 1 km; 20 m
 #: keeps the formula finite next to the mast and the free-space floor takes over there).
 MIN_DISTANCE_M: Final = 20.0
-#: Frequencies :func:`hata_cost231_db` accepts: Hata from 150 MHz, COST-231 extended to
-#: Vietnam's 5G blocks (2500-2600 and 3700-3900 MHz).
-FREQ_RANGE_MHZ: Final = (150.0, 4000.0)
-#: Hata's formula up to this frequency, COST-231 Hata above it.
+#: Okumura-Hata's formula from 150 MHz up to this frequency (Hata 1980: 150-1500 MHz).
 HATA_MAX_MHZ: Final = 1500.0
+#: COST-231 Hata above :data:`HATA_MAX_MHZ` up to this frequency (COST 231: 1500-2000 MHz);
+#: 3GPP TR 38.901 above it.
+COST231_MAX_MHZ: Final = 2000.0
+#: Frequencies :func:`path_loss_db` accepts: Hata from 150 MHz; TR 38.901 up to 6 GHz,
+#: where its RMa formulas were fitted (MacCartney and Rappaport 2017; TR 38.901 states
+#: them to 30 GHz on one measurement campaign at 24 GHz). Vietnam's mobile bands
+#: (700-3900 MHz) lie inside. ``geodata.schemas`` refuses ``band_mhz`` outside it.
+FREQ_RANGE_MHZ: Final = (150.0, 6000.0)
+#: Model names, for labels and the model card.
+MODEL_NAMES: Final = ("Okumura-Hata", "COST-231 Hata", "3GPP TR 38.901")
 #: COST-231 correction C_m for metropolitan centres (0 dB for medium cities).
 METROPOLITAN_CM_DB: Final = 3.0
 #: Okumura's quasi-open area lies about 5 dB above the open-area loss.
@@ -209,7 +229,7 @@ def hata_cost231_db(  # noqa: PLR0913 - the model's parameters, all keyword-only
         Horizontal distance from the site, m. Distances below 20 m are evaluated at 20 m;
         there is no upper limit (the caller limits the range).
     freq_mhz
-        Carrier frequency, MHz, within 150-4000.
+        Carrier frequency, MHz, within 150-2000.
     h_base_m
         Effective height of the base-station antenna above the ground, m (> 0).
     h_mobile_m
@@ -231,25 +251,20 @@ def hata_cost231_db(  # noqa: PLR0913 - the model's parameters, all keyword-only
     Raises
     ------
     ValueError
-        If a frequency is outside 150-4000 MHz, a height is not positive, or a clutter
+        If a frequency is outside 150-2000 MHz, a height is not positive, or a clutter
         class is unknown.
 
     Notes
     -----
     Validity of the published models: 150-1500 MHz (Hata) and 1500-2000 MHz
-    (COST-231), base 30-200 m, mobile 1-10 m, distance 1-20 km. Outside these ranges
-    the formulas are extrapolated:
+    (COST-231), base 30-200 m, mobile 1-10 m, distance 1-20 km. Frequencies outside
+    150-2000 MHz are refused (:func:`path_loss_db` takes TR 38.901 above 2 GHz); the
+    other ranges are extrapolated:
 
-    - **above 2000 MHz** (2100 MHz 3G, Viettel's 2500-2600 MHz 5G, VNPT's and
-      MobiFone's 3700-3900 MHz 5G) the COST-231 formula is used as is. This is common
-      practice for first-cut planning, but the model was never fitted there: expect
-      errors of several dB, mostly underestimating the loss in dense clutter;
-      calibrate against drive tests where they exist;
     - base heights below 30 m (small rural masts of 15-20 m) and distances below 1 km
       or above 20 km follow the formula's trend;
     - there is a step of about 1.3 dB (4.3 dB for :data:`URBAN`) between the two
-      formulas at 1500 MHz; Vietnam's bands (700, 900, 1800, 2100, 2600, 3700 MHz)
-      are far from it.
+      formulas at 1500 MHz; Vietnam's bands (700, 900, 1800 MHz) are far from it.
 
     The suburban and open-area corrections are Hata's; applying them to the COST-231
     formula is the usual extension.
@@ -269,15 +284,7 @@ def hata_cost231_db(  # noqa: PLR0913 - the model's parameters, all keyword-only
     139.2
     """
     d_km = np.maximum(np.asarray(distance_m, dtype=np.float64), MIN_DISTANCE_M) / 1000.0
-    f = np.asarray(freq_mhz, dtype=np.float64)
-    lo, hi = FREQ_RANGE_MHZ
-    if not np.all((f >= lo) & (f <= hi)):
-        bad = np.unique(f[~((f >= lo) & (f <= hi))])[:5].tolist()
-        msg = (
-            f"`freq_mhz` must lie within {lo:g}-{hi:g} MHz for the Hata/COST-231 model; "
-            f"got {bad!r}. Check the site's band_mhz (MHz, not GHz or Hz)."
-        )
-        raise ValueError(msg)
+    f = _check_band(freq_mhz, FREQ_RANGE_MHZ[0], COST231_MAX_MHZ, "the Hata/COST-231 model")
     hb = check_positive("h_base_m", h_base_m)
     hm = check_positive("h_mobile_m", h_mobile_m)
     c = _clutter(clutter)
@@ -313,187 +320,143 @@ def hata_cost231_db(  # noqa: PLR0913 - the model's parameters, all keyword-only
     return np.asarray(loss, dtype=np.float64)
 
 
-# --- received power -----------------------------------------------------------------------
+def model_name(freq_mhz: float) -> str:
+    """Return the name of the model :func:`path_loss_db` uses at ``freq_mhz``.
 
-#: Resource blocks per channel bandwidth (MHz). LTE (TS 36.101: 1.4-20 MHz), GSM as one
-#: RSRP-equivalent block, and the NR widths above 20 MHz at 30 kHz subcarrier spacing
-#: (TS 38.101-1 Table 5.3.2-1). NR at 5-20 MHz needs ``n_rb`` (e.g. 20 MHz: 51).
-_RB_BY_BANDWIDTH_MHZ: Final[dict[float, int]] = {
-    0.2: 1,
-    1.4: 6,
-    3.0: 15,
-    5.0: 25,
-    10.0: 50,
-    15.0: 75,
-    20.0: 100,
-    25.0: 65,
-    30.0: 78,
-    40.0: 106,
-    50.0: 133,
-    60.0: 162,
-    70.0: 189,
-    80.0: 217,
-    90.0: 245,
-    100.0: 273,
-}
+    Examples
+    --------
+    >>> [model_name(f) for f in (900.0, 1800.0, 2600.0)]
+    ['Okumura-Hata', 'COST-231 Hata', '3GPP TR 38.901']
+    """
+    f = float(_check_band(freq_mhz, *FREQ_RANGE_MHZ, "any model of the engine"))
+    if f <= HATA_MAX_MHZ:
+        return MODEL_NAMES[0]
+    return MODEL_NAMES[1] if f <= COST231_MAX_MHZ else MODEL_NAMES[2]
 
 
-def resource_blocks(bandwidth_mhz: npt.ArrayLike) -> npt.NDArray[np.int_]:
-    """Return the number of resource blocks of a channel bandwidth.
+def path_loss_db(  # noqa: PLR0913 - the model's parameters, all keyword-only
+    distance_m: npt.ArrayLike,
+    *,
+    freq_mhz: npt.ArrayLike,
+    h_base_m: npt.ArrayLike,
+    h_mobile_m: npt.ArrayLike = 1.5,
+    clutter: npt.ArrayLike,
+    free_space_floor: bool = True,
+) -> FloatArray:
+    """Return the median path loss of the model valid for each band.
+
+    - 150-2000 MHz: :func:`hata_cost231_db` (Okumura-Hata to 1500 MHz, COST-231 Hata
+      above);
+    - 2000-6000 MHz: 3GPP TR 38.901 Table 7.4.1-1, NLOS: UMa
+      (:func:`coverage.tr38901.uma_nlos_db`) for :data:`URBAN` and :data:`SUBURBAN`
+      receivers, RMa (:func:`coverage.tr38901.rma_nlos_db`, h = 5 m, W = 20 m) for
+      :data:`RURAL` and :data:`OPEN` ones. Distances below 10 m are evaluated at 10 m;
+      beyond the models' 5 km the formulas are extrapolated.
+
+    NLOS, not a LOS-probability-weighted mix: TR 38.901 defines the NLOS loss as never
+    below the LOS one, and at the cell edge the probability of line of sight is a few
+    per cent (RMa: 5 % at 3 km; UMa: 0.6 % at 3 km; Table 7.4.2-1), so the coverage
+    claim rests on the conservative branch. The step at 2000 MHz between COST-231 and
+    TR 38.901 is a few dB (the bands in use, 1800 and 2100 MHz, are either side of it).
 
     Parameters
     ----------
-    bandwidth_mhz
-        Channel bandwidth, MHz: LTE 1.4, 3, 5, 10, 15, 20 (6-100 RBs); GSM 0.2 (one
-        RSRP-equivalent block); NR 25-100 at 30 kHz subcarrier spacing (65-273 RBs).
+    distance_m
+        Horizontal distance from the site, m.
+    freq_mhz
+        Carrier frequency, MHz, within :data:`FREQ_RANGE_MHZ` (150-6000).
+    h_base_m
+        Height of the base-station antenna above the ground, m (> 0).
+    h_mobile_m
+        Height of the handset above the ground, m (> 0).
+    clutter
+        Clutter class at the handset (:func:`clutter_from_density`).
+    free_space_floor
+        Never return less than the free-space loss.
 
     Returns
     -------
     numpy.ndarray
-        Resource blocks, same shape as ``bandwidth_mhz``.
+        Path loss, dB (broadcast shape of the inputs).
 
     Raises
     ------
     ValueError
-        If a bandwidth is not in the table.
+        If a frequency is outside 150-6000 MHz (a band in GHz or Hz, or a band no model
+        of the engine covers), a height is not positive or a clutter class is unknown.
 
     Examples
     --------
-    >>> resource_blocks([1.4, 20.0, 100.0]).tolist()
-    [6, 100, 273]
+    >>> round(float(path_loss_db(1000.0, freq_mhz=1800.0, h_base_m=30.0, clutter=URBAN)), 2)
+    139.2
+    >>> round(float(path_loss_db(1000.0, freq_mhz=2600.0, h_base_m=35.0, clutter=RURAL)), 2)
+    127.84
     """
-    bw = np.asarray(bandwidth_mhz, dtype=np.float64)
-    n_rb = np.zeros(bw.shape, dtype=np.int_)
-    for width, blocks in _RB_BY_BANDWIDTH_MHZ.items():
-        n_rb[np.isclose(bw, width, rtol=0.0, atol=1e-6)] = blocks
-    if np.any(n_rb == 0):
-        bad = np.unique(bw[n_rb == 0])[:5].tolist()
+    f = _check_band(freq_mhz, *FREQ_RANGE_MHZ, "any model of the engine")
+    hb = check_positive("h_base_m", h_base_m)
+    hm = check_positive("h_mobile_m", h_mobile_m)
+    c = _clutter(clutter)
+    d = np.asarray(distance_m, dtype=np.float64)
+    d, f, hb, hm, c = np.broadcast_arrays(d, f, hb, hm, c)
+    out = np.empty(d.shape, dtype=np.float64)
+    hata = f <= COST231_MAX_MHZ
+    if hata.any():
+        out[hata] = hata_cost231_db(
+            d[hata],
+            freq_mhz=f[hata],
+            h_base_m=hb[hata],
+            h_mobile_m=hm[hata],
+            clutter=c[hata],
+            free_space_floor=free_space_floor,
+        )
+    if (~hata).any():
+        high = ~hata
+        out[high] = tr38901_nlos_db(d[high], f[high], hb[high], hm[high], c[high])
+        if free_space_floor:
+            out[high] = np.maximum(out[high], free_space_loss_db(d[high], f[high]))
+    return out
+
+
+def tr38901_nlos_db(
+    distance_m: FloatArray,
+    freq_mhz: FloatArray,
+    h_base_m: FloatArray,
+    h_mobile_m: npt.ArrayLike,
+    clutter: npt.NDArray[np.int8],
+) -> FloatArray:
+    """TR 38.901 NLOS loss by clutter: UMa for urban and suburban, RMa for rural and open.
+
+    No checks and no free-space floor: the engine's inner loop, on validated arrays of
+    one shape; :func:`path_loss_db` is the checked entry.
+    """
+    urban = clutter <= SUBURBAN
+    out = np.empty(np.shape(distance_m), dtype=np.float64)
+    hm = np.broadcast_to(np.asarray(h_mobile_m, dtype=np.float64), out.shape)
+    if urban.any():
+        out[urban] = tr38901.uma_nlos_db(
+            distance_m[urban], freq_mhz=freq_mhz[urban], h_bs_m=h_base_m[urban], h_ut_m=hm[urban]
+        )
+    if (~urban).any():
+        rural = ~urban
+        out[rural] = tr38901.rma_nlos_db(
+            distance_m[rural], freq_mhz=freq_mhz[rural], h_bs_m=h_base_m[rural], h_ut_m=hm[rural]
+        )
+    return out
+
+
+def _check_band(freq_mhz: npt.ArrayLike, lo: float, hi: float, what: str) -> FloatArray:
+    """Return ``freq_mhz`` as float64, raising unless every value is within [lo, hi]."""
+    f = np.asarray(freq_mhz, dtype=np.float64)
+    ok = (f >= lo) & (f <= hi)
+    if not np.all(ok):
+        bad = np.unique(f[~ok])[:5].tolist()
         msg = (
-            f"unknown channel bandwidth {bad!r} MHz; known: "
-            f"{sorted(_RB_BY_BANDWIDTH_MHZ)!r}. Pass `n_rb` to rsrp_dbm() instead."
+            f"`freq_mhz` must lie within {lo:g}-{hi:g} MHz for {what}; got {bad!r}. "
+            "Check the site's band_mhz (MHz, not GHz or Hz); no model is extrapolated "
+            "beyond its band."
         )
         raise ValueError(msg)
-    return n_rb
-
-
-def rsrp_dbm(
-    eirp_dbm: npt.ArrayLike,
-    path_loss_db: npt.ArrayLike,
-    *,
-    gain_db: npt.ArrayLike = 0.0,
-    bandwidth_mhz: npt.ArrayLike | None = None,
-    n_rb: npt.ArrayLike | None = None,
-) -> FloatArray:
-    """Return the reference-signal received power (RSRP) at the mobile.
-
-    The total EIRP is spread evenly over the ``12 N_RB`` subcarriers of the channel and
-    RSRP is the power of one resource element:
-    ``RSRP = EIRP - 10 log10(12 N_RB) - L + G`` dBm (20 MHz LTE: ``EIRP - 30.79 - L``).
-
-    For 2G, 3G and 5G the same formula gives an *RSRP-equivalent*, comparable with the
-    4G threshold of the coverage rules but not a measured quantity of those systems:
-    GSM counts as one block (carrier power - 10.8 dB; RxLev is the whole carrier),
-    UMTS as 25 blocks (RSCP of a pilot at 10 % of the power is about 14.8 dB higher),
-    5G NR as its resource blocks (SS-RSRP with SSB and data at equal power per element).
-
-    Parameters
-    ----------
-    eirp_dbm
-        Total EIRP of the cell, dBm (transmit power + peak antenna gain - losses).
-    path_loss_db
-        Path loss, dB (:func:`hata_cost231_db` +
-        :func:`coverage.terrain.terrain_diffraction_db`).
-    gain_db
-        Relative antenna gain towards the mobile, dB
-        (:func:`coverage.antenna.sector_gain_db`, <= 0).
-    bandwidth_mhz
-        Channel bandwidth, MHz, converted with :func:`resource_blocks`.
-    n_rb
-        Resource blocks, instead of ``bandwidth_mhz`` (e.g. NR at 20 MHz: 51).
-
-    Returns
-    -------
-    numpy.ndarray
-        RSRP, dBm (``float64``, broadcast shape of the inputs).
-
-    Raises
-    ------
-    ValueError
-        Unless exactly one of ``bandwidth_mhz`` and ``n_rb`` is given, or if the
-        bandwidth is unknown or ``n_rb`` < 1.
-
-    Examples
-    --------
-    >>> round(float(rsrp_dbm(61.0, 120.0, bandwidth_mhz=20.0)), 2)
-    -89.79
-    """
-    if (bandwidth_mhz is None) == (n_rb is None):
-        msg = "give exactly one of `bandwidth_mhz` and `n_rb`."
-        raise ValueError(msg)
-    blocks = (
-        resource_blocks(bandwidth_mhz)
-        if bandwidth_mhz is not None
-        else np.asarray(n_rb, dtype=np.float64)
-    )
-    if not np.all(blocks >= 1):
-        msg = f"`n_rb` must be >= 1; got {np.unique(blocks)[:5].tolist()!r}."
-        raise ValueError(msg)
-    eirp = np.asarray(eirp_dbm, dtype=np.float64)
-    loss = np.asarray(path_loss_db, dtype=np.float64)
-    gain = np.asarray(gain_db, dtype=np.float64)
-    return np.asarray(eirp - 10.0 * np.log10(12.0 * blocks) - loss + gain, dtype=np.float64)
-
-
-# --- defaults per technology --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TechDefaults:
-    """Radio parameters of a technology, used where a site record lacks them.
-
-    Attributes
-    ----------
-    band_mhz
-        Carrier frequency, MHz.
-    bandwidth_mhz
-        Channel bandwidth, MHz.
-    n_rb
-        Resource blocks (RSRP-equivalent for 2G and 3G), see :func:`rsrp_dbm`.
-    eirp_dbm
-        Total EIRP per sector, dBm: transmit power + antenna gain - feeder losses.
-    height_m
-        Antenna height above the ground, m.
-    """
-
-    band_mhz: float
-    bandwidth_mhz: float
-    n_rb: int
-    eirp_dbm: float
-    height_m: float = 30.0
-
-
-#: Defaults per technology (keys as in the ``tech`` column of ``mobile_sites``).
-#:
-#: - 2G: GSM 900, one BCCH carrier of 20 W (43 dBm), 15.5 dBi panel, 2.5 dB feeder:
-#:   56 dBm EIRP.
-#: - 3G: UMTS 2100 (Band 1), one 5 MHz carrier of 20 W (43 dBm), 18 dBi, 3 dB: 58 dBm.
-#: - 4G: LTE 1800 (Band 3), 20 MHz (Vietnam's operators run 20 MHz at 1800), 2 x 20 W
-#:   (43 dBm per port, 46 dBm total), 18 dBi, 3 dB: 61 dBm; 100 RBs, so the reference
-#:   signal's EIRP is 30.2 dBm per resource element (12.2 dBm per port at the connector,
-#:   a usual setting).
-#: - 5G: NR at 2600 MHz (n41 TDD; Viettel's 2500-2600 MHz block, the 5G network in
-#:   Bình Định; VNPT's 3700-3800 and MobiFone's 3800-3900 MHz sites should carry their
-#:   own ``band_mhz``), 100 MHz at 30 kHz subcarrier spacing (the FR1 TDD numerology used
-#:   with 100 MHz carriers; 273 RBs), 200 W (53 dBm) massive-MIMO radio with about
-#:   20 dBi for the broadcast (SSB) beams and 1 dB loss: 72 dBm.
-#:
-#: All at 30 m, a usual height for a rural macro mast.
-TECH_DEFAULTS: Final[dict[str, TechDefaults]] = {
-    "2G": TechDefaults(band_mhz=900.0, bandwidth_mhz=0.2, n_rb=1, eirp_dbm=56.0),
-    "3G": TechDefaults(band_mhz=2100.0, bandwidth_mhz=5.0, n_rb=25, eirp_dbm=58.0),
-    "4G": TechDefaults(band_mhz=1800.0, bandwidth_mhz=20.0, n_rb=100, eirp_dbm=61.0),
-    "5G": TechDefaults(band_mhz=2600.0, bandwidth_mhz=100.0, n_rb=273, eirp_dbm=72.0),
-}
+    return f
 
 
 # --- helpers ------------------------------------------------------------------------------

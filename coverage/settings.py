@@ -1,20 +1,40 @@
 """The coverage rules, every one a setting (defaults from the design brief), and the targets.
 
 Like GeoPandas' options, a :class:`CoverageSettings` refuses unknown names: a typo in a
-setting is an error, never a silently ignored rule. :data:`TARGETS` are the province's
-targets (:class:`Target`) that the indicators are evaluated against.
+setting is an error, never a silently ignored rule. :meth:`CoverageSettings.rule` states
+what "covered" means in words, Vietnamese and English ("ngoài trời, 90 % vị trí,
+RSRP ≥ −110 dBm"), for every place a figure is shown. :data:`TARGETS` are the
+province's targets (:class:`Target`) that the indicators are evaluated against.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from coverage.shadowing import ENVIRONMENTS, combined_sigma_db, location_margin_db
+from coverage.tr38901 import O2I_SIGMA_DB
 from geodata.settings import from_mapping
 
 __all__ = ["DEFAULT_SETTINGS", "TARGETS", "CoverageSettings", "Target"]
+
+
+Language = Literal["vi", "en"]
+
+#: Standard deviation of log-normal shadowing by environment, dB: the NLOS shadow fading
+#: σ_SF of 3GPP TR 38.901 Table 7.4.1-1, UMa (6 dB) for urban and suburban, RMa (8 dB)
+#: for rural and open. The location variability of ITU-R P.1546-6 §12,
+#: σ_L = K + 1.3 log10(f / MHz) with K = 1.2 (mobile, urban and suburban), is about
+#: 5.4 dB at 1800 MHz; the 3GPP values are the larger, so the conservative ones.
+DEFAULT_SHADOWING_SIGMA_DB: Mapping[str, float] = {
+    "urban": 6.0,
+    "suburban": 6.0,
+    "rural": 8.0,
+    "open": 8.0,
+}
 
 
 @dataclass(frozen=True)
@@ -30,12 +50,30 @@ class CoverageSettings:
     fiber_route_levels
         Route levels that can serve a village (a backbone cable is not tapped in villages).
     min_rsrp_dbm
-        Per technology, the predicted signal at or above which a point is covered.
+        Per technology, the RSRP (per resource element, one reference-signal port;
+        SS-RSRP for 5G) that a share of the locations must receive.
     mobile_height_m
         Height of the receiving handset above ground.
     max_range_m
         Sites farther than this from a point are not evaluated (their signal would be
         far below any threshold at this range).
+    location_probability
+        Share of the locations around a point that must receive ``min_rsrp_dbm``
+        outdoors for the point to count as covered: the outdoor indicator. 0.9, the
+        cell-edge probability of the United States' national broadband map (FCC
+        Broadband Data Collection: 4G LTE at 90 % cell-edge probability, 50 % loading).
+    shadowing_sigma_db
+        Standard deviation of the log-normal shadowing per environment (``urban``,
+        ``suburban``, ``rural``, ``open``: the receiver's clutter class), dB;
+        :data:`DEFAULT_SHADOWING_SIGMA_DB` with its sources.
+    indoor_location_probability
+        The same share for the indoor indicator.
+    indoor_building_loss
+        Building entry loss of the indoor indicator: 3GPP TR 38.901 §7.4.3.1 O2I
+        ``"low-loss"`` (brick and concrete walls, ordinary glass: the houses of rural
+        Bình Định; σ_P = 4.4 dB) or ``"high-loss"`` (insulated glass; σ_P = 6.5 dB),
+        at each site's band (:func:`coverage.tr38901.o2i_building_loss_db`). Its σ_P
+        and the outdoor σ combine: ``sqrt(σ² + σ_P²)``.
     """
 
     fiber_reach_m: float = 500.0
@@ -45,6 +83,35 @@ class CoverageSettings:
     )
     mobile_height_m: float = 1.5
     max_range_m: float = 35_000.0
+    location_probability: float = 0.9
+    shadowing_sigma_db: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_SHADOWING_SIGMA_DB)
+    )
+    indoor_location_probability: float = 0.9
+    indoor_building_loss: Literal["low-loss", "high-loss"] = "low-loss"
+
+    def __post_init__(self) -> None:
+        """Refuse rules that cannot be applied (probabilities, σ, loss model)."""
+        problems: list[str] = []
+        for name in ("location_probability", "indoor_location_probability"):
+            p = getattr(self, name)
+            if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < p < 1.0:
+                problems.append(f"`{name}` must lie strictly between 0 and 1 (0.9 = 90 %)")
+        sigma = dict(self.shadowing_sigma_db)
+        if set(sigma) != set(ENVIRONMENTS) or not all(
+            isinstance(v, int | float) and math.isfinite(v) and v >= 0 for v in sigma.values()
+        ):
+            problems.append(
+                f"`shadowing_sigma_db` must give a finite σ >= 0 dB for each of "
+                f"{', '.join(ENVIRONMENTS)}; got {sigma!r}"
+            )
+        if self.indoor_building_loss not in O2I_SIGMA_DB:
+            problems.append(
+                f"`indoor_building_loss` must be one of {sorted(O2I_SIGMA_DB)}; "
+                f"got {self.indoor_building_loss!r}"
+            )
+        if problems:
+            raise ValueError("coverage settings: " + "; ".join(problems) + ".")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageSettings:
@@ -66,12 +133,102 @@ class CoverageSettings:
         """
         return from_mapping(cls, values, what="coverage")
 
+    def margin_db(self, *, indoor: bool = False) -> tuple[float, ...]:
+        """Return the location-probability margin per environment, dB.
+
+        ``σ · Φ⁻¹(p)`` (:func:`coverage.shadowing.location_margin_db`), in the order of
+        :data:`coverage.shadowing.ENVIRONMENTS` (the clutter classes); indoors with
+        ``σ = sqrt(σ_env² + σ_P²)``.
+
+        Examples
+        --------
+        >>> [round(m, 2) for m in CoverageSettings().margin_db()]
+        [7.69, 7.69, 10.25, 10.25]
+        >>> [round(m, 2) for m in CoverageSettings().margin_db(indoor=True)]
+        [9.54, 9.54, 11.7, 11.7]
+        """
+        p = self.indoor_location_probability if indoor else self.location_probability
+        extra = O2I_SIGMA_DB[self.indoor_building_loss] if indoor else 0.0
+        return tuple(
+            float(location_margin_db(p, combined_sigma_db(self.shadowing_sigma_db[env], extra)))
+            for env in ENVIRONMENTS
+        )
+
+    def rule(self, tech: str = "4G", *, indoor: bool = False, language: Language = "vi") -> str:
+        """Return what "covered" by ``tech`` means, in words.
+
+        Parameters
+        ----------
+        tech
+            Technology (a key of ``min_rsrp_dbm``).
+        indoor
+            The indoor indicator instead of the outdoor one.
+        language
+            ``"vi"`` or ``"en"``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> CoverageSettings().rule()
+        'ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm'
+        >>> CoverageSettings().rule(indoor=True, language="en")
+        'indoor, 90 % of locations, RSRP ≥ −110 dBm'
+        """
+        p = self.indoor_location_probability if indoor else self.location_probability
+        share = _number(100.0 * p, language) + " %"
+        level = _number(float(self.min_rsrp_dbm[tech]), language) + " dBm"
+        quantity = "SS-RSRP" if tech == "5G" else "RSRP"
+        if language == "vi":
+            where = "trong nhà" if indoor else "ngoài trời"
+            return f"{where}, {share} vị trí, {quantity} ≥ {level}"
+        if language == "en":
+            where = "indoor" if indoor else "outdoor"
+            return f"{where}, {share} of locations, {quantity} ≥ {level}"
+        msg = f"`language` must be 'vi' or 'en'; got {language!r}."
+        raise ValueError(msg)
+
+    def rules(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Return every rule in words: technology -> outdoor/indoor -> language -> text.
+
+        Examples
+        --------
+        >>> CoverageSettings().rules()["4G"]["outdoor"]["en"]
+        'outdoor, 90 % of locations, RSRP ≥ −110 dBm'
+        """
+        return {
+            tech: {
+                where: {
+                    lang: self.rule(tech, indoor=where == "indoor", language=lang)
+                    for lang in ("vi", "en")
+                }
+                for where in ("outdoor", "indoor")
+            }
+            for tech in self.min_rsrp_dbm
+        }
+
     def as_dict(self) -> dict[str, Any]:
-        """Return the settings as a JSON-ready mapping."""
+        """Return the settings as a JSON-ready mapping, with the rules in words.
+
+        ``"rules"`` (:meth:`rules`) is derived, not a setting: drop it before
+        :meth:`from_mapping`.
+        """
         out = dataclasses.asdict(self)
         out["min_rsrp_dbm"] = dict(self.min_rsrp_dbm)
+        out["shadowing_sigma_db"] = dict(self.shadowing_sigma_db)
         out["fiber_route_levels"] = list(self.fiber_route_levels)
+        out["rules"] = self.rules()
         return out
+
+
+def _number(value: float, language: Language) -> str:
+    """Write a number as the rule states it: minus sign U+2212, Vietnamese decimal comma."""
+    text = f"{abs(value):.1f}".removesuffix(".0")
+    if language == "vi":
+        text = text.replace(".", ",")
+    return ("−" if value < 0 else "") + text
 
 
 DEFAULT_SETTINGS = CoverageSettings()

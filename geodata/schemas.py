@@ -17,6 +17,7 @@ from typing import Literal
 from geodata.text import fold
 
 __all__ = [
+    "BAND_RANGE_MHZ",
     "LAYERS",
     "LAYER_ORDER",
     "OPERATORS",
@@ -29,7 +30,13 @@ __all__ = [
     "layer_schema",
 ]
 
-Kind = Literal["str", "int", "float", "bool", "enum", "enum_list", "date"]
+Kind = Literal["str", "int", "float", "bool", "enum", "enum_list", "angle_list", "date"]
+
+#: Carrier frequencies the coverage engine's propagation models cover, MHz (Okumura-Hata
+#: from 150 MHz to 3GPP TR 38.901 up to 6 GHz); ``band_mhz`` outside it is refused at
+#: import. The same range as ``coverage.pathloss.FREQ_RANGE_MHZ`` (geodata cannot import
+#: coverage; a test keeps the two equal).
+BAND_RANGE_MHZ: tuple[float, float] = (150.0, 6000.0)
 
 
 def column_key(name: str) -> str:
@@ -52,7 +59,9 @@ class ColumnSpec:
     Parameters
     ----------
     kind
-        Storage type; ``enum`` takes one of ``choices``, ``enum_list`` several.
+        Storage type; ``enum`` takes one of ``choices``, ``enum_list`` several;
+        ``angle_list`` is a list of angles in degrees, 0-360 (sector azimuths), stored
+        as text like ``"0,120,240"``.
     required
         Whether a file must have the column (after alias mapping).
     aliases
@@ -63,6 +72,12 @@ class ColumnSpec:
         Value used when an optional column is absent or a cell is empty.
     minimum
         Smallest allowed number.
+    maximum
+        Largest allowed number.
+    above_minimum
+        The number must be strictly greater than ``minimum`` (a height of 0 m is refused).
+    hint
+        What the values mean, added to the fix of a refused value.
     integer
         Whether a number must be whole (household counts).
     references
@@ -75,6 +90,9 @@ class ColumnSpec:
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default: object = None
     minimum: float | None = None
+    maximum: float | None = None
+    above_minimum: bool = False
+    hint: str = ""
     integer: bool = False
     references: tuple[str, str | None] | None = None
 
@@ -329,14 +347,32 @@ LAYERS: dict[str, LayerSchema] = {
             "height_m": ColumnSpec(
                 kind="float",
                 minimum=0,
+                above_minimum=True,
+                hint="the antenna's height above the ground, in metres.",
                 aliases=("do_cao", "chieu_cao", "do_cao_cot", "cao_m", "height", "antenna_height"),
             ),
-            "eirp_dbm": ColumnSpec(kind="float", required=False, aliases=("eirp", "cong_suat")),
+            "eirp_dbm": ColumnSpec(
+                kind="float",
+                required=False,
+                hint="the sector's total EIRP (all antenna ports), dBm; empty: the default.",
+                aliases=("eirp", "cong_suat"),
+            ),
             "band_mhz": ColumnSpec(
-                kind="float", required=False, minimum=0, aliases=("bang_tan", "band", "freq_mhz")
+                kind="float",
+                required=False,
+                minimum=BAND_RANGE_MHZ[0],
+                maximum=BAND_RANGE_MHZ[1],
+                hint="the carrier frequency in MHz (3.5 GHz is 3500), which the propagation "
+                f"models cover from {BAND_RANGE_MHZ[0]:g} to {BAND_RANGE_MHZ[1]:g} MHz; empty: "
+                "the technology's default.",
+                aliases=("bang_tan", "band", "freq_mhz"),
             ),
             "azimuths_deg": ColumnSpec(
-                required=False, aliases=("azimuth", "azimuths", "huong_phat", "goc_phuong_vi")
+                kind="angle_list",
+                required=False,
+                hint="each sector's azimuth in degrees from north, e.g. '0,120,240'; empty: "
+                "an omnidirectional site.",
+                aliases=("azimuth", "azimuths", "huong_phat", "goc_phuong_vi"),
             ),
             "power": ColumnSpec(
                 kind="enum",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -19,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.cells import parse_angles
 from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
 from geodata.errors import LayerValidationError, Problem
 from geodata.load import RawLayer
@@ -325,12 +327,7 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 bad("not a number", f"{value!r} is not a number.", "enter a number.")
                 result.append(None)
                 continue
-            if spec.minimum is not None and number < spec.minimum:
-                bad(
-                    "negative value",
-                    f"{_show(number)} is negative.",
-                    f"{col!r} must be at least {_show(spec.minimum)}.",
-                )
+            _check_range(number, col, spec, bad)
             if spec.integer and not float(number).is_integer():
                 bad(
                     "not a whole number",
@@ -364,10 +361,44 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 )
             known = {c for c in canon_parts if c is not None}
             result.append(",".join(v for v in spec.choices if v in known) or None)
+        elif spec.kind == "angle_list":
+            angles = parse_angles(value)
+            if isinstance(angles, str):
+                bad(
+                    "unreadable angles",
+                    f"{value!r} is not a list of angles in degrees (0-360).",
+                    f"give {spec.hint or 'angles in degrees separated by commas.'}",
+                )
+                result.append(None)
+            else:
+                result.append(",".join(_show(a) for a in angles) if angles else None)
         else:  # pragma: no cover - schema kinds are closed
             result.append(value)
     del raw
     return _typed(pd.Series(result, index=series.index, dtype=object), spec)
+
+
+def _check_range(
+    number: float, col: str, spec: ColumnSpec, bad: Callable[[str, str, str], None]
+) -> None:
+    """Report a number below the column's minimum (or not above it) or above its maximum."""
+    hint = f" {col!r} is {spec.hint}" if spec.hint else ""
+    low = spec.minimum
+    if low is not None and (number < low or (spec.above_minimum and number == low)):
+        if number < 0 <= low:
+            key, what = "negative value", "is negative"
+        elif number == low:
+            key, what = "too small", f"is not above {_show(low)}"
+        else:
+            key, what = "too small", f"is below {_show(low)}"
+        at_least = "greater than" if spec.above_minimum else "at least"
+        bad(key, f"{_show(number)} {what}.", f"{col!r} must be {at_least} {_show(low)}.{hint}")
+    if spec.maximum is not None and number > spec.maximum:
+        bad(
+            "too large",
+            f"{_show(number)} is above {_show(spec.maximum)}.",
+            f"{col!r} must be at most {_show(spec.maximum)}.{hint}",
+        )
 
 
 def _typed(series: pd.Series, spec: ColumnSpec) -> pd.Series:

@@ -184,6 +184,43 @@ def test_json_payload_is_complete() -> None:
     assert [p["place_id"] for p in payload["priority_places_without_5g"]] == ["P2"]
 
 
+def test_indoor_columns_and_the_rule_in_words() -> None:
+    result = compute_coverage(province())
+    v = result.villages.set_index("village_id")
+    # Outdoor (90 % of locations) keeps the columns; indoor adds its own. B2 is 2.8 km
+    # from S2: covered outdoors, not through a wall (13.3 dB more loss, a wider margin).
+    assert v["mobile_4g_indoor"].to_dict() == {"A1": True, "A2": False, "B1": True, "B2": False}
+    assert v.loc["A1", "operators_4g_indoor"] == "Viettel"
+    reached = v["rsrp_4g_dbm"].notna()
+    assert reached.sum() == 3
+    assert (v.loc[reached, "rsrp_4g_indoor_dbm"] < v.loc[reached, "rsrp_4g_dbm"] - 13.0).all()
+    assert {"mobile_5g_indoor", "operators_5g_indoor", "rsrp_5g_indoor_dbm"} <= set(v.columns)
+    clusters = result.clusters.set_index("cluster_id")
+    assert clusters.loc["A1-1", "mobile_4g_indoor"]
+    assert not clusters.loc["B2-1", "mobile_4g_indoor"]
+    assert result.rule() == "ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm"
+    assert result.rule(indoor=True, language="en") == "indoor, 90 % of locations, RSRP ≥ −110 dBm"
+    payload = result.to_dict()
+    assert payload["rules"]["4G"]["outdoor"] == {
+        "vi": "ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm",
+        "en": "outdoor, 90 % of locations, RSRP ≥ −110 dBm",
+    }
+    assert payload["settings"]["location_probability"] == 0.9
+    from coverage.indicators import operator_view
+
+    mobifone = operator_view(result.villages, "MobiFone").set_index("village_id")
+    assert not mobifone.loc["A1", "mobile_4g_indoor"]
+    assert mobifone.loc["A1", "operators_4g_indoor"] == ""
+
+
+def test_without_clusters_the_villages_carry_the_indoor_status() -> None:
+    inputs = province()
+    result = compute_coverage(CoverageInputs(**{**inputs.__dict__, "clusters": None}))
+    assert (
+        result.clusters["mobile_4g_indoor"].tolist() == result.villages["mobile_4g_indoor"].tolist()
+    )
+
+
 def test_missing_layers_are_named() -> None:
     with pytest.raises(InputError, match="villages"):
         CoverageInputs.from_layers({"admin_units": province().admin_units})

@@ -169,6 +169,52 @@ def test_mobile_site_technology_lists(tmp_path: Path) -> None:
     assert frame["height_m"].tolist() == [30.0, 42.5]
 
 
+def test_mobile_site_radio_values_are_refused_when_unreadable(tmp_path: Path) -> None:
+    """Issue 12, item 7: no silent fallbacks; each bad value named with row and column."""
+    sites = pd.DataFrame(
+        {
+            "ma_tram": ["S1", "S2", "S3", "S4", "S5", "S6"],
+            "nha_mang": ["Viettel"] * 6,
+            "cong_nghe": ["4G"] * 6,
+            "do_cao": ["30", "0", "-3", "30", "30", "30"],
+            "bang_tan": ["1800", "1800", "1800", "3,5", "", "1800"],
+            "huong_phat": ["0;120;240", "", "0,120", "90", "north-east", "0,120,400"],
+            "lon": [108.7, 108.71, 108.72, 108.73, 108.74, 108.75],
+            "lat": [14.2, 14.21, 14.22, 14.23, 14.24, 14.25],
+        }
+    )
+    path = tmp_path / "bts.csv"
+    sites.to_csv(path, index=False)
+    report = problems_of(path, "mobile_sites")
+    assert "bts.csv: layer 'mobile_sites' failed validation (5 problems)" in report
+    assert "row 3, id 'S2', column 'height_m': 0 is not above 0." in report
+    assert "'height_m' must be greater than 0. 'height_m' is the antenna's height" in report
+    assert "row 4, id 'S3', column 'height_m': -3 is negative." in report
+    assert "row 5, id 'S4', column 'band_mhz': 3.5 is below 150." in report
+    assert "(3.5 GHz is 3500)" in report
+    assert (
+        "row 6, id 'S5', column 'azimuths_deg': 'north-east' is not a list of angles in "
+        "degrees (0-360)." in report
+    )
+    assert "row 7, id 'S6', column 'azimuths_deg': '0,120,400'" in report
+    assert "e.g. '0,120,240'; empty: an omnidirectional site." in report
+    # What is readable passes, missing values stay missing (the engine's documented defaults).
+    good = sites.iloc[[0, 4]].assign(huong_phat=["0;120;240", ""], do_cao=["30", "25,5"])
+    good.to_csv(path, index=False)
+    frame = load_layer(path, layer="mobile_sites").frame
+    assert frame["azimuths_deg"].tolist() == ["0,120,240", None]
+    assert frame["height_m"].tolist() == [30.0, 25.5]
+    assert frame["band_mhz"].tolist()[0] == 1800.0
+    assert np.isnan(frame["band_mhz"].tolist()[1])
+
+
+def test_geodata_band_range_is_the_engine_s() -> None:
+    from coverage.pathloss import FREQ_RANGE_MHZ
+    from geodata.schemas import BAND_RANGE_MHZ
+
+    assert BAND_RANGE_MHZ == FREQ_RANGE_MHZ
+
+
 def test_geotiff_raster_import_round_trip(tmp_path: Path, store: Store) -> None:
     path = tmp_path / "pd.tif"
     array = np.arange(12, dtype="float32").reshape(3, 4)

@@ -15,23 +15,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coverage.antenna import bearing_deg, sector_gain_db
+from coverage.linkbudget import TECH_DEFAULTS, re_eirp_dbm, resource_blocks, rsrp_dbm
 from coverage.pathloss import (
+    FREQ_RANGE_MHZ,
     OPEN,
     RURAL,
     SUBURBAN,
-    TECH_DEFAULTS,
     URBAN,
     clutter_from_density,
     free_space_loss_db,
     hata_cost231_db,
-    resource_blocks,
-    rsrp_dbm,
 )
 from coverage.terrain import knife_edge_loss_db, line_of_sight, terrain_diffraction_db
 
 CLUTTERS = [URBAN, SUBURBAN, RURAL, OPEN]
-#: Vietnam's mobile bands, MHz.
-BANDS_MHZ = [700.0, 900.0, 1800.0, 2100.0, 2600.0, 3700.0]
+#: Vietnam's mobile bands where the Hata family is valid, MHz (above 2 GHz: TR 38.901).
+BANDS_MHZ = [700.0, 900.0, 1800.0]
 
 # --- clutter -------------------------------------------------------------------------------
 
@@ -128,7 +127,7 @@ def test_clutter_order_urban_suburban_rural_open(f, d_m):
 @given(
     d1=st.floats(1.0, 100_000.0),
     d2=st.floats(1.0, 100_000.0),
-    f=st.floats(150.0, 4000.0),
+    f=st.floats(150.0, 2000.0),
     hb=st.floats(5.0, 200.0),
     hm=st.floats(1.0, 10.0),
     clutter=st.sampled_from(CLUTTERS),
@@ -163,6 +162,7 @@ def test_hata_broadcasts_and_passes_nan_through():
     ("kwargs", "match"),
     [
         ({"freq_mhz": 3.5}, "freq_mhz"),  # GHz by mistake
+        ({"freq_mhz": 2100.0}, "freq_mhz"),  # above COST-231's 2000 MHz: TR 38.901's
         ({"freq_mhz": 6000.0}, "freq_mhz"),
         ({"h_base_m": 0.0}, "h_base_m"),
         ({"h_mobile_m": -1.5}, "h_mobile_m"),
@@ -406,57 +406,96 @@ def test_sector_gain_bounds(bearing, azimuths):
 # --- received power and defaults -----------------------------------------------------------
 
 
-def test_rsrp_20_mhz():
-    got = rsrp_dbm(61.0, 120.0, bandwidth_mhz=20.0, gain_db=-3.0)
-    assert float(got) == pytest.approx(61.0 - 30.79 - 120.0 - 3.0, abs=5e-3)
-    assert 10 * math.log10(12 * 100) == pytest.approx(30.79, abs=5e-3)
+def test_rsrp_is_the_budget_written_out():
+    # The old budget spread the total EIRP (61 dBm) over 12 x 100 subcarriers; RSRP is
+    # per port: 3.01 dB less with 2 ports.
+    got = rsrp_dbm(
+        tx_power_dbm=46.0,
+        ports=2,
+        n_rb=100,
+        antenna_gain_dbi=18.0,
+        feeder_loss_db=3.0,
+        path_loss_db=120.0,
+        pattern_db=-3.0,
+    )
+    assert float(got) == pytest.approx(61.0 - 3.0103 - 30.7918 - 120.0 - 3.0, abs=1e-3)
+    assert float(re_eirp_dbm(61.0, ports=2, n_rb=100)) - 120.0 - 3.0 == pytest.approx(float(got))
 
 
-def test_rsrp_broadcasts_and_takes_n_rb():
+def test_rsrp_broadcasts_over_path_loss():
     loss = np.array([100.0, 110.0, 120.0])
-    got = rsrp_dbm(72.0, loss, n_rb=273)
+    got = rsrp_dbm(
+        tx_power_dbm=53.0,
+        ports=1,
+        n_rb=273,
+        antenna_gain_dbi=20.0,
+        feeder_loss_db=1.0,
+        path_loss_db=loss,
+    )
     assert got.tolist() == pytest.approx((72.0 - 10 * math.log10(12 * 273) - loss).tolist())
-    assert rsrp_dbm(72.0, loss, bandwidth_mhz=100.0).tolist() == pytest.approx(got.tolist())
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({}, "exactly one"),
-        ({"bandwidth_mhz": 20.0, "n_rb": 100}, "exactly one"),
-        ({"bandwidth_mhz": 7.0}, "n_rb"),
-        ({"n_rb": 0}, "n_rb"),
-    ],
-)
-def test_rsrp_rejects_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        rsrp_dbm(61.0, 120.0, **kwargs)
+@pytest.mark.parametrize(("ports", "n_rb"), [(0, 100), (2, 0)])
+def test_rsrp_rejects_bad_input(ports, n_rb):
+    with pytest.raises(ValueError, match="`ports` and `n_rb`"):
+        rsrp_dbm(
+            tx_power_dbm=46.0,
+            ports=ports,
+            n_rb=n_rb,
+            antenna_gain_dbi=18.0,
+            feeder_loss_db=3.0,
+            path_loss_db=120.0,
+        )
 
 
-def test_resource_blocks_table():
-    bandwidth = [0.2, 1.4, 3, 5, 10, 15, 20, 40, 100]
-    assert resource_blocks(bandwidth).tolist() == [1, 6, 15, 25, 50, 75, 100, 106, 273]
+def test_resource_blocks_tables():
+    # TS 36.101 Table 5.6-1 (LTE), TS 38.101-1 Table 5.3.2-1 (NR FR1).
+    lte = resource_blocks([1.4, 3, 5, 10, 15, 20])
+    assert lte.tolist() == [6, 15, 25, 50, 75, 100]
+    nr30 = resource_blocks([5, 10, 20, 40, 100], tech="5G", scs_khz=30.0)
+    assert nr30.tolist() == [11, 24, 51, 106, 273]
+    nr15 = resource_blocks([5, 20, 50], tech="5G", scs_khz=15.0)
+    assert nr15.tolist() == [25, 106, 270]
+    assert resource_blocks(0.2, tech="2G").tolist() == 1
+    assert resource_blocks(5.0, tech="3G").tolist() == 25
+    with pytest.raises(ValueError, match="unknown 4G channel bandwidth"):
+        resource_blocks(100.0)  # LTE has no 100 MHz carrier
+    with pytest.raises(ValueError, match="scs_khz"):
+        resource_blocks(100.0, tech="5G", scs_khz=120.0)
 
 
 def test_tech_defaults_are_consistent():
     assert set(TECH_DEFAULTS) == {"2G", "3G", "4G", "5G"}
-    for tech in TECH_DEFAULTS.values():
-        assert int(resource_blocks(tech.bandwidth_mhz)) == tech.n_rb
-        assert tech.height_m == 30.0
-        assert 150.0 <= tech.band_mhz <= 4000.0
+    for tech, defaults in TECH_DEFAULTS.items():
+        scs = defaults.scs_khz or 30.0
+        assert int(resource_blocks(defaults.bandwidth_mhz, tech=tech, scs_khz=scs)) == defaults.n_rb
+        assert defaults.height_m == 30.0
+        assert FREQ_RANGE_MHZ[0] <= defaults.band_mhz <= FREQ_RANGE_MHZ[1]
+        assert defaults.source
+    lte = TECH_DEFAULTS["4G"]
+    assert (lte.tx_power_dbm, lte.ports, lte.eirp_dbm) == (46.0, 2, 61.0)
+    assert lte.re_power_dbm == pytest.approx(12.198, abs=1e-3)
+    assert TECH_DEFAULTS["5G"].ports == 1  # the SS/PBCH block: one port
     with pytest.raises(dataclasses.FrozenInstanceError):
-        TECH_DEFAULTS["4G"].eirp_dbm = 70.0  # type: ignore[misc]
+        TECH_DEFAULTS["4G"].tx_power_dbm = 70.0  # type: ignore[misc]
 
 
 def test_4g_default_reach_is_plausible():
-    # A 30 m 4G site with the defaults reaches -110 dBm at 0.5-2 km in a city centre
-    # and 4-15 km in rural land: the order of magnitude of real LTE-1800 cells.
+    # A 30 m 4G site with the defaults has a median RSRP of -110 dBm at 0.5-2 km in a
+    # city centre and 4-15 km in rural land: the order of magnitude of LTE-1800 cells.
     lte = TECH_DEFAULTS["4G"]
     d = np.geomspace(100.0, 50_000.0, 2000)
     reach = {}
     for clutter in CLUTTERS:
         loss = hata_cost231_db(d, freq_mhz=lte.band_mhz, h_base_m=lte.height_m, clutter=clutter)
-        rsrp = rsrp_dbm(lte.eirp_dbm, loss, bandwidth_mhz=lte.bandwidth_mhz)
+        rsrp = rsrp_dbm(
+            tx_power_dbm=lte.tx_power_dbm,
+            ports=lte.ports,
+            n_rb=lte.n_rb,
+            antenna_gain_dbi=lte.antenna_gain_dbi,
+            feeder_loss_db=lte.feeder_loss_db,
+            path_loss_db=loss,
+        )
         reach[clutter] = d[rsrp >= -110.0].max()
     assert 500.0 < reach[URBAN] < 2000.0
     assert 4000.0 < reach[RURAL] < 15_000.0

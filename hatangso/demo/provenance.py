@@ -62,8 +62,10 @@ NETWORK_META: Final[Mapping[str, LayerMeta]] = {
         source=(
             f"{_MOBILE_NOTE}: Viettel, VNPT, MobiFone and Vietnamobile sites placed by households "
             "and area (Vietnamobile in towns), 2G/3G on part of them; 4G-only sites added "
-            "where a village lacked 4G (COST-231 Hata, WorldPop clutter, no terrain); no "
-            "site within 3 dB of the threshold at làng O2; Viettel's 5 pilot 5G sites in "
+            "where a village lacked 4G by the default rules (RSRP per port, -110 dBm at 90 % "
+            "of locations outdoors; Okumura-Hata, COST-231 Hata or 3GPP TR 38.901 by band, "
+            "WorldPop clutter, no terrain); no site's median within 3 dB of the threshold at "
+            "làng O2; Viettel's 5 pilot 5G sites in "
             "Quy Nhơn; thôn Canh Giao (xã Canh Hiệp, Vân Canh; grid power since April "
             "2024) served by an 18 m two-sector Viettel 4G site on grid power, on air since "
             "June 2024 (the contract has no date column); radio parameters left empty take "

@@ -1,9 +1,12 @@
 """Mobile site records and the signal checks that both periods' sites use.
 
 Signals are measured with :func:`coverage.mobile.best_signal` under the default rules
-(COST-231 Hata, clutter from the WorldPop density raster, no terrain). The villages
-without electricity stay at least 3 dB (``_RSRP_MARGIN_DB``) below every technology's
-threshold.
+(RSRP per resource element and port, the path-loss model of each band, clutter from the
+WorldPop density raster, no terrain; a village has 4G when the outdoor rule, -110 dBm at
+90 % of locations, is met). The villages without electricity stay dark by a wider
+margin: every technology's best *median* signal there is at least 3 dB
+(``_RSRP_MARGIN_DB``) below its threshold, so they are covered neither outdoors nor
+indoors at any location probability of 50 % or more.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from coverage.linkbudget import TECH_DEFAULTS
 from coverage.mobile import best_signal
 from coverage.settings import CoverageSettings
 from geodata.crs import WORK_CRS
@@ -112,9 +116,10 @@ def facing_away(bearing_to_dark: float) -> str:
 
 
 def single_tech_radio(tech: str) -> tuple[float, float]:
-    """EIRP and band recorded for a single-technology site (NaN for mixed ones)."""
+    """EIRP (total, all ports) and band recorded for a 4G-only site (NaN for others)."""
     if tech == "4G":
-        return 61.0, 1800.0
+        lte = TECH_DEFAULTS["4G"]
+        return lte.eirp_dbm, lte.band_mhz
     return math.nan, math.nan
 
 

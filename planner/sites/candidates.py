@@ -4,7 +4,8 @@
 them and, with an elevation raster, the high ground. :func:`coverage_pairs` predicts
 the signal of a hypothetical site at each candidate at every target nearby with the
 coverage engine's model (:func:`coverage.mobile.best_signal`) and keeps the pairs that
-reach the threshold: the data of the covering problem.
+meet the engine's outdoor rule (the threshold plus the location-probability margin of
+the target's environment): the data of the covering problem.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import numpy as np
 import pyproj
 import shapely
 
-from coverage import pathloss
 from coverage._checks import check_work_crs
 from coverage.mobile import best_signal
+from coverage.radio import max_reach_m
 from coverage.settings import CoverageSettings
 from geodata.raster import Grid
 from planner.sites.inputs import (
@@ -235,28 +236,6 @@ def candidate_sites(  # noqa: PLR0913 - the candidate generator's inputs, keywor
     return frame
 
 
-def _reach_m(tech: str, height_m: float, settings: CoverageSettings) -> float:
-    """Distance beyond which a default site of ``tech`` misses the threshold in open terrain."""
-    defaults = pathloss.TECH_DEFAULTS[tech]
-    budget = (
-        defaults.eirp_dbm - 10.0 * math.log10(12.0 * defaults.n_rb) - settings.min_rsrp_dbm[tech]
-    )
-    lo, hi = 1.0, float(settings.max_range_m)
-    for _ in range(60):  # bisection on log distance; the loss grows with distance
-        mid = math.sqrt(lo * hi)
-        loss = float(
-            pathloss.hata_cost231_db(
-                mid,
-                freq_mhz=defaults.band_mhz,
-                h_base_m=height_m,
-                h_mobile_m=settings.mobile_height_m,
-                clutter=pathloss.OPEN,
-            )
-        )
-        lo, hi = (mid, hi) if loss <= budget else (lo, mid)
-    return min(hi * 1.05, float(settings.max_range_m))
-
-
 def coverage_pairs(  # noqa: PLR0913
     cand_xy: FloatArray,
     target_xy: FloatArray,
@@ -268,7 +247,7 @@ def coverage_pairs(  # noqa: PLR0913
     settings: CoverageSettings,
     crs: pyproj.CRS,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Return (target, candidate, rsrp_dbm) of every pair at or above the threshold.
+    """Return (target, candidate, rsrp_dbm) of every pair that meets the outdoor rule.
 
     One hypothetical omni site per candidate, default radio parameters of ``tech`` at
     ``height_m``, each its own "operator" so that :func:`coverage.mobile.best_signal`
@@ -278,9 +257,8 @@ def coverage_pairs(  # noqa: PLR0913
     empty = (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty(0))
     if not n_c or not n_t:
         return empty
-    reach = _reach_m(tech, height_m, settings)
+    reach = max_reach_m(tech, height_m, settings)
     tree = shapely.STRtree(np.asarray(shapely.points(target_xy), dtype=object))
-    threshold = float(settings.min_rsrp_dbm[tech])
     out_t: list[IntArray] = []
     out_c: list[IntArray] = []
     out_r: list[FloatArray] = []
@@ -305,7 +283,8 @@ def coverage_pairs(  # noqa: PLR0913
             settings=settings,
         )
         rsrp = result.rsrp_dbm.reindex(columns=names).to_numpy(dtype=np.float64)
-        rows, cols = np.nonzero(rsrp >= threshold)
+        required = result.required_dbm.to_numpy(dtype=np.float64)
+        rows, cols = np.nonzero(rsrp >= required[:, None])
         out_t.append(tsel[rows])
         out_c.append(batch[cols])
         out_r.append(rsrp[rows, cols])

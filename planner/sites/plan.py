@@ -21,7 +21,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage import pathloss
+from coverage import linkbudget
 from coverage._checks import check_work_crs
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.raster import Grid
@@ -214,9 +214,9 @@ def _check_limits(
     site_cost_vnd: float,
 ) -> None:
     problems: list[str] = []
-    if tech not in pathloss.TECH_DEFAULTS or tech not in settings.min_rsrp_dbm:
+    if tech not in linkbudget.TECH_DEFAULTS or tech not in settings.min_rsrp_dbm:
         problems.append(
-            f"unknown `tech` {tech!r}; expected one of {sorted(pathloss.TECH_DEFAULTS)!r}"
+            f"unknown `tech` {tech!r}; expected one of {sorted(linkbudget.TECH_DEFAULTS)!r}"
         )
     if max_sites is not None and (isinstance(max_sites, bool) or max_sites < 0):
         problems.append(f"`max_sites` must be an integer >= 0; got {max_sites!r}")
@@ -266,13 +266,14 @@ def plan_sites(  # noqa: PLR0913 - the planner's inputs, keyword-only
     """Propose new mobile sites for the targets without coverage.
 
     The coverage of a hypothetical omni site at each candidate (default radio
-    parameters of ``tech``, :data:`coverage.pathloss.TECH_DEFAULTS`, at ``height_m``)
+    parameters of ``tech``, :data:`coverage.linkbudget.TECH_DEFAULTS`, at ``height_m``)
     is predicted at every target with :func:`coverage.mobile.best_signal`, the model of
-    the coverage engine; a target is covered when the signal reaches
-    ``settings.min_rsrp_dbm[tech]``. Then :func:`solve_covering` chooses the sites:
-    without ``max_sites`` and ``budget_vnd``, the fewest that cover every coverable
-    target; with them, those covering the most households within ``max_sites`` sites
-    and a total ``cost_vnd`` of at most ``budget_vnd``.
+    the coverage engine; a target is covered when it meets the engine's outdoor rule
+    (``settings.min_rsrp_dbm[tech]`` at ``settings.location_probability`` of the
+    locations). Then :func:`solve_covering` chooses the sites: without ``max_sites``
+    and ``budget_vnd``, the fewest that cover every coverable target; with them, those
+    covering the most households within ``max_sites`` sites and a total ``cost_vnd``
+    of at most ``budget_vnd``.
 
     Each proposed site is proposed to the operator whose existing ``tech`` network is
     nearest (or to ``operator``; ``"shared"`` gives ``"Shared"``); its backhaul is fiber
@@ -297,7 +298,7 @@ def plan_sites(  # noqa: PLR0913 - the planner's inputs, keyword-only
         ``mobile_sites`` (``site_id``, ``operator``, ``tech``, ``height_m``), same CRS;
         ``None`` when there are none.
     tech
-        Technology to provide (a key of ``coverage.pathloss.TECH_DEFAULTS``).
+        Technology to provide (a key of ``coverage.linkbudget.TECH_DEFAULTS``).
     max_sites
         At most this many new sites.
     budget_vnd
