@@ -100,7 +100,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         rasters = coverage_rasters(inputs, resolution_m=args.raster_resolution_m)
         meta = {
             name: LayerMeta(
-                source="predicted by hatangso coverage (COST-231 Hata, "
+                source="median RSRP predicted by hatangso coverage (model: docs/MODEL.md, "
                 f"{args.raster_resolution_m:g} m pixels)",
                 licence="derived from the store's layers",
                 synthetic=synthetic,

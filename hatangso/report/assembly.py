@@ -157,8 +157,9 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         notes=[
             (
                 "Hộ trong vùng cáp quang: hộ ở cụm dân cư trong tầm kéo cáp từ mạng cáp quang "
-                "hiện có; thôn có sóng 4G: điểm trung tâm thôn có tín hiệu 4G đủ mạnh "
-                "(mô hình truyền sóng COST-231 Hata)."
+                "hiện có; thôn có sóng 4G: điểm trung tâm thôn có sóng 4G theo quy tắc "
+                f"{result.rule('4G', language='vi')} (mô hình Hata / COST-231 Hata / "
+                "3GPP TR 38.901 theo băng tần, có tính suy hao che khuất)."
             ),
         ],
     )
