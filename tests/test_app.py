@@ -140,6 +140,8 @@ def test_overview_shows_the_published_figures(
     assert assessment["Xã có cáp quang"] == "Đạt"
     for title in ("Thôn có cáp quang", "Hộ trong vùng cáp quang", "Thôn có sóng 4G"):
         assert assessment[title] == "Chưa đạt"
+    # What "covered" means is stated beside the figures (docs/MODEL.md).
+    assert "Có sóng 4G: ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm" in texts(at)
 
 
 @pytest.mark.basedata

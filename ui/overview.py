@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -10,7 +10,7 @@ from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct
-from ui.data import operators, summary_table
+from ui.data import coverage_result, operators, summary_table
 from ui.shell import Context, operator_choice
 
 __all__ = ["draw", "styled_assessment"]
@@ -169,6 +169,10 @@ def draw(context: Context) -> None:
     targets = evaluate_targets({str(k): v for k, v in row.items()})
     st.subheader(context.t("targets_for", unit=context.unit_name()))
     _headline(targets, context)
+    lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
+    result = coverage_result(context.version)
+    rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
+    st.caption(context.t("covered_rule", **rules))
     st.dataframe(
         styled_assessment(_targets_table(targets, context), context),
         hide_index=True,

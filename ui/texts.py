@@ -133,6 +133,16 @@ TEXT: dict[str, tuple[str, str]] = {
             "households."
         ),
     ),
+    "covered_rule": (
+        (
+            "Có sóng 4G: {rule_4g}; 5G: {rule_5g}. Dự báo theo mô hình truyền sóng, chưa "
+            "đối chiếu đo kiểm (mô tả mô hình: docs/MODEL.md)."
+        ),
+        (
+            "With 4G: {rule_4g}; 5G: {rule_5g}. Predicted by the propagation model, not yet "
+            "checked against measurements (model card: docs/MODEL.md)."
+        ),
+    ),
     "level_district": ("huyện", "district"),
     "level_commune": ("xã", "commune"),
     "operator_view": ("Nhà mạng", "Operator"),
