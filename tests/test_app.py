@@ -89,6 +89,8 @@ def test_every_page_renders_on_the_demo(
     shown = texts(at)
     assert "30/06/2024" in shown  # the data set's date, on every page
     assert "Dữ liệu tổng hợp" in shown  # and the synthetic label
+    if page in {"overview", "map"}:  # the pages with coverage figures say what covered means
+        assert "ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm" in shown
 
 
 @pytest.mark.basedata

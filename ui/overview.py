@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -10,8 +10,8 @@ from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct
-from ui.data import coverage_result, operators, summary_table
-from ui.shell import Context, operator_choice
+from ui.data import operators, summary_table
+from ui.shell import Context, covered_rule, operator_choice
 
 __all__ = ["draw", "styled_assessment"]
 
@@ -169,10 +169,7 @@ def draw(context: Context) -> None:
     targets = evaluate_targets({str(k): v for k, v in row.items()})
     st.subheader(context.t("targets_for", unit=context.unit_name()))
     _headline(targets, context)
-    lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
-    result = coverage_result(context.version)
-    rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
-    st.caption(context.t("covered_rule", **rules))
+    st.caption(covered_rule(context))
     st.dataframe(
         styled_assessment(_targets_table(targets, context), context),
         hide_index=True,

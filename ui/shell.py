@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -21,13 +22,14 @@ from geodata import HatangsoError
 from hatangso.access import AccessDenied, Role, check_layer_request, visible_operators
 from hatangso.formatting import fmt_date, layer_title
 from ui.auth import deny
-from ui.data import StoreVersion, dataset_info, operator_name, units_table
+from ui.data import StoreVersion, coverage_result, dataset_info, operator_name, units_table
 from ui.i18n import LANGUAGES, tr
 
 __all__ = [
     "ALL",
     "PAGES",
     "Context",
+    "covered_rule",
     "guarded",
     "header",
     "language",
@@ -313,3 +315,23 @@ def guarded(draw: Callable[[Context], None], context: Context) -> None:
     except Exception as err:
         log.exception("page failed")
         st.error(context.t("internal_error", kind=type(err).__name__))
+
+
+def covered_rule(context: Context) -> str:
+    """Return what "covered" means for 4G and 5G in the figures shown, in the page's language.
+
+    Parameters
+    ----------
+    context
+        The page's context (its store version and language).
+
+    Returns
+    -------
+    str
+        E.g. "Có sóng 4G: ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm; 5G: …", from the
+        coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`).
+    """
+    lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
+    result = coverage_result(context.version)
+    rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
+    return context.t("covered_rule", **rules)
