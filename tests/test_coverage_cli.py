@@ -82,6 +82,10 @@ def test_levels_operator_and_outputs(
     shutil.copyfile(demo_store, store)
     vnpt = run_json(capsys, "coverage", store, "--json", "--operator", "Vinaphone")
     assert vnpt["operator"] == "VNPT"
+    assert vnpt["rules"]["4G"]["outdoor"]["vi"] == "ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm"
+    assert main(["coverage", str(store)]) == 0
+    text = capsys.readouterr().out
+    assert "covered means 4G: outdoor, 90 % of locations, RSRP ≥ −110 dBm; 5G:" in text
     assert vnpt["province"]["villages_fiber"] < 1161
     csv = tmp_path / "communes.csv"
     assert main(["coverage", str(store), "--level", "commune", "--out", str(csv)]) == 0

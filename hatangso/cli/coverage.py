@@ -149,6 +149,10 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         f"villages without 4G (dead zones): {_ids(payload['uncovered']['4g'])}",
         f"commune centres with 4G: {centres}",
     ]
+    rules = payload.get("rules", {})
+    if rules:
+        covered = "; ".join(f"{t}: {rules[t]['outdoor']['en']}" for t in ("4G", "5G") if t in rules)
+        lines.append(f"covered means {covered} (model card: docs/MODEL.md)")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]
