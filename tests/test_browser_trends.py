@@ -88,7 +88,10 @@ def test_progress_report_downloads(page: Any, app_url: str) -> None:
     page.get_by_role("button", name="Lập báo cáo kỳ", exact=False).click()
     pdf = page.get_by_role("button", name="Tải báo cáo PDF")
     pdf.wait_for(timeout=TIMEOUT_MS * 2)
-    assert page.get_by_role("button", name="Tải bảng Excel").count() == 1
+    # Streamlit draws the two buttons one after the other: wait for the second as well.
+    excel = page.get_by_role("button", name="Tải bảng Excel")
+    excel.wait_for(timeout=TIMEOUT_MS)
+    assert excel.count() == 1
     with page.expect_download() as info:
         pdf.click()
     download = info.value
