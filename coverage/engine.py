@@ -25,6 +25,7 @@ from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
+from coverage.villages import SHARE_BASES, village_shares
 from geodata.errors import InputError
 from geodata.raster import Grid
 
@@ -112,7 +113,10 @@ class CoverageResult:
         ``mobile_*`` and ``operators_*`` columns are the outdoor indicator (the rule of
         :meth:`rule`, 90 % of locations by default); ``mobile_4g_indoor``,
         ``operators_4g_indoor`` and ``rsrp_4g_indoor_dbm`` (and the same for 5G) are
-        the indoor one. ``rsrp_*_dbm`` are median predictions.
+        the indoor one. ``rsrp_*_dbm`` are median predictions. ``share_4g_pct`` and
+        ``share_5g_pct`` are how much of the village is covered outdoors, on the basis
+        ``share_basis`` (its clusters' households, a sample over its polygon, or its
+        point; ``share_samples`` of them): :mod:`coverage.villages`.
     clusters
         One row a cluster (or a village when no clusters were given), with the same
         4G and 5G columns, outdoor and indoor.
@@ -196,6 +200,7 @@ class CoverageResult:
             "villages_without_electricity": sorted(
                 villages.loc[~villages["has_electricity"], "village_id"].astype(str)
             ),
+            "village_shares": _village_shares(villages),
             "priority_places_without_5g": _records(
                 self.places.loc[~self.places["mobile_5g"], ["place_id", "name", "kind"]]
             ),
@@ -203,6 +208,24 @@ class CoverageResult:
             "districts": _records(districts),
             "communes": _records(communes),
         }
+
+
+def _village_shares(villages: pd.DataFrame) -> dict[str, Any]:
+    """How much of each village is covered: the bases used, the villages not fully covered."""
+    if "share_4g_pct" not in villages:
+        return {}
+    columns = ["village_id", "name", "commune_id", "households", "mobile_4g"]
+    columns += ["share_4g_pct", "share_5g_pct", "share_basis", "share_samples"]
+    partly = villages.loc[villages["share_4g_pct"] < 100.0, columns].copy()
+    for key in ("share_4g_pct", "share_5g_pct"):
+        partly[key] = partly[key].astype(float).round(2)
+    partly = partly.sort_values(["share_4g_pct", "households"], ascending=[True, False])
+    counts = villages["share_basis"].value_counts()
+    return {
+        "meaning": "outdoor indicator, any operator; mobile_4g stays the interior point's",
+        "basis": {basis: int(counts.get(basis, 0)) for basis in SHARE_BASES},
+        "not_fully_covered_4g": _records(partly),
+    }
 
 
 def _places_by_kind(places: pd.DataFrame) -> list[dict[str, Any]]:
@@ -308,7 +331,8 @@ def compute_coverage(
         v[key] = value
     v["nearest_4g_site_m"] = _nearest_site(villages, inputs.mobile_sites, "4G")
 
-    if inputs.clusters is not None and len(inputs.clusters):
+    has_clusters = inputs.clusters is not None and len(inputs.clusters) > 0
+    if inputs.clusters is not None and has_clusters:
         clusters = inputs.clusters
         c = pd.DataFrame(clusters.drop(columns="geometry")).copy()
         c["village_id"] = c["village_id"].astype(str)
@@ -322,6 +346,17 @@ def compute_coverage(
             c[key] = value
     else:
         c = _villages_as_clusters(v)
+    shares = village_shares(
+        villages,
+        v,
+        clusters=c if has_clusters else None,
+        sites=inputs.mobile_sites,
+        density=inputs.density,
+        elevation=inputs.elevation,
+        settings=settings,
+    )
+    for key in shares.columns:
+        v[key] = shares[key]
 
     places = _places(inputs, units, settings)
     log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))

@@ -74,6 +74,13 @@ class CoverageSettings:
         Bình Định; σ_P = 4.4 dB) or ``"high-loss"`` (insulated glass; σ_P = 6.5 dB),
         at each site's band (:func:`coverage.tr38901.o2i_building_loss_db`). Its σ_P
         and the outdoor σ combine: ``sqrt(σ² + σ_P²)``.
+    village_sample_spacing_m
+        Spacing of the regular grid of points sampled over a village polygon that has no
+        clusters, for its share covered (:mod:`coverage.villages`): 250 m, about 16
+        points a km² (a thôn of the province's hills spans a few km²).
+    village_sample_max_points
+        At most about this many sample points a village: a larger village is sampled at
+        a wider spacing, so the cost of a run stays bounded.
     """
 
     fiber_reach_m: float = 500.0
@@ -89,9 +96,11 @@ class CoverageSettings:
     )
     indoor_location_probability: float = 0.9
     indoor_building_loss: Literal["low-loss", "high-loss"] = "low-loss"
+    village_sample_spacing_m: float = 250.0
+    village_sample_max_points: int = 400
 
     def __post_init__(self) -> None:
-        """Refuse rules that cannot be applied (probabilities, σ, loss model)."""
+        """Refuse rules that cannot be applied (probabilities, σ, loss model, sampling)."""
         problems: list[str] = []
         for name in ("location_probability", "indoor_location_probability"):
             p = getattr(self, name)
@@ -110,6 +119,17 @@ class CoverageSettings:
                 f"`indoor_building_loss` must be one of {sorted(O2I_SIGMA_DB)}; "
                 f"got {self.indoor_building_loss!r}"
             )
+        spacing = self.village_sample_spacing_m
+        if (
+            isinstance(spacing, bool)
+            or not isinstance(spacing, int | float)
+            or not math.isfinite(spacing)
+            or spacing <= 0
+        ):
+            problems.append(f"`village_sample_spacing_m` must be a distance > 0 m; got {spacing!r}")
+        most = self.village_sample_max_points
+        if isinstance(most, bool) or not isinstance(most, int) or most < 1:
+            problems.append(f"`village_sample_max_points` must be an integer >= 1; got {most!r}")
         if problems:
             raise ValueError("coverage settings: " + "; ".join(problems) + ".")
 

@@ -118,6 +118,7 @@ def test_map_layers_carry_the_village_figures(demo_store_accounts: Path) -> None
     assert values["Huyện"] == "Huyện Vĩnh Thạnh"
     assert values["Điện lưới"] == "không"
     assert values["Sóng 4G"] == "không"
+    assert values["Tỷ lệ phủ sóng 4G"] == "0 % số hộ (1 cụm dân cư)"
     assert data.villages.styles["none"]["fillColor"] == "#d7191c"
     assert "</" not in data.villages.script_json
     assert {"Viettel", "VNPT"} <= set(data.fiber) & set(data.sites)
@@ -160,6 +161,9 @@ def test_selecting_vinh_thanh_filters_the_gaps(
     villages = at.dataframe[0].value
     assert list(villages["Thôn"]) == ["Làng O2"]
     assert list(villages["Điện lưới"]) == ["không"]
+    # How much of the village is covered, and what that share rests on.
+    assert list(villages["Tỷ lệ phủ 4G (%)"]) == ["0 %"]
+    assert list(villages["Tỷ lệ tính theo"]) == ["số hộ các cụm dân cư"]
 
 
 @pytest.mark.basedata
@@ -270,6 +274,15 @@ def test_numbers_and_dates() -> None:
     assert fmt_vnd(350_000_000, "en") == "350.0 million VND"
     assert fmt_date("2024-06-30") == "30/06/2024"
     assert tr("page_gaps", "en") == "Gaps"
+
+
+def test_a_village_share_reads_with_its_basis() -> None:
+    from ui.maplayers import share_text
+
+    assert share_text(72.5, "clusters", 4, "vi") == "72,5 % số hộ (4 cụm dân cư)"
+    assert share_text(50.0, "area", 1200, "en") == "50 % of the area (1,200 sample points)"
+    assert share_text(100.0, "point", 1, "vi") == "100 % (tính tại một điểm của thôn)"
+    assert share_text(None, None, None, "vi") == "—"  # a result saved before shares
 
 
 def test_filter_gaps_kinds_power_and_folded_search() -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from coverage.villages import SHARE_BASES
 from geodata.export import export_bytes
 from geodata.text import contains_folded
 from hatangso.access import filter_rows
-from hatangso.formatting import fmt_dist, fmt_int
+from hatangso.formatting import fmt_dist, fmt_int, fmt_pct
 from ui.data import cluster_table, operator_name, village_table
 from ui.shell import Context
 
@@ -83,6 +85,10 @@ def _village_export(context: Context, table: pd.DataFrame) -> pd.DataFrame:
             context.t("c_households"): table["households"],
             context.t("c_fiber"): _yes_no(context, table["fiber_reached"]),
             context.t("c_4g"): _yes_no(context, table["mobile_4g"]),
+            context.t("c_4g_share"): _column(table, "share_4g_pct").round(1),
+            context.t("c_share_basis"): _column(table, "share_basis").map(
+                lambda b: context.t(f"basis_{b}") if b in SHARE_BASES else ""
+            ),
             context.t("c_fiber_m"): table["fiber_distance_m"].round(0),
             context.t("c_site_m"): table["nearest_4g_site_m"].round(0),
             context.t("c_power"): _yes_no(context, table["has_electricity"]),
@@ -91,6 +97,11 @@ def _village_export(context: Context, table: pd.DataFrame) -> pd.DataFrame:
             .map(lambda s: ", ".join(operator_name(o) for o in str(s).split(",") if o)),
         }
     )
+
+
+def _column(table: pd.DataFrame, name: str) -> pd.Series:
+    """Return a column, missing values for a result saved before it existed."""
+    return table[name] if name in table else pd.Series(np.nan, index=table.index)
 
 
 def _cluster_export(context: Context, table: pd.DataFrame) -> pd.DataFrame:
@@ -120,6 +131,9 @@ def _shown(context: Context, export: pd.DataFrame) -> pd.DataFrame:
         name = context.t(key)
         if name in shown:
             shown[name] = shown[name].map(lambda v: fmt_dist(v, lang))
+    share = context.t("c_4g_share")
+    if share in shown:
+        shown[share] = shown[share].map(lambda v: fmt_pct(None if pd.isna(v) else v, lang))
     return shown
 
 

@@ -22,10 +22,11 @@ from folium.utilities import image_to_url
 
 from coverage.engine import CoverageResult, coverage_rasters
 from coverage.settings import DEFAULT_SETTINGS
+from coverage.villages import SHARE_BASES
 from geodata.display import Bounds, bounds_latlon, for_display, overlay
 from geodata.raster import Grid
 from hatangso.access import Role, filter_rows, is_site_figure
-from hatangso.formatting import fmt_dist, fmt_int, fmt_num
+from hatangso.formatting import fmt_dist, fmt_int, fmt_num, fmt_pct
 from ui.data import (
     OPERATOR_COLOURS,
     StoreVersion,
@@ -133,6 +134,17 @@ def _yes_no(value: object, lang: str) -> str:
     return tr("yes", lang) if bool(value) else tr("no", lang)
 
 
+def share_text(pct: float | None, basis: str | None, samples: float | None, lang: str) -> str:
+    """Return a village's share covered with what it rests on: ``72,5 % số hộ (4 cụm dân cư)``.
+
+    A result without the share (saved before it existed) reads as missing.
+    """
+    if pct is None or basis not in SHARE_BASES or not np.isfinite(pct):
+        return fmt_pct(None, lang)
+    n = 1 if samples is None or not np.isfinite(samples) else int(samples)
+    return tr(f"share_{basis}", lang, pct=fmt_pct(pct, lang), n=fmt_int(n, lang))
+
+
 def _ops(value: object) -> str:
     return ", ".join(operator_name(o) for o in str(value or "").split(",") if o)
 
@@ -186,6 +198,7 @@ _VILLAGE_POPUP = (
     ("p_fiber", "fiber_reached"),
     ("p_fiber_dist", "fiber_distance_m"),
     ("p_4g", "mobile_4g"),
+    ("p_4g_share", "share_4g_pct"),
     ("p_rsrp", "rsrp_4g_dbm"),
     ("p_site_dist", "nearest_4g_site_m"),
     ("p_5g", "mobile_5g"),
@@ -232,6 +245,7 @@ def _village_values(row: Mapping[str, Any], lang: str) -> list[str]:
         _yes_no(row.get("fiber_reached"), lang) + (f" ({fiber_ops})" if fiber_ops else ""),
         fmt_dist(row.get("fiber_distance_m"), lang),
         _yes_no(row.get("mobile_4g"), lang) + (f" ({mobile_ops})" if mobile_ops else ""),
+        share_text(row.get("share_4g_pct"), row.get("share_basis"), row.get("share_samples"), lang),
         rsrp_text,
         fmt_dist(row.get("nearest_4g_site_m"), lang),
         _yes_no(row.get("mobile_5g"), lang),

@@ -29,7 +29,9 @@ per-operator breakdown, and even "the nearest fiber is mine" would only be known
 no competitor is within reach — so keeping the value just there would itself tell the
 operator where competitors are. The aggregated yes/no flags (``fiber_reached``,
 ``mobile_4g`` …), the counts and the percentages stay as they are; the column stays,
-so every table keeps its shape.
+so every table keeps its shape. A village's share covered (``share_4g_pct`` …,
+:mod:`coverage.villages`) is such an aggregate too: covered by any operator, over its
+clusters (whose flags an operator sees anyway) or points sampled over its area.
 """
 
 from __future__ import annotations
