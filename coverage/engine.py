@@ -185,6 +185,7 @@ class CoverageResult:
         return {
             "operator": operator,
             "rules": self.settings.rules(),
+            "village_rule": {lang: self.settings.village_rule(lang) for lang in ("vi", "en")},
             "settings": self.settings.as_dict(),
             "province": _records(province)[0],
             "targets": self.targets(operator=operator),
@@ -200,7 +201,7 @@ class CoverageResult:
             "villages_without_electricity": sorted(
                 villages.loc[~villages["has_electricity"], "village_id"].astype(str)
             ),
-            "village_shares": _village_shares(villages),
+            "village_shares": _village_shares(villages, self.settings.village_min_share_pct),
             "priority_places_without_5g": _records(
                 self.places.loc[~self.places["mobile_5g"], ["place_id", "name", "kind"]]
             ),
@@ -210,19 +211,25 @@ class CoverageResult:
         }
 
 
-def _village_shares(villages: pd.DataFrame) -> dict[str, Any]:
+def _village_shares(villages: pd.DataFrame, min_share_pct: float) -> dict[str, Any]:
     """How much of each village is covered: the bases used, the villages not fully covered."""
     if "share_4g_pct" not in villages:
         return {}
     columns = ["village_id", "name", "commune_id", "households", "mobile_4g"]
-    columns += ["share_4g_pct", "share_5g_pct", "share_basis", "share_samples"]
+    columns += ["share_4g_pct", "share_4g_indoor_pct", "share_5g_pct"]
+    columns += ["share_basis", "share_samples"]
     partly = villages.loc[villages["share_4g_pct"] < 100.0, columns].copy()
-    for key in ("share_4g_pct", "share_5g_pct"):
+    for key in ("share_4g_pct", "share_4g_indoor_pct", "share_5g_pct"):
         partly[key] = partly[key].astype(float).round(2)
     partly = partly.sort_values(["share_4g_pct", "households"], ascending=[True, False])
     counts = villages["share_basis"].value_counts()
     return {
-        "meaning": "outdoor indicator, any operator; mobile_4g stays the interior point's",
+        "meaning": (
+            "share of the village covered (households of its clusters, else points "
+            "sampled over its polygon, else its point), any operator; a village has 4G "
+            f"(outdoors, indoors) when that share is at least {min_share_pct:g} %"
+        ),
+        "min_share_pct": min_share_pct,
         "basis": {basis: int(counts.get(basis, 0)) for basis in SHARE_BASES},
         "not_fully_covered_4g": _records(partly),
     }
@@ -355,7 +362,7 @@ def compute_coverage(
         elevation=inputs.elevation,
         settings=settings,
     )
-    for key in shares.columns:
+    for key in shares.columns:  # the village status by the share rule replaces the point's
         v[key] = shares[key]
 
     places = _places(inputs, units, settings)

@@ -81,6 +81,11 @@ class CoverageSettings:
     village_sample_max_points
         At most about this many sample points a village: a larger village is sampled at
         a wider spacing, so the cost of a run stays bounded.
+    village_min_share_pct
+        A village has 4G (or 5G, outdoors or indoors) when at least this share of it is
+        covered: of its households when it has clusters, of its area when it is a
+        polygon without clusters, else its point (:mod:`coverage.villages`). 50 %: most
+        of the village; 100 would ask for every cluster, a small share for any signal.
     """
 
     fiber_reach_m: float = 500.0
@@ -98,6 +103,7 @@ class CoverageSettings:
     indoor_building_loss: Literal["low-loss", "high-loss"] = "low-loss"
     village_sample_spacing_m: float = 250.0
     village_sample_max_points: int = 400
+    village_min_share_pct: float = 50.0
 
     def __post_init__(self) -> None:
         """Refuse rules that cannot be applied (probabilities, σ, loss model, sampling)."""
@@ -130,6 +136,13 @@ class CoverageSettings:
         most = self.village_sample_max_points
         if isinstance(most, bool) or not isinstance(most, int) or most < 1:
             problems.append(f"`village_sample_max_points` must be an integer >= 1; got {most!r}")
+        share = self.village_min_share_pct
+        if (
+            isinstance(share, bool)
+            or not isinstance(share, int | float)
+            or not 0.0 < share <= 100.0
+        ):
+            problems.append(f"`village_min_share_pct` must lie in (0, 100] percent; got {share!r}")
         if problems:
             raise ValueError("coverage settings: " + "; ".join(problems) + ".")
 
@@ -210,6 +223,26 @@ class CoverageSettings:
         msg = f"`language` must be 'vi' or 'en'; got {language!r}."
         raise ValueError(msg)
 
+    def village_rule(self, language: Language = "vi") -> str:
+        """Return when a village counts as covered, in words.
+
+        Examples
+        --------
+        >>> CoverageSettings().village_rule()
+        'thôn có sóng khi ≥ 50 % số hộ (thôn không có cụm dân cư: diện tích) có sóng'
+        >>> CoverageSettings().village_rule("en")
+        'a village is covered when ≥ 50 % of its households (no clusters: its area) are'
+        """
+        share = _number(float(self.village_min_share_pct), language) + " %"
+        if language == "vi":
+            return f"thôn có sóng khi ≥ {share} số hộ (thôn không có cụm dân cư: diện tích) có sóng"
+        if language == "en":
+            return (
+                f"a village is covered when ≥ {share} of its households (no clusters: its area) are"
+            )
+        msg = f"`language` must be 'vi' or 'en'; got {language!r}."
+        raise ValueError(msg)
+
     def rules(self) -> dict[str, dict[str, dict[str, str]]]:
         """Return every rule in words: technology -> outdoor/indoor -> language -> text.
 
@@ -232,14 +265,15 @@ class CoverageSettings:
     def as_dict(self) -> dict[str, Any]:
         """Return the settings as a JSON-ready mapping, with the rules in words.
 
-        ``"rules"`` (:meth:`rules`) is derived, not a setting: drop it before
-        :meth:`from_mapping`.
+        ``"rules"`` (:meth:`rules`) and ``"village_rule"`` are derived, not settings:
+        drop them before :meth:`from_mapping`.
         """
         out = dataclasses.asdict(self)
         out["min_rsrp_dbm"] = dict(self.min_rsrp_dbm)
         out["shadowing_sigma_db"] = dict(self.shadowing_sigma_db)
         out["fiber_route_levels"] = list(self.fiber_route_levels)
         out["rules"] = self.rules()
+        out["village_rule"] = {lang: self.village_rule(lang) for lang in ("vi", "en")}
         return out
 
 

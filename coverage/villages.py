@@ -1,9 +1,8 @@
-"""A village is more than one point: the share of a village that a technology covers.
+"""A village is more than one point: how much of it is covered, and so its status.
 
-A village's ``mobile_4g`` flag is the status of one interior point (``point_on_surface``);
-this module adds how much of the village is covered, per technology
-(``share_4g_pct``, ``share_5g_pct``, the outdoor indicator, any operator), on one of
-three bases (``share_basis``):
+For each technology of :data:`SHARE_TECHS` and each indicator (outdoor and indoor), the
+share of a village that the rule covers, by any operator and by each, on one of three
+bases (``share_basis``):
 
 * ``"clusters"`` — the village has residential clusters: the share of its households
   living in a covered cluster (each cluster at its point; a village whose clusters
@@ -14,7 +13,11 @@ three bases (``share_basis``):
   is sampled at its interior point);
 * ``"point"`` — a point village without clusters: its point, so 0 or 100 %.
 
-``share_samples`` is the number of clusters or points the share rests on.
+A village *has* 4G when its share reaches ``village_min_share_pct`` (50 % by default:
+most of its households, or of its area), and an operator covers it when that operator's
+own share does; so ``mobile_4g`` and ``operators_4g`` of a village are not the status of
+one point. ``share_samples`` is the number of clusters or points the share rests on.
+The village's ``rsrp_4g_dbm`` stays the median prediction at its interior point.
 """
 
 from __future__ import annotations
@@ -136,6 +139,33 @@ def weighted_share(
     return np.asarray(100.0 * share, dtype=np.float64)
 
 
+def _operators(status: npt.ArrayLike) -> list[str]:
+    """Operators named in comma-separated operator lists, sorted."""
+    names: set[str] = set()
+    for text in (
+        pd.Series(np.asarray(status, dtype=object)).fillna("").astype(str).unique().tolist()
+    ):
+        names.update(x for x in text.split(",") if x)
+    return sorted(names)
+
+
+def _has(lists: npt.ArrayLike, operator: str) -> npt.NDArray[np.bool_]:
+    """Whether ``operator`` is in each comma-separated list."""
+    text = pd.Series(np.asarray(lists, dtype=object)).fillna("").astype(str)
+    return np.asarray(("," + text + ",").str.contains("," + operator + ",", regex=False))
+
+
+def _indicator_shares(
+    covered_by: npt.ArrayLike, weights: npt.ArrayLike, owner: npt.ArrayLike, n: int
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """Share covered by any operator, and per operator, of each owner's items."""
+    lists = np.asarray(covered_by, dtype=object)
+    anyone = pd.Series(lists).fillna("").astype(str).to_numpy() != ""
+    total = weighted_share(anyone, weights, owner, n)
+    per = {op: weighted_share(_has(lists, op), weights, owner, n) for op in _operators(lists)}
+    return total, per
+
+
 def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, keyword-only
     villages: gpd.GeoDataFrame,
     village_status: pd.DataFrame,
@@ -146,47 +176,67 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Return each village's share covered by 4G and 5G, and its basis.
+    """Return each village's share covered by 4G and 5G, its basis, and its status.
+
+    For each technology of :data:`SHARE_TECHS` and each indicator (outdoor, indoor), the
+    share of the village covered by any operator and by each operator; the village is
+    covered when the share reaches ``settings.village_min_share_pct``, and an operator
+    covers it when its own share does.
 
     Parameters
     ----------
     villages
         The villages layer (metric CRS), positions aligned with ``village_status``.
     village_status
-        The villages' status with ``village_id``, ``mobile_4g`` and ``mobile_5g`` (the
-        interior point's status, the ``"point"`` basis).
+        The villages' status at their interior point, with ``village_id`` and, per
+        technology, ``operators_4g`` and ``operators_4g_indoor`` (the ``"point"`` basis).
     clusters
-        Cluster status with ``village_id``, ``households``, ``mobile_4g``, ``mobile_5g``;
-        ``None`` when the data has no clusters.
+        Cluster status with ``village_id``, ``households`` and the same operator
+        columns; ``None`` when the data has no clusters.
     sites, density, elevation, settings
         As for :func:`coverage.mobile.best_signal`, to predict the area samples.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``village_status``: ``share_4g_pct``, ``share_5g_pct``,
-        ``share_basis`` (``"clusters"``, ``"area"`` or ``"point"``), ``share_samples``.
+        Indexed like ``village_status``: ``share_4g_pct``, ``share_4g_indoor_pct`` (and
+        5G), ``share_basis`` (``"clusters"``, ``"area"`` or ``"point"``),
+        ``share_samples``, and the village status by the share rule: ``mobile_4g``,
+        ``operators_4g``, ``mobile_4g_indoor``, ``operators_4g_indoor`` (and 5G).
     """
     n = len(village_status)
     ids = village_status["village_id"].astype(str).to_numpy()
     basis = np.full(n, "point", dtype=object)
     samples = np.ones(n, dtype=np.int64)
+    columns = [f"operators_{t.lower()}{s}" for t in SHARE_TECHS for s in ("", "_indoor")]
+    # Every village starts on the point basis: its interior point's lists, 0 or 100 %.
+    point_owner = np.arange(n, dtype=np.intp)
     shares = {
-        tech: 100.0 * village_status[f"mobile_{tech.lower()}"].to_numpy(dtype=bool)
-        for tech in SHARE_TECHS
+        col: _indicator_shares(village_status[col].to_numpy(), np.ones(n), point_owner, n)
+        for col in columns
     }
+
+    def put(
+        col: str, where: npt.NDArray[np.intp], part: tuple[FloatArray, dict[str, FloatArray]]
+    ) -> None:
+        total, per = shares[col]
+        total[where] = part[0]
+        for op in set(per) | set(part[1]):
+            per.setdefault(op, np.zeros(n))[where] = part[1].get(op, np.zeros(len(where)))
+
     if clusters is not None and len(clusters):
         position = pd.Series(np.arange(n), index=ids)
         owner = clusters["village_id"].astype(str).map(position)
         known = owner.notna().to_numpy()
         who = owner[known].to_numpy(dtype=np.intp)
-        has = np.bincount(who, minlength=n) > 0
-        for tech in SHARE_TECHS:
-            col = clusters[f"mobile_{tech.lower()}"].to_numpy(dtype=bool)[known]
-            weights = clusters["households"].to_numpy(dtype=np.float64)[known]
-            shares[tech] = np.where(has, weighted_share(col, weights, who, n), shares[tech])
+        counts = np.bincount(who, minlength=n)
+        has = np.flatnonzero(counts > 0)
+        weights = clusters["households"].to_numpy(dtype=np.float64)[known]
+        for col in columns:
+            total, per = _indicator_shares(clusters[col].to_numpy()[known], weights, who, n)
+            put(col, has, (total[has], {op: v[has] for op, v in per.items()}))
         basis[has] = "clusters"
-        samples[has] = np.bincount(who, minlength=n)[has]
+        samples[has] = counts[has]
     geom_type = shapely.get_type_id(np.asarray(villages.geometry.to_numpy(), dtype=object))
     polygonal = np.isin(geom_type, (3, 6))  # Polygon, MultiPolygon
     area = np.flatnonzero(polygonal & (basis == "point"))
@@ -196,22 +246,39 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
             spacing_m=settings.village_sample_spacing_m,
             max_points=settings.village_sample_max_points,
         )
+        ones = np.ones(len(xy))
         for tech in SHARE_TECHS:
-            covered = best_signal(
-                sites,
-                xy,
-                tech=tech,
-                density=density,
-                elevation=elevation,
-                settings=settings,
-            ).covered.to_numpy(dtype=bool)
-            part = weighted_share(covered, np.ones(len(xy)), owner_local, len(area))
-            shares[tech][area] = part
+            signal = best_signal(
+                sites, xy, tech=tech, density=density, elevation=elevation, settings=settings
+            )
+            key = tech.lower()
+            for suffix, lists in (("", signal.covered_by), ("_indoor", signal.indoor_covered_by)):
+                part = _indicator_shares(lists.to_numpy(), ones, owner_local, len(area))
+                put(f"operators_{key}{suffix}", area, part)
         basis[area] = "area"
         samples[area] = np.bincount(owner_local, minlength=len(area))
+    minimum = float(settings.village_min_share_pct)
     out = pd.DataFrame(index=village_status.index)
-    for tech in SHARE_TECHS:
-        out[f"share_{tech.lower()}_pct"] = shares[tech]
+    for col in columns:
+        suffix = col.removeprefix("operators_")  # "4g", "4g_indoor" …
+        total, per = shares[col]
+        out[f"share_{suffix}_pct"] = total
+        out[f"mobile_{suffix}"] = total >= minimum
+        chosen = np.column_stack([per[op] >= minimum for op in sorted(per)]) if per else None
+        out[col] = _join(chosen, sorted(per), n)
     out["share_basis"] = basis
     out["share_samples"] = samples
     return out
+
+
+def _join(flags: npt.NDArray[np.bool_] | None, names: list[str], n: int) -> npt.NDArray[np.object_]:
+    """Per row, the names whose flag is set, comma-joined."""
+    if flags is None:
+        return np.full(n, "", dtype=object)
+    return np.array(
+        [
+            ",".join(name for name, hit in zip(names, row, strict=True) if hit)
+            for row in flags.tolist()
+        ],
+        dtype=object,
+    )

@@ -280,6 +280,7 @@ def test_every_engine_figure_is_blanked() -> None:
         # no other float column can carry a distance or a signal; a village's share
         # covered is aggregated over all operators, like the flags its clusters carry
         shares = {"share_4g_pct", "share_5g_pct", "share_samples"}
+        shares |= {"share_4g_indoor_pct", "share_5g_indoor_pct"}
         allowed = {"households", "population", *shares}
         assert set(numeric.columns) <= allowed, list(numeric.columns)
     assert "nearest_4g_site_m" in [c for c in result.villages.columns if is_site_figure(c)]

@@ -104,7 +104,43 @@ def test_two_clusters_30_and_70_households_one_covered_is_70_pct() -> None:
     assert v["share_4g_pct"] == pytest.approx(70.0)
     assert v["share_basis"] == "clusters"
     assert v["share_samples"] == 2
-    assert bool(v["mobile_4g"])  # the flag stays the interior point's status
+    assert bool(v["mobile_4g"])  # 70 % >= 50 %
+
+
+def test_a_covered_point_in_a_mostly_uncovered_village_is_no_4g() -> None:
+    far = 3 * reach_4g_m()
+    clusters = [("C1", "V1", 30, pt(0, 100)), ("C2", "V1", 70, pt(far, 0))]
+    run = inputs([("V1", pt(0, 0))], clusters, sites_at((0.0, 0.0)))
+    v = compute_coverage(run).villages.iloc[0]
+    assert v["share_4g_pct"] == pytest.approx(30.0)
+    assert not v["mobile_4g"]  # its point is covered, 70 % of its households are not
+    assert v["operators_4g"] == ""
+    assert v["rsrp_4g_dbm"] > -110.0  # the median at its point, still shown
+    lenient = compute_coverage(run, settings=CoverageSettings(village_min_share_pct=30.0))
+    assert bool(lenient.villages.iloc[0]["mobile_4g"])
+    strict = compute_coverage(run, settings=CoverageSettings(village_min_share_pct=30.1))
+    assert not strict.villages.iloc[0]["mobile_4g"]
+
+
+def test_an_operator_covers_a_village_by_its_own_share() -> None:
+    far = 3 * reach_4g_m()
+    sites = sites_at((0.0, 0.0), (far, 0.0))
+    sites["operator"] = ["Viettel", "MobiFone"]
+    clusters = [("C1", "V1", 40, pt(0, 100)), ("C2", "V1", 60, pt(far, 100))]
+    v = compute_coverage(inputs([("V1", pt(0, 0))], clusters, sites)).villages.iloc[0]
+    assert v["share_4g_pct"] == pytest.approx(100.0)
+    assert bool(v["mobile_4g"])
+    assert v["operators_4g"] == "MobiFone"  # Viettel's 40 % falls short of 50 %
+
+
+def test_indoor_share_is_never_above_outdoor() -> None:
+    r = reach_4g_m()
+    clusters = [(f"C{k}", "V1", 10, pt(r * k / 10, 0)) for k in range(1, 11)]
+    v = compute_coverage(inputs([("V1", pt(0, 0))], clusters, sites_at((0.0, 0.0)))).villages
+    row = v.iloc[0]
+    assert row["share_4g_indoor_pct"] < row["share_4g_pct"]
+    assert row["share_4g_pct"] == pytest.approx(100.0)
+    assert bool(row["mobile_4g_indoor"]) == (row["share_4g_indoor_pct"] >= 50.0)
 
 
 def test_polygon_half_inside_coverage_is_about_half() -> None:
@@ -165,10 +201,12 @@ def test_weighted_share_by_households() -> None:
         {"village_sample_spacing_m": float("nan")},
         {"village_sample_max_points": 0},
         {"village_sample_max_points": 2.5},
+        {"village_min_share_pct": 0.0},
+        {"village_min_share_pct": 100.5},
     ],
 )
 def test_sampling_settings_are_checked(values: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match="village_sample"):
+    with pytest.raises(ValueError, match=r"village_(sample|min_share)"):
         CoverageSettings.from_mapping(values)
 
 
@@ -196,5 +234,7 @@ def test_adding_a_site_never_lowers_a_share(
     rules = CoverageSettings(village_sample_spacing_m=500.0)
     before = compute_coverage(inputs(villages, clusters, sites_at(*first)), settings=rules)
     after = compute_coverage(inputs(villages, clusters, sites_at(*first, added)), settings=rules)
-    for key in ("share_4g_pct", "share_5g_pct"):
+    for key in ("share_4g_pct", "share_5g_pct", "share_4g_indoor_pct", "share_5g_indoor_pct"):
         assert (after.villages[key] >= before.villages[key] - 1e-9).all()
+    for key in ("mobile_4g", "mobile_5g", "mobile_4g_indoor"):  # nor a village's status
+        assert (after.villages[key] | ~before.villages[key]).all()

@@ -30,7 +30,14 @@ from coverage.antenna import bearing_deg
 from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import STORE_CRS, WORK_CRS
-from hatangso.demo.common import MOBILE_OPERATORS, OPERATOR_CODE, Floats, Layers, coords_of
+from hatangso.demo.common import (
+    MOBILE_OPERATORS,
+    OPERATOR_CODE,
+    Bools,
+    Floats,
+    Layers,
+    coords_of,
+)
 from hatangso.demo.context import Context
 from hatangso.demo.sites import (
     FILL_TECH,
@@ -49,6 +56,7 @@ from hatangso.demo.sites import (
     single_tech_radio,
     site_record,
     three_sectors,
+    village_4g,
 )
 from hatangso.demo.targets import CANH_GIAO, PROVINCE_HOUSEHOLDS, NetworkTargets, targets_for
 
@@ -324,9 +332,10 @@ def _fill_4g(
 ) -> gpd.GeoDataFrame:
     """Add a 4G site at each village still without 4G (largest first) until none is left."""
     vxy = coords_of(area.villages)
+    cxy = coords_of(area.clusters)
     dark = ~area.villages["has_electricity"].to_numpy(dtype=bool)
-    signal = best_signal(frame, vxy, tech="4G", density=area.density, settings=settings)
-    todo = ~signal.covered.to_numpy(dtype=bool) & ~dark
+    status, clusters_4g = village_4g(frame, area, settings)
+    todo = ~status & ~dark
     order = np.lexsort(
         (
             area.villages["village_id"].astype(str).to_numpy(),
@@ -345,7 +354,7 @@ def _fill_4g(
         site_id = free_id(taken, f"{OPERATOR_CODE[operator]}-{commune_id}-P")
         taken.add(site_id)
         site = _fill_site(
-            vxy[i],
+            _fill_spot(i, vxy, cxy, clusters_4g, area),
             commune_poly[commune_id],
             site_id,
             operator,
@@ -353,19 +362,36 @@ def _fill_4g(
             settings,
             rng,
         )
-        covered = best_signal(
-            site, vxy[todo], tech="4G", density=area.density, settings=settings
+        clusters_4g = clusters_4g | best_signal(
+            site, cxy, tech="4G", density=area.density, settings=settings
         ).covered.to_numpy(dtype=bool)
-        idx = np.flatnonzero(todo)
-        if not covered[np.searchsorted(idx, i)]:
+        status, _ = village_4g(
+            pd.concat([frame, *added, site], ignore_index=True).pipe(
+                gpd.GeoDataFrame, geometry="geometry", crs=WORK_CRS
+            ),
+            area,
+            settings,
+            clusters_covered=clusters_4g,
+        )
+        if not status[i]:
             msg = f"Internal error: a new site does not cover its village {i}."
             raise RuntimeError(msg)
-        todo[idx[covered]] = False
+        todo &= ~status
         added.append(site)
     if not added:
         return frame
     out = pd.concat([frame, *added], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=WORK_CRS)
+
+
+def _fill_spot(i: int, vxy: Floats, cxy: Floats, clusters_4g: Bools, area: Area) -> Floats:
+    """Where to put a village's gap-filling site: by its largest cluster without 4G."""
+    mine = area.clusters["village_id"].astype(str) == str(area.villages["village_id"].iloc[i])
+    dark = np.flatnonzero(mine.to_numpy(dtype=bool) & ~clusters_4g)
+    if not len(dark):
+        return np.asarray(vxy[i], dtype=np.float64)
+    households = area.clusters["households"].to_numpy()[dark]
+    return np.asarray(cxy[dark[int(np.argmax(households))]], dtype=np.float64)
 
 
 def _fill_site(  # noqa: PLR0913

@@ -26,9 +26,10 @@ from shapely.geometry.base import BaseGeometry
 from coverage.linkbudget import TECH_DEFAULTS
 from coverage.mobile import best_signal
 from coverage.settings import CoverageSettings
+from coverage.villages import weighted_share
 from geodata.crs import WORK_CRS
 from geodata.raster import Grid
-from hatangso.demo.common import Floats, coords_of, point_geoms
+from hatangso.demo.common import Bools, Floats, coords_of, point_geoms
 from hatangso.demo.context import Context, commune_style
 
 __all__ = [
@@ -203,13 +204,43 @@ def loud_sites(
     return {str(s) for s, is_loud in zip(rsrp.columns, loud, strict=True) if is_loud}
 
 
+def village_4g(
+    frame: gpd.GeoDataFrame,
+    area: Area,
+    settings: CoverageSettings,
+    clusters_covered: Bools | None = None,
+) -> tuple[Bools, Bools]:
+    """Return each village's 4G status as the engine decides it, and its clusters' 4G.
+
+    A village with clusters has 4G when the households of its covered clusters reach
+    ``settings.village_min_share_pct`` (:mod:`coverage.villages`); one without, when its
+    point is covered. ``clusters_covered`` reuses a cluster status already predicted.
+    """
+    villages, clusters = area.villages, area.clusters
+    n = len(villages)
+    point = best_signal(
+        frame, coords_of(villages), tech="4G", density=area.density, settings=settings
+    ).covered.to_numpy(dtype=bool)
+    if clusters_covered is None:
+        clusters_covered = best_signal(
+            frame, coords_of(clusters), tech="4G", density=area.density, settings=settings
+        ).covered.to_numpy(dtype=bool)
+    position = pd.Series(np.arange(n), index=villages["village_id"].astype(str).to_numpy())
+    owner = clusters["village_id"].astype(str).map(position)
+    known = owner.notna().to_numpy()
+    who = owner[known].to_numpy(dtype=np.intp)
+    share = weighted_share(
+        clusters_covered[known], clusters["households"].to_numpy(dtype=np.float64)[known], who, n
+    )
+    has = np.bincount(who, minlength=n) > 0
+    status = np.where(has, share >= settings.village_min_share_pct, point)
+    return np.asarray(status, dtype=bool), np.asarray(clusters_covered, dtype=bool)
+
+
 def check_mobile(frame: gpd.GeoDataFrame, area: Area, settings: CoverageSettings) -> None:
     """Raise unless exactly the villages without electricity lack 4G and get no signal."""
-    vxy = coords_of(area.villages)
     dark = ~area.villages["has_electricity"].to_numpy(dtype=bool)
-    covered = best_signal(
-        frame, vxy, tech="4G", density=area.density, settings=settings
-    ).covered.to_numpy(dtype=bool)
+    covered, _ = village_4g(frame, area, settings)
     problems: list[str] = []
     if not np.array_equal(covered, ~dark):
         problems.append(f"{int((covered == dark).sum())} villages off their 4G status")
