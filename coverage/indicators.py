@@ -31,9 +31,12 @@ INDICATOR_COLUMNS = (
     "households_in_villages_fiber",
     "households_in_villages_4g",
     "villages_4g",
+    "villages_4g_indoor",
     "clusters",
     "clusters_4g",
+    "clusters_4g_indoor",
     "households_4g",
+    "households_4g_indoor",
     "commune_centres",
     "commune_centres_4g",
     "villages_5g",
@@ -88,6 +91,8 @@ def _counts(
     v = villages.assign(_k=villages[key] if key else "all")
     c = clusters.assign(_k=clusters[key] if key else "all")
     p = places.assign(_k=places[key] if key else "all")
+    v = _with_indoor(v)
+    c = _with_indoor(c)
     n_ops = v["operators_4g"].fillna("").map(lambda s: len([x for x in s.split(",") if x]))
     v = v.assign(
         _hh_fiber_village=v["households"].where(v["fiber_reached"], 0),
@@ -103,6 +108,7 @@ def _counts(
             "villages": by_v.size(),
             "villages_fiber": by_v["fiber_reached"].sum(),
             "villages_4g": by_v["mobile_4g"].sum(),
+            "villages_4g_indoor": by_v["mobile_4g_indoor"].sum(),
             "villages_5g": by_v["mobile_5g"].sum(),
             "households_in_villages_fiber": by_v["_hh_fiber_village"].sum(),
             "households_in_villages_4g": by_v["_hh_4g_village"].sum(),
@@ -118,18 +124,29 @@ def _counts(
     by_c = c.assign(
         _hh_fiber=c["households"].where(c["fiber_reached"], 0),
         _hh_4g=c["households"].where(c["mobile_4g"], 0),
+        _hh_4g_in=c["households"].where(c["mobile_4g_indoor"], 0),
     ).groupby("_k")
     table["clusters"] = by_c.size()
     table["clusters_4g"] = by_c["mobile_4g"].sum()
     table["households"] = by_c["households"].sum()
     table["households_fiber"] = by_c["_hh_fiber"].sum()
     table["households_4g"] = by_c["_hh_4g"].sum()
+    table["clusters_4g_indoor"] = by_c["mobile_4g_indoor"].sum()
+    table["households_4g_indoor"] = by_c["_hh_4g_in"].sum()
     by_p = p.groupby("_k")
     table["places"] = by_p.size()
     table["places_5g"] = by_p["mobile_5g"].sum()
     table = table.reindex(columns=list(INDICATOR_COLUMNS)).fillna(0).astype("int64")
     table.index.name = key or "level"
     return table
+
+
+def _with_indoor(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with ``mobile_4g_indoor`` (all False without an indoor status)."""
+    if "mobile_4g_indoor" in frame:
+        flags = frame["mobile_4g_indoor"].astype("boolean").fillna(value=False).astype(bool)
+        return frame.assign(mobile_4g_indoor=flags)
+    return frame.assign(mobile_4g_indoor=False)
 
 
 def _percentages(table: pd.DataFrame) -> pd.DataFrame:
@@ -141,7 +158,10 @@ def _percentages(table: pd.DataFrame) -> pd.DataFrame:
         villages_fiber_pct=pct("villages_fiber", "villages"),
         households_fiber_pct=pct("households_fiber", "households"),
         villages_4g_pct=pct("villages_4g", "villages"),
+        villages_4g_indoor_pct=pct("villages_4g_indoor", "villages"),
         clusters_4g_pct=pct("clusters_4g", "clusters"),
+        households_4g_pct=pct("households_4g", "households"),
+        households_4g_indoor_pct=pct("households_4g_indoor", "households"),
         commune_centres_4g_pct=pct("commune_centres_4g", "commune_centres"),
         places_5g_pct=pct("places_5g", "places"),
     )

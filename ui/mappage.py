@@ -14,7 +14,7 @@ from hatangso.formatting import fmt_dist, fmt_int
 from ui.data import village_table
 from ui.maplayers import STATUS_COLOURS, MapData, coverage_overlays, map_data
 from ui.mapview import assets_present, build_map
-from ui.shell import Context, covered_rule
+from ui.shell import Context, show_rule
 
 __all__ = ["MAP_HEIGHT", "draw", "legend_html", "map_layers", "village_rows"]
 
@@ -108,7 +108,7 @@ def draw(context: Context) -> None:
         data, lang=context.lang, selected=context.selected, overlays=overlays, show_tiles=tiles
     )
     st.markdown(legend_html(context, data.status_counts), unsafe_allow_html=True)
-    st.caption(covered_rule(context))
+    show_rule(context)
     st_folium(
         fmap,
         key="map",

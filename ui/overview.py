@@ -11,7 +11,7 @@ from pandas.io.formats.style import Styler
 from coverage.indicators import evaluate_targets
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct
 from ui.data import operators, summary_table
-from ui.shell import Context, covered_rule, operator_choice
+from ui.shell import Context, operator_choice, show_rule
 
 __all__ = ["draw", "styled_assessment"]
 
@@ -107,6 +107,7 @@ def _key_figures(row: pd.Series, context: Context) -> None:
         ("n_villages", row["villages"]),
         ("n_households", row["households"]),
         ("n_dead_zones", row["villages"] - row["villages_4g"]),
+        ("n_indoor_4g", row["villages_4g_indoor"]),
         ("n_no_power", row["villages_no_electricity"]),
         ("n_roaming", row["roaming_candidates"]),
     ]
@@ -147,6 +148,10 @@ def _breakdown(context: Context, operator: str | None) -> None:
             context.t("col_v_fiber"): table["villages_fiber_pct"].map(lambda v: fmt_pct(v, lang)),
             context.t("col_h_fiber"): table["households_fiber_pct"].map(lambda v: fmt_pct(v, lang)),
             context.t("col_v_4g"): table["villages_4g_pct"].map(lambda v: fmt_pct(v, lang)),
+            context.t("col_h_4g"): table["households_4g_pct"].map(lambda v: fmt_pct(v, lang)),
+            context.t("col_v_4g_in"): table["villages_4g_indoor_pct"].map(
+                lambda v: fmt_pct(v, lang)
+            ),
             context.t("col_nofiber"): (table["villages"] - table["villages_fiber"]).map(
                 lambda v: fmt_int(v, lang)
             ),
@@ -169,7 +174,7 @@ def draw(context: Context) -> None:
     targets = evaluate_targets({str(k): v for k, v in row.items()})
     st.subheader(context.t("targets_for", unit=context.unit_name()))
     _headline(targets, context)
-    st.caption(covered_rule(context))
+    show_rule(context)
     st.dataframe(
         styled_assessment(_targets_table(targets, context), context),
         hide_index=True,

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -37,6 +38,7 @@ __all__ = [
     "page_choice",
     "period_choice",
     "selection",
+    "show_rule",
     "store_path",
 ]
 
@@ -334,4 +336,26 @@ def covered_rule(context: Context) -> str:
     lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
     result = coverage_result(context.version)
     rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
-    return context.t("covered_rule", **rules)
+    return context.t("covered_rule", **rules, village=result.settings.village_rule(lang))
+
+
+#: The model card, beside the app in a checkout (``docs/MODEL.md``).
+MODEL_CARD = Path(__file__).resolve().parents[1] / "docs" / "MODEL.md"
+
+
+def show_rule(context: Context) -> None:
+    """Show what "covered" means (:func:`covered_rule`) and the model card, folded.
+
+    Parameters
+    ----------
+    context
+        The page's context.
+    """
+    st.caption(covered_rule(context))
+    with st.expander(context.t("model_card")):
+        try:
+            text = MODEL_CARD.read_text(encoding="utf-8")
+        except OSError:
+            st.info(context.t("model_card_missing"))
+        else:
+            st.markdown(text)

@@ -114,6 +114,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "n_villages": ("Thôn, làng, khu phố", "Villages"),
     "n_households": ("Hộ gia đình", "Households"),
     "n_dead_zones": ("Thôn chưa có sóng 4G", "Villages without 4G"),
+    "n_indoor_4g": ("Thôn có 4G trong nhà", "Villages with indoor 4G"),
     "n_no_power": ("Thôn chưa có điện lưới", "Villages without grid power"),
     "n_roaming": ("Thôn chỉ có 1 nhà mạng (chuyển vùng)", "Single-operator villages (roaming)"),
     "by_district": ("Theo huyện", "By district"),
@@ -125,6 +126,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_h_fiber": ("Hộ trong vùng cáp quang (%)", "Households with fiber (%)"),
     "col_v_4g": ("Thôn có 4G (%)", "Villages with 4G (%)"),
     "col_dead": ("Thôn chưa có 4G", "Villages without 4G"),
+    "col_h_4g": ("Hộ có sóng 4G (%)", "Households with 4G (%)"),
+    "col_v_4g_in": ("Thôn có 4G trong nhà (%)", "Villages with indoor 4G (%)"),
     "col_nofiber": ("Thôn chưa có cáp quang", "Villages without fiber"),
     "chart_caption": (
         "Tỷ lệ phủ theo {level} (%). Mục tiêu: 100 % thôn có cáp quang và 4G, > 95 % hộ.",
@@ -133,14 +136,19 @@ TEXT: dict[str, tuple[str, str]] = {
             "households."
         ),
     ),
+    "model_card": ("Mô tả mô hình (tiếng Anh)", "Model card"),
+    "model_card_missing": (
+        "Không tìm thấy tệp mô tả mô hình docs/MODEL.md cạnh ứng dụng.",
+        "The model card docs/MODEL.md was not found beside the app.",
+    ),
     "covered_rule": (
         (
-            "Có sóng 4G: {rule_4g}; 5G: {rule_5g}. Dự báo theo mô hình truyền sóng, chưa "
-            "đối chiếu đo kiểm (mô tả mô hình: docs/MODEL.md)."
+            "Có sóng 4G: {rule_4g}; 5G: {rule_5g}; {village}. Dự báo theo mô hình truyền "
+            "sóng, chưa đối chiếu đo kiểm."
         ),
         (
-            "With 4G: {rule_4g}; 5G: {rule_5g}. Predicted by the propagation model, not yet "
-            "checked against measurements (model card: docs/MODEL.md)."
+            "With 4G: {rule_4g}; 5G: {rule_5g}; {village}. Predicted by the propagation "
+            "model, not yet checked against measurements."
         ),
     ),
     "level_district": ("huyện", "district"),

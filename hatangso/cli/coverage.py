@@ -148,11 +148,17 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         f"villages without fiber: {_ids(payload['uncovered']['fiber'])}",
         f"villages without 4G (dead zones): {_ids(payload['uncovered']['4g'])}",
         f"commune centres with 4G: {centres}",
+        (
+            f"households with 4G: {fmt_num(p['households_4g_pct'], 1)} % outdoors, "
+            f"{fmt_num(p['households_4g_indoor_pct'], 1)} % indoors; villages with indoor "
+            f"4G: {fmt_num(p['villages_4g_indoor'])}/{fmt_num(p['villages'])}"
+        ),
     ]
     rules = payload.get("rules", {})
     if rules:
         covered = "; ".join(f"{t}: {rules[t]['outdoor']['en']}" for t in ("4G", "5G") if t in rules)
-        lines.append(f"covered means {covered} (model card: docs/MODEL.md)")
+        village = payload.get("village_rule", {}).get("en", "")
+        lines.append(f"covered means {covered}; {village} (model card: docs/MODEL.md)")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]
@@ -167,10 +173,12 @@ _TEXT_COLUMNS = (
     "villages_fiber_pct",
     "households_fiber_pct",
     "villages_4g_pct",
+    "households_4g_pct",
     "commune_centres_4g",
     "households",
     "fiber_reached",
     "mobile_4g",
+    "share_4g_pct",
     "operators_4g",
 )
 

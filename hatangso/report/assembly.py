@@ -116,13 +116,15 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             "Hiện trạng theo huyện, thị xã, thành phố",
             "Theo huyện",
             _district_table(result),
-            widths=(30, 12, 17, 17, 13, 13, 17, 13),
+            widths=(26, 9, 12, 10, 12, 12, 14, 11, 11, 12),
         ),
         ReportTable("Hiện trạng theo xã", "Theo xã", _commune_table(result), in_pdf=False),
         ReportTable(
             "Danh sách thôn chưa có cáp quang",
             "Thôn chưa có cáp quang",
-            villages[~villages.pop("_fiber")].drop(columns=["_4g"]).reset_index(drop=True),
+            villages[~villages.pop("_fiber")]
+            .drop(columns=["_4g", "% hộ có sóng 4G"])
+            .reset_index(drop=True),
             group_by="Huyện",
             widths=(0, 40, 40, 20, 15),
         ),
@@ -135,7 +137,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             "Thôn chưa có 4G",
             villages[~villages.pop("_4g")].drop(columns=["_fiber"]).reset_index(drop=True),
             group_by="Huyện",
-            widths=(0, 40, 40, 20, 15),
+            widths=(0, 36, 36, 18, 13, 17),
         )
     )
     tables.append(
@@ -157,7 +159,9 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         notes=[
             (
                 "Hộ trong vùng cáp quang: hộ ở cụm dân cư trong tầm kéo cáp từ mạng cáp quang "
-                "hiện có; thôn có sóng 4G: điểm trung tâm thôn có sóng 4G theo quy tắc "
+                "hiện có; thôn có sóng 4G: ít nhất "
+                f"{fmt_num(result.settings.village_min_share_pct)} % số hộ của thôn (theo "
+                "cụm dân cư; thôn không có cụm: diện tích, hoặc điểm thôn) có sóng 4G theo quy tắc "
                 f"{result.rule('4G', language='vi')} (mô hình Hata / COST-231 Hata / "
                 "3GPP TR 38.901 theo băng tần, có tính suy hao che khuất)."
             ),
@@ -307,6 +311,8 @@ def _district_table(result: CoverageResult) -> pd.DataFrame:
             "% thôn có cáp quang": d["villages_fiber_pct"].astype(float),
             "% hộ trong vùng cáp quang": d["households_fiber_pct"].astype(float),
             "Thôn có sóng 4G": d["villages_4g"].astype(int),
+            "% hộ có sóng 4G": d["households_4g_pct"].astype(float),
+            "Thôn có 4G trong nhà": d["villages_4g_indoor"].astype(int),
         }
     ).reset_index(drop=True)
 
@@ -325,6 +331,8 @@ def _commune_table(result: CoverageResult) -> pd.DataFrame:
             "Số hộ": c["households"].astype(int),
             "% hộ trong vùng cáp quang": c["households_fiber_pct"].astype(float),
             "Thôn có sóng 4G": c["villages_4g"].astype(int),
+            "% hộ có sóng 4G": c["households_4g_pct"].astype(float),
+            "Thôn có 4G trong nhà": c["villages_4g_indoor"].astype(int),
             "Trung tâm xã có 4G": c["commune_centres_4g"].astype(int) > 0,
         }
     ).reset_index(drop=True)
@@ -347,6 +355,7 @@ def _village_table(result: CoverageResult) -> pd.DataFrame:
             "Thôn": v["name"].astype(str),
             "Mã thôn": v["village_id"].astype(str),
             "Số hộ": v["households"].astype(int),
+            "% hộ có sóng 4G": v["share_4g_pct"].astype(float).round(1),
             "_fiber": v["fiber_reached"].astype(bool),
             "_4g": v["mobile_4g"].astype(bool),
         }
