@@ -145,6 +145,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     density: Grid | None = None,
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
+    land_cover: Grid | None = None,
 ) -> pd.DataFrame:
     """Return each village's share covered by 4G and 5G, and its basis.
 
@@ -158,7 +159,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     clusters
         Cluster status with ``village_id``, ``households``, ``mobile_4g``, ``mobile_5g``;
         ``None`` when the data has no clusters.
-    sites, density, elevation, settings
+    sites, density, elevation, settings, land_cover
         As for :func:`coverage.mobile.best_signal`, to predict the area samples.
 
     Returns
@@ -204,6 +205,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
                 density=density,
                 elevation=elevation,
                 settings=settings,
+                land_cover=land_cover,
             ).covered.to_numpy(dtype=bool)
             part = weighted_share(covered, np.ones(len(xy)), owner_local, len(area))
             shares[tech][area] = part
