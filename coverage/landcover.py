@@ -248,6 +248,12 @@ def sample_codes(
         return np.zeros(len(pts), dtype=np.int64)
     values = sample(land_cover, pts, crs=crs)  # nearest pixel: never an average of codes
     codes = np.where(np.isfinite(values), values, LAND_COVER_NODATA).astype(np.int64)
+    _check_codes(codes)
+    return codes
+
+
+def _check_codes(codes: npt.NDArray[np.int64]) -> None:
+    """Raise for a code that is neither a WorldCover class nor 0 (no data)."""
     unknown = sorted(set(np.unique(codes).tolist()) - set(LAND_COVER_CLASSES) - {0})
     if unknown:
         msg = (
@@ -255,7 +261,6 @@ def sample_codes(
             f"Use the class codes {sorted(LAND_COVER_CLASSES)} (0 = no data)."
         )
         raise ValueError(msg)
-    return codes
 
 
 def classify(
@@ -286,12 +291,18 @@ def classify(
         density decides (never :data:`~coverage.pathloss.OPEN`), and without density
         :data:`~coverage.pathloss.RURAL`.
 
+    Raises
+    ------
+    ValueError
+        For a code that is not a WorldCover class or 0.
+
     Examples
     --------
     >>> classify([10, 40, 50, 50, 0, 0], [5.0, 5.0, 4000.0, 100.0, 5.0, 800.0]).tolist()
     [2, 3, 0, 1, 2, 1]
     """
     c = np.asarray(codes, dtype=np.int64).reshape(-1)
+    _check_codes(c)
     if density is None:
         dens = np.full(len(c), np.nan)
         from_density = np.full(len(c), pathloss.RURAL, dtype=np.int8)
@@ -303,7 +314,7 @@ def classify(
     lookup = np.full(max(LAND_COVER_CLASSES) + 1, -1, dtype=np.int8)
     for code, clutter in CLUTTER_OF_CLASS.items():
         lookup[code] = clutter
-    out = np.where(c > 0, lookup[np.clip(c, 0, len(lookup) - 1)], from_density).astype(np.int8)
+    out = np.where(c > 0, lookup[c], from_density).astype(np.int8)
     dense_built = (c == BUILT_UP) & (dens >= urban_min)
     out[dense_built] = pathloss.URBAN
     return out

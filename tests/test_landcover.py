@@ -156,6 +156,8 @@ def test_categorical_reprojection_keeps_the_codes() -> None:
 def test_unknown_codes_in_a_grid_are_refused() -> None:
     with pytest.raises(ValueError, match=r"\[12\]"):
         landcover.sample_codes(land_grid([[12]]), [[X0 + 10.0, Y0 - 10.0]], crs=UTM)
+    with pytest.raises(ValueError, match=r"\[255\]"):
+        landcover.classify([10, 255], None)
 
 
 def write_tif(path: Path, array: np.ndarray, *, dtype: str, nodata: float | None = 0) -> Path:
