@@ -476,6 +476,13 @@ def compute_coverage(
             inputs.land_cover, _xy(villages), crs=pyproj.CRS.from_user_input(villages.crs)
         )
         outside = int(np.count_nonzero(codes == 0))
+        if outside:
+            log.warning(
+                "%d of %d villages lie outside the land cover or on its no-data pixels: "
+                "their clutter comes from population density",
+                outside,
+                len(villages),
+            )
     return CoverageResult(
         villages=v.reset_index(drop=True),
         clusters=c.reset_index(drop=True),

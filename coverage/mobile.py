@@ -282,8 +282,8 @@ def _land_cover_codes(
     """Each point's WorldCover code (0: none) and, with land cover, how many have none."""
     codes = landcover.sample_codes(land_cover, pts, crs=crs)
     without = int(np.count_nonzero(codes == 0)) if land_cover is not None else 0
-    if without:
-        log.warning(
+    if without:  # compute_coverage warns once per run, for the villages
+        log.info(
             "%d of %d points lie outside the land cover or on its no-data pixels: "
             "their clutter comes from population density",
             without,
