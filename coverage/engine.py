@@ -18,8 +18,10 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
+from coverage import landcover
 from coverage._checks import check_work_crs
 from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
@@ -29,7 +31,14 @@ from coverage.villages import SHARE_BASES, village_shares
 from geodata.errors import InputError
 from geodata.raster import Grid
 
-__all__ = ["TECHS", "CoverageInputs", "CoverageResult", "compute_coverage", "coverage_rasters"]
+__all__ = [
+    "TECHS",
+    "CoverageInputs",
+    "CoverageResult",
+    "clutter_note",
+    "compute_coverage",
+    "coverage_rasters",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +59,10 @@ class CoverageInputs:
         Optional; a missing network simply reaches nothing.
     density, elevation
         Population density (clutter) and terrain (diffraction) rasters, optional.
+    land_cover
+        ESA WorldCover class codes (clutter class and vegetation loss,
+        :mod:`coverage.landcover`), optional; without it density gives the clutter and
+        sparse areas count as rural (quasi-open), never open.
     """
 
     admin_units: gpd.GeoDataFrame
@@ -61,6 +74,7 @@ class CoverageInputs:
     priority_places: gpd.GeoDataFrame | None = None
     density: Grid | None = None
     elevation: Grid | None = None
+    land_cover: Grid | None = None
 
     @classmethod
     def from_layers(
@@ -69,6 +83,7 @@ class CoverageInputs:
         *,
         density: Grid | None = None,
         elevation: Grid | None = None,
+        land_cover: Grid | None = None,
     ) -> CoverageInputs:
         """Build inputs from a mapping of contract layer name -> frame (metric CRS).
 
@@ -76,7 +91,7 @@ class CoverageInputs:
         ----------
         layers
             At least ``admin_units`` and ``villages``; other contract layers optional.
-        density, elevation
+        density, elevation, land_cover
             Rasters.
 
         Returns
@@ -95,9 +110,9 @@ class CoverageInputs:
                 "(hatangso import FILE --layer NAME --into STORE)."
             )
             raise InputError(msg)
-        known = {f.name for f in dataclasses.fields(cls)} - {"density", "elevation"}
+        known = {f.name for f in dataclasses.fields(cls)} - {"density", "elevation", "land_cover"}
         chosen = {k: v for k, v in layers.items() if k in known}
-        return cls(**chosen, density=density, elevation=elevation)
+        return cls(**chosen, density=density, elevation=elevation, land_cover=land_cover)
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,11 @@ class CoverageResult:
         The administrative units (no geometry).
     settings
         The rules used.
+    land_cover_used
+        Whether a land-cover raster gave the receivers' clutter and vegetation loss.
+    villages_without_land_cover
+        With land cover, the villages whose interior point lies outside it or on no
+        data (their clutter came from density); 0 without land cover.
     """
 
     villages: pd.DataFrame
@@ -133,6 +153,8 @@ class CoverageResult:
     places: pd.DataFrame
     units: pd.DataFrame
     settings: CoverageSettings = field(default_factory=CoverageSettings)
+    land_cover_used: bool = False
+    villages_without_land_cover: int = 0
 
     def rule(
         self, tech: str = "4G", *, indoor: bool = False, language: Literal["vi", "en"] = "vi"
@@ -155,6 +177,34 @@ class CoverageResult:
             :meth:`coverage.settings.CoverageSettings.rule`).
         """
         return self.settings.rule(tech, indoor=indoor, language=language)
+
+    def clutter_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
+        """Return where the receivers' clutter came from, in words.
+
+        Parameters
+        ----------
+        language
+            ``"vi"`` or ``"en"``.
+
+        Returns
+        -------
+        str
+            Without land cover, that it is missing and what that means (sparse areas
+            counted as rural, quasi-open, with no vegetation loss); with it, the source
+            and how many villages fell outside it.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> empty = pd.DataFrame()
+        >>> CoverageResult(empty, empty, empty, empty).clutter_note(language="en")[:28]
+        'No land cover: sparsely inha'
+        """
+        return clutter_note(
+            used=self.land_cover_used,
+            outside=self.villages_without_land_cover,
+            language=language,
+        )
 
     def summary(self, level: Level = "province", *, operator: str | None = None) -> pd.DataFrame:
         """Return the indicators per unit of ``level`` (see :func:`summarize`)."""
@@ -186,6 +236,11 @@ class CoverageResult:
             "operator": operator,
             "rules": self.settings.rules(),
             "village_rule": {lang: self.settings.village_rule(lang) for lang in ("vi", "en")},
+            "clutter": {
+                "land_cover": self.land_cover_used,
+                "villages_without_land_cover": self.villages_without_land_cover,
+                "note": {lang: self.clutter_note(language=lang) for lang in ("vi", "en")},
+            },
             "settings": self.settings.as_dict(),
             "province": _records(province)[0],
             "targets": self.targets(operator=operator),
@@ -209,6 +264,59 @@ class CoverageResult:
             "districts": _records(districts),
             "communes": _records(communes),
         }
+
+
+def clutter_note(*, used: bool, outside: int = 0, language: Literal["vi", "en"] = "vi") -> str:
+    """Say where the receivers' clutter comes from (see :meth:`CoverageResult.clutter_note`).
+
+    Parameters
+    ----------
+    used
+        Whether a land-cover raster was given.
+    outside
+        Villages outside it (their clutter from density).
+    language
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> clutter_note(used=True, outside=2, language="en").split("; ")[1]
+    '2 villages outside it are classed by population density.'
+    """
+    if language not in ("vi", "en"):
+        msg = f"`language` must be 'vi' or 'en'; got {language!r}."
+        raise ValueError(msg)
+    vi = language == "vi"
+    if not used:
+        if vi:
+            return (
+                "Chưa có lớp phủ mặt đất: môi trường quanh máy thu được suy ra từ mật độ dân "
+                "số, vùng thưa dân được tính là nông thôn (bán trống trải), không tính suy "
+                "hao do cây cối."
+            )
+        return (
+            "No land cover: sparsely inhabited areas are counted as rural (quasi-open), "
+            "with no vegetation loss; the clutter comes from population density."
+        )
+    text = (
+        "Môi trường quanh máy thu theo lớp phủ mặt đất (ESA WorldCover), có suy hao do cây "
+        "cối (ITU-R P.2108)"
+        if vi
+        else "Clutter from land cover (ESA WorldCover), with the vegetation loss of trees "
+        "(ITU-R P.2108)"
+    )
+    if outside:
+        text += (
+            f"; {outside} thôn nằm ngoài lớp phủ được phân loại theo mật độ dân số"
+            if vi
+            else f"; {outside} village{'s' if outside != 1 else ''} outside it are classed "
+            "by population density"
+        )
+    return text + "."
 
 
 def _village_shares(villages: pd.DataFrame, min_share_pct: float) -> dict[str, Any]:
@@ -289,6 +397,7 @@ def _mobile_columns(
             elevation=inputs.elevation,
             settings=settings,
             index=frame.index,
+            land_cover=inputs.land_cover,
         )
         key = tech.lower()
         out[f"operators_{key}"] = signal.covered_by
@@ -361,18 +470,34 @@ def compute_coverage(
         density=inputs.density,
         elevation=inputs.elevation,
         settings=settings,
+        land_cover=inputs.land_cover,
     )
     for key in shares.columns:  # the village status by the share rule replaces the point's
         v[key] = shares[key]
 
     places = _places(inputs, units, settings)
     log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))
+    outside = 0
+    if inputs.land_cover is not None and len(villages):
+        codes = landcover.sample_codes(
+            inputs.land_cover, _xy(villages), crs=pyproj.CRS.from_user_input(villages.crs)
+        )
+        outside = int(np.count_nonzero(codes == 0))
+        if outside:
+            log.warning(
+                "%d of %d villages lie outside the land cover or on its no-data pixels: "
+                "their clutter comes from population density",
+                outside,
+                len(villages),
+            )
     return CoverageResult(
         villages=v.reset_index(drop=True),
         clusters=c.reset_index(drop=True),
         places=places,
         units=units,
         settings=settings,
+        land_cover_used=inputs.land_cover is not None,
+        villages_without_land_cover=outside,
     )
 
 
@@ -486,5 +611,6 @@ def coverage_rasters(
                 density=inputs.density,
                 elevation=inputs.elevation,
                 settings=settings,
+                land_cover=inputs.land_cover,
             )
     return out

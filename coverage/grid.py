@@ -6,6 +6,8 @@ a point is found with the inverse affine transform, never by swapping x/y and ro
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import numpy.typing as npt
 import pyproj
@@ -81,11 +83,20 @@ def grid_centres(
     return np.column_stack([x, y]), transform, (rows, cols)
 
 
-def reproject_grid(grid: Grid, crs: pyproj.CRS, *, resolution_m: float | None = None) -> Grid:
-    """Return ``grid`` resampled (bilinear) into ``crs``; itself when already there.
+def reproject_grid(
+    grid: Grid,
+    crs: pyproj.CRS,
+    *,
+    resolution_m: float | None = None,
+    resampling: Literal["bilinear", "nearest"] = "bilinear",
+) -> Grid:
+    """Return ``grid`` resampled into ``crs``; itself when already there.
 
     Terrain profiles are walked in the working CRS, so an elevation raster in degrees is
-    brought into metres first rather than indexed with metric coordinates.
+    brought into metres first rather than indexed with metric coordinates. A categorical
+    raster (land cover: class codes) must use ``resampling="nearest"``: a bilinear mean
+    of two class codes is a code of neither (tree cover 10 and built-up 50 would give
+    cropland 40).
 
     Parameters
     ----------
@@ -95,6 +106,9 @@ def reproject_grid(grid: Grid, crs: pyproj.CRS, *, resolution_m: float | None = 
         Target CRS (metric).
     resolution_m
         Pixel size in the target CRS; default GDAL's suggestion.
+    resampling
+        ``"bilinear"`` for continuous values (elevation, density), ``"nearest"`` for
+        classes.
 
     Returns
     -------
@@ -121,7 +135,7 @@ def reproject_grid(grid: Grid, crs: pyproj.CRS, *, resolution_m: float | None = 
         src_crs=grid.crs.to_wkt(),
         dst_transform=transform,
         dst_crs=target.to_wkt(),
-        resampling=Resampling.bilinear,
+        resampling=Resampling.nearest if resampling == "nearest" else Resampling.bilinear,
         src_nodata=np.nan,
         dst_nodata=np.nan,
     )

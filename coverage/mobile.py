@@ -4,9 +4,11 @@ For each technology, every site's signal is predicted at the points within its r
 the link budget of :mod:`coverage.linkbudget` (RSRP per resource element on one
 reference-signal port), the path-loss model valid for the site's band
 (:func:`coverage.pathloss.path_loss_db`: Okumura-Hata, COST-231 Hata or 3GPP TR 38.901)
-with the receiver's clutter taken from the population-density raster, sector antenna
-patterns when azimuths are given (:mod:`coverage.antenna`), and the diffraction over
-terrain when an elevation raster is given (:mod:`coverage.terrain`).
+with the receiver's clutter taken from the land-cover raster when one is given (and the
+vegetation loss of a tree pixel, :mod:`coverage.landcover`), else from the
+population-density raster (never "open"), sector antenna patterns when azimuths are
+given (:mod:`coverage.antenna`), and the diffraction over terrain when an elevation
+raster is given (:mod:`coverage.terrain`).
 
 A point is *covered* when the best median RSRP of an operator exceeds the threshold by
 the location-probability margin of the point's environment (:mod:`coverage.shadowing`,
@@ -33,7 +35,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage import antenna, pathloss, terrain
+from coverage import antenna, landcover, pathloss, terrain
 from coverage._checks import check_work_crs
 from coverage.grid import grid_centres, reproject_grid, sample
 from coverage.radio import SiteModel, site_model, site_parameters
@@ -77,6 +79,11 @@ class SignalResult:
         Operators that cover each point indoors.
     indoor_required_dbm
         Per point, the median indoor RSRP the indoor indicator needs, dBm.
+    land_cover_used
+        Whether a land-cover raster gave the points' clutter (else density did).
+    points_without_land_cover
+        With land cover, the points outside it or on its no-data pixels, whose clutter
+        came from density; 0 without land cover.
     """
 
     rsrp_dbm: pd.DataFrame
@@ -87,6 +94,8 @@ class SignalResult:
     indoor_rsrp_dbm: pd.DataFrame
     indoor_covered_by: pd.Series
     indoor_required_dbm: pd.Series
+    land_cover_used: bool = False
+    points_without_land_cover: int = 0
 
     @property
     def covered(self) -> pd.Series:
@@ -114,6 +123,7 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
     index: pd.Index | None = None,
+    land_cover: Grid | None = None,
 ) -> SignalResult:
     """Predict the best signal per operator of ``tech`` at each point.
 
@@ -126,8 +136,8 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     tech
         Technology.
     density
-        Population density (people/km²) for the receivers' clutter; without it every
-        point is taken as rural.
+        Population density (people/km²) for the receivers' clutter where land cover
+        gives none; without either every point is taken as rural (quasi-open).
     elevation
         Terrain (m) for diffraction; without it the earth is flat.
     settings
@@ -135,6 +145,10 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         building entry loss, handset height, maximum range.
     index
         Index of the result (default ``RangeIndex``), e.g. the villages' index.
+    land_cover
+        ESA WorldCover class codes: each point's clutter class and vegetation loss
+        (:mod:`coverage.landcover`); points outside it or on no data (0) fall back to
+        density and are counted in ``points_without_land_cover``.
 
     Returns
     -------
@@ -163,7 +177,8 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     best = np.full((n, len(operators)), -np.inf)
     best_in = np.full((n, len(operators)), -np.inf)
     crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None and len(sites) else WORK_CRS
-    clutter = _clutter(pts, density, crs) if n else np.zeros(0, dtype=np.int8)
+    codes, without = _land_cover_codes(land_cover, pts, crs)
+    clutter = _clutter(pts, density, crs, codes) if n else np.zeros(0, dtype=np.int8)
     if len(params) and n:
         if elevation is not None:  # profiles are walked in metres, in the sites' CRS
             elevation = reproject_grid(elevation, crs)
@@ -206,6 +221,13 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
                         crs,
                         settings,
                     )
+                    if land_cover is not None:  # vegetation: >= 0 dB, within the reach
+                        rsrp -= landcover.excess_loss_db(
+                            codes[p],
+                            params["band_mhz"].to_numpy()[s],
+                            h_mobile_m=settings.mobile_height_m,
+                            overrides=settings.land_cover_loss_db,
+                        )
                     cell = p * len(operators) + op_col[s]
                     np.maximum.at(flat, cell, rsrp)
                     np.maximum.at(flat_in, cell, rsrp - model.indoor_loss_db[s, c])
@@ -225,6 +247,8 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
             _join_flags(best_in >= required_in[:, None], operators), index=idx, dtype=object
         ),
         indoor_required_dbm=pd.Series(required_in, index=idx, dtype=np.float64),
+        land_cover_used=land_cover is not None,
+        points_without_land_cover=without,
     )
 
 
@@ -252,11 +276,28 @@ def _join_flags(flags: npt.NDArray[np.bool_], names: list[str]) -> npt.NDArray[n
     return text[inverse]
 
 
-def _clutter(pts: FloatArray, density: Grid | None, crs: pyproj.CRS) -> npt.NDArray[np.int8]:
-    if density is None:
-        return np.full(len(pts), pathloss.RURAL, dtype=np.int8)
-    values = sample(density, pts, crs=crs)
-    return pathloss.clutter_from_density(values)
+def _land_cover_codes(
+    land_cover: Grid | None, pts: FloatArray, crs: pyproj.CRS
+) -> tuple[npt.NDArray[np.int64], int]:
+    """Each point's WorldCover code (0: none) and, with land cover, how many have none."""
+    codes = landcover.sample_codes(land_cover, pts, crs=crs)
+    without = int(np.count_nonzero(codes == 0)) if land_cover is not None else 0
+    if without:  # compute_coverage warns once per run, for the villages
+        log.info(
+            "%d of %d points lie outside the land cover or on its no-data pixels: "
+            "their clutter comes from population density",
+            without,
+            len(pts),
+        )
+    return codes, without
+
+
+def _clutter(
+    pts: FloatArray, density: Grid | None, crs: pyproj.CRS, codes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    """Each point's clutter class: its land-cover class, else its density's, else rural."""
+    values = None if density is None else sample(density, pts, crs=crs)
+    return landcover.classify(codes, values)
 
 
 def _pair_rsrp(  # noqa: PLR0913
@@ -332,6 +373,7 @@ def coverage_grid(  # noqa: PLR0913
     density: Grid | None = None,
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
+    land_cover: Grid | None = None,
 ) -> Grid:
     """Predict a raster of the best signal (dBm) of one operator (or all) for ``tech``.
 
@@ -347,7 +389,7 @@ def coverage_grid(  # noqa: PLR0913
         Extent in the sites' CRS.
     resolution_m
         Pixel size.
-    density, elevation, settings
+    density, elevation, settings, land_cover
         As for :func:`best_signal`.
 
     Returns
@@ -358,7 +400,13 @@ def coverage_grid(  # noqa: PLR0913
     chosen = sites if operator is None else sites[sites["operator"] == operator]
     centres, transform, shape = grid_centres(bounds, resolution_m)
     result = best_signal(
-        chosen, centres, tech=tech, density=density, elevation=elevation, settings=settings
+        chosen,
+        centres,
+        tech=tech,
+        density=density,
+        elevation=elevation,
+        settings=settings,
+        land_cover=land_cover,
     )
     values = result.best_rsrp_dbm.to_numpy(dtype=np.float64, copy=True)
     values[~np.isfinite(values)] = np.nan

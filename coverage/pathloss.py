@@ -18,11 +18,13 @@ band                          model               clutter
 ============================  ==================  ===========================================
 
 A frequency outside 150-6000 MHz is refused (:class:`ValueError`), never extrapolated.
-The clutter class of a receiver comes from population density
-(:func:`clutter_from_density`). The link budget that turns path loss into RSRP is
-:mod:`coverage.linkbudget`; the sector pattern is :mod:`coverage.antenna`; the loss over
-terrain, when an elevation raster is given, :mod:`coverage.terrain`; the margin for a
-location probability, :mod:`coverage.shadowing`. :mod:`coverage.mobile` puts them
+The clutter class of a receiver comes from the land-cover raster when one is given
+(:mod:`coverage.landcover`: ESA WorldCover classes, with the vegetation loss of trees),
+else from population density (:func:`clutter_from_density`, never :data:`OPEN`). The
+link budget that turns path loss into RSRP is :mod:`coverage.linkbudget`; the sector
+pattern is :mod:`coverage.antenna`; the loss over terrain, when an elevation raster is
+given, :mod:`coverage.terrain`; the margin for a location probability,
+:mod:`coverage.shadowing`. :mod:`coverage.mobile` puts them
 together per site and point.
 
 References
@@ -73,7 +75,7 @@ URBAN: Final = 0
 SUBURBAN: Final = 1
 #: Clutter class: rural, Okumura's "quasi-open" area (scattered villages, fields, trees).
 RURAL: Final = 2
-#: Clutter class: open area (sparsely inhabited hills, forest clearings, paddies, water).
+#: Clutter class: open area (paddies, grassland, bare land, water): from land cover only.
 OPEN: Final = 3
 #: Names of the clutter classes, for labels and logs.
 CLUTTER_NAMES: Final[dict[int, str]] = {
@@ -113,13 +115,19 @@ def clutter_from_density(
     suburban_min: float = 500.0,
     rural_min: float = 50.0,
 ) -> npt.NDArray[np.int8]:
-    """Classify population density into clutter classes.
+    """Classify population density into clutter classes, never :data:`OPEN`.
+
+    Density cannot tell open land (paddies, water, bare hills) from forest, so a cell
+    below ``rural_min`` (or without data) is :data:`RURAL`, Okumura's quasi-open area,
+    not the least lossy :data:`OPEN` class: that comes only from a land-cover raster
+    (:func:`coverage.landcover.classify`), which also adds the vegetation loss of
+    forests.
 
     Parameters
     ----------
     people_per_km2
         Population density, people per km² (e.g. WorldPop 1 km cells). NaN (no data)
-        gives :data:`OPEN`.
+        gives :data:`RURAL`.
     urban_min
         Density from which a cell is :data:`URBAN`, people/km². 3000 is twice the
         GHS-SMOD "urban centre" cell threshold (1500) and about the inner-city density of
@@ -131,7 +139,8 @@ def clutter_from_density(
         dense villages of the coastal plain.
     rural_min
         Density from which a cell is :data:`RURAL` (quasi-open), people/km². Below 50
-        are forest, hills and open fields: :data:`OPEN`.
+        are forest, hills and open fields, which density cannot tell apart: also
+        :data:`RURAL` (the threshold is kept so the classes' bounds stay checked).
 
     Returns
     -------
@@ -146,7 +155,7 @@ def clutter_from_density(
     Examples
     --------
     >>> clutter_from_density([12000.0, 800.0, 120.0, 3.0, float("nan")]).tolist()
-    [0, 1, 2, 3, 3]
+    [0, 1, 2, 2, 2]
     """
     if not urban_min > suburban_min > rural_min >= 0.0:
         msg = (
@@ -155,11 +164,12 @@ def clutter_from_density(
         )
         raise ValueError(msg)
     density = np.asarray(people_per_km2, dtype=np.float64)
-    # NaN compares False everywhere, so it falls through to the OPEN default.
+    # NaN compares False everywhere, so it falls through to the RURAL default: open land
+    # comes from land cover only (issue 12).
     return np.select(
-        [density >= urban_min, density >= suburban_min, density >= rural_min],
-        [URBAN, SUBURBAN, RURAL],
-        default=OPEN,
+        [density >= urban_min, density >= suburban_min],
+        [URBAN, SUBURBAN],
+        default=RURAL,
     ).astype(np.int8)
 
 

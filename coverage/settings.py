@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from coverage.shadowing import ENVIRONMENTS, combined_sigma_db, location_margin_db
 from coverage.tr38901 import O2I_SIGMA_DB
+from geodata.raster import LAND_COVER_CLASSES
 from geodata.settings import from_mapping
 
 __all__ = ["DEFAULT_SETTINGS", "TARGETS", "CoverageSettings", "Target"]
@@ -86,6 +87,12 @@ class CoverageSettings:
         covered: of its households when it has clusters, of its area when it is a
         polygon without clusters, else its point (:mod:`coverage.villages`). 50 %: most
         of the village; 100 would ask for every cluster, a small share for any signal.
+    land_cover_loss_db
+        Overrides of the excess (clutter and vegetation) loss per ESA WorldCover class
+        when a land-cover raster is given: class code -> dB at every band, >= 0 (e.g.
+        from local drive tests). Empty by default: the documented table of
+        :mod:`coverage.landcover` (tree cover and mangroves: ITU-R P.2108-1 §3.1
+        trees/forest over open/rural, 4.3-7.8 dB at 700-3500 MHz; other classes 0).
     """
 
     fiber_reach_m: float = 500.0
@@ -104,10 +111,12 @@ class CoverageSettings:
     village_sample_spacing_m: float = 250.0
     village_sample_max_points: int = 400
     village_min_share_pct: float = 50.0
+    land_cover_loss_db: Mapping[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Refuse rules that cannot be applied (probabilities, σ, loss model, sampling)."""
         problems: list[str] = []
+        problems += self._check_land_cover_loss()
         for name in ("location_probability", "indoor_location_probability"):
             p = getattr(self, name)
             if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < p < 1.0:
@@ -145,6 +154,32 @@ class CoverageSettings:
             problems.append(f"`village_min_share_pct` must lie in (0, 100] percent; got {share!r}")
         if problems:
             raise ValueError("coverage settings: " + "; ".join(problems) + ".")
+
+    def _check_land_cover_loss(self) -> list[str]:
+        """Normalise ``land_cover_loss_db`` to int codes (JSON gives "10"); its problems."""
+        losses: dict[int, float] = {}
+        bad: list[str] = []
+        for key, value in dict(self.land_cover_loss_db).items():
+            code = int(key) if isinstance(key, str) and key.strip().isdigit() else key
+            ok_code = isinstance(code, int) and code in LAND_COVER_CLASSES
+            ok_loss = (
+                not isinstance(value, bool)
+                and isinstance(value, int | float)
+                and math.isfinite(value)
+                and value >= 0
+            )
+            if ok_code and ok_loss:
+                losses[int(code)] = float(value)
+            else:
+                bad.append(f"{key!r}: {value!r}")
+        object.__setattr__(self, "land_cover_loss_db", losses)
+        if not bad:
+            return []
+        codes = ", ".join(str(c) for c in LAND_COVER_CLASSES)
+        refused = ", ".join(bad)
+        return [
+            f"`land_cover_loss_db` maps WorldCover codes ({codes}) to dB >= 0; refused {refused}"
+        ]
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> CoverageSettings:
@@ -271,6 +306,7 @@ class CoverageSettings:
         out = dataclasses.asdict(self)
         out["min_rsrp_dbm"] = dict(self.min_rsrp_dbm)
         out["shadowing_sigma_db"] = dict(self.shadowing_sigma_db)
+        out["land_cover_loss_db"] = {str(k): v for k, v in self.land_cover_loss_db.items()}
         out["fiber_route_levels"] = list(self.fiber_route_levels)
         out["rules"] = self.rules()
         out["village_rule"] = {lang: self.village_rule(lang) for lang in ("vi", "en")}

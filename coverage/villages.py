@@ -175,6 +175,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     density: Grid | None = None,
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
+    land_cover: Grid | None = None,
 ) -> pd.DataFrame:
     """Return each village's share covered by 4G and 5G, its basis, and its status.
 
@@ -193,7 +194,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     clusters
         Cluster status with ``village_id``, ``households`` and the same operator
         columns; ``None`` when the data has no clusters.
-    sites, density, elevation, settings
+    sites, density, elevation, settings, land_cover
         As for :func:`coverage.mobile.best_signal`, to predict the area samples.
 
     Returns
@@ -249,7 +250,13 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
         ones = np.ones(len(xy))
         for tech in SHARE_TECHS:
             signal = best_signal(
-                sites, xy, tech=tech, density=density, elevation=elevation, settings=settings
+                sites,
+                xy,
+                tech=tech,
+                density=density,
+                elevation=elevation,
+                settings=settings,
+                land_cover=land_cover,
             )
             key = tech.lower()
             for suffix, lists in (("", signal.covered_by), ("_indoor", signal.indoor_covered_by)):

@@ -101,7 +101,8 @@ def import_file(  # noqa: PLR0913
     path
         The file to import.
     layer
-        The contract layer, or a raster name (``population_density``, ``elevation``).
+        The contract layer, or a raster name (``population_density``, ``elevation``,
+        ``land_cover``).
     into
         The store.
     as_of
@@ -142,7 +143,7 @@ def import_file(  # noqa: PLR0913
                 f"{', '.join(RASTER_LAYERS)}, not {layer!r}."
             )
             raise InputFileError(msg)
-        data = check_raster(path, crs=crs)
+        data = check_raster(path, crs=crs, layer=layer)
         store.write(
             {},
             {layer: meta},

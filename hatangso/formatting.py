@@ -243,12 +243,14 @@ LAYER_NAMES_VI: dict[str, str] = {
     "priority_places": "địa điểm ưu tiên",
     "population_density": "mật độ dân số",
     "elevation": "độ cao địa hình",
+    "land_cover": "lớp phủ mặt đất",
 }
 
 #: Titles of the data contract's rasters: name -> (Vietnamese, English).
 _RASTER_TITLES: dict[str, tuple[str, str]] = {
     "population_density": ("Mật độ dân số", "population density"),
     "elevation": ("Độ cao", "elevation"),
+    "land_cover": ("Lớp phủ mặt đất", "land cover"),
 }
 
 

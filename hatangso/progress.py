@@ -141,7 +141,10 @@ def compute_payload(store: Store) -> dict[str, Any]:
         store.read_grid("population_density") if store.has_raster("population_density") else None
     )
     elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
-    inputs = CoverageInputs.from_layers(layers, density=density, elevation=elevation)
+    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
+    inputs = CoverageInputs.from_layers(
+        layers, density=density, elevation=elevation, land_cover=land_cover
+    )
     result = compute_coverage(inputs, settings=DEFAULT_SETTINGS)
     return {"as_of": info.as_of, "dataset": info.name, **result.to_dict()}
 

@@ -171,6 +171,7 @@ def plan_sites_for(  # noqa: PLR0913 - the planner's options, keyword-only
     *,
     density: Grid | None = None,
     elevation: Grid | None = None,
+    land_cover: Grid | None = None,
     tech: str = "4G",
     max_sites: int | None = None,
     budget_vnd: float | None = None,
@@ -188,9 +189,10 @@ def plan_sites_for(  # noqa: PLR0913 - the planner's options, keyword-only
         ``power_lines`` (backhaul and power) when present.
     village_ids
         The villages to serve (e.g. :func:`uncovered_villages` with ``need="4g"``).
-    density, elevation
+    density, elevation, land_cover
         Rasters for the radio model; an elevation raster that is not in the layers' CRS
-        is left out (the candidates and the line of sight then ignore terrain).
+        is left out (the candidates and the line of sight then ignore terrain). Land
+        cover is sampled in any CRS (nearest pixel).
     tech, max_sites, budget_vnd, operator, method, time_limit_s
         As for :func:`~planner.sites.plan_sites`.
 
@@ -222,6 +224,7 @@ def plan_sites_for(  # noqa: PLR0913 - the planner's options, keyword-only
         budget_vnd=budget_vnd,
         density=density,
         elevation=elevation,
+        land_cover=land_cover,
         fiber_routes=layers.get("fiber_routes"),
         fiber_nodes=layers.get("fiber_nodes"),
         power_lines=layers.get("power_lines"),

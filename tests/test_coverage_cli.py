@@ -86,6 +86,10 @@ def test_levels_operator_and_outputs(
     assert main(["coverage", str(store)]) == 0
     text = capsys.readouterr().out
     assert "covered means 4G: outdoor, 90 % of locations, RSRP ≥ −110 dBm; 5G:" in text
+    # the demo has no land cover, and says what that means (issue 12 item 3)
+    assert vnpt["clutter"]["land_cover"] is False
+    assert vnpt["clutter"]["note"]["vi"].startswith("Chưa có lớp phủ mặt đất")
+    assert "No land cover: sparsely inhabited areas are counted as rural (quasi-open)" in text
     assert vnpt["province"]["villages_fiber"] < 1161
     csv = tmp_path / "communes.csv"
     assert main(["coverage", str(store), "--level", "commune", "--out", str(csv)]) == 0
@@ -126,3 +130,35 @@ def test_unknown_operator_is_input_error(
     _, err = capsys.readouterr()
     assert status == 2
     assert "unknown operator 'Bkav'" in err
+
+
+def test_an_imported_land_cover_is_used_and_said(
+    demo_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    store = tmp_path / "bd.gpkg"
+    shutil.copyfile(demo_store, store)
+    tif = tmp_path / "worldcover.tif"
+    with rasterio.open(  # 0.2° x 0.2° of tree cover over Quy Nhơn's hinterland
+        tif,
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=from_origin(109.0, 14.0, 0.01, 0.01),
+        nodata=0,
+    ) as dst:
+        dst.write(np.full((20, 20), 10, dtype="uint8"), 1)
+    assert main(["import", str(tif), "--layer", "land_cover", "--into", str(store)]) == 0
+    capsys.readouterr()
+    payload = run_json(capsys, "coverage", store, "--json")
+    clutter = payload["clutter"]
+    assert clutter["land_cover"] is True
+    assert 0 < clutter["villages_without_land_cover"] < 1176
+    assert clutter["note"]["vi"].startswith("Môi trường quanh máy thu theo lớp phủ mặt đất")

@@ -139,7 +139,7 @@ def read_layers(version: StoreVersion) -> dict[str, gpd.GeoDataFrame]:
 def _rasters(store: Store) -> dict[str, Grid | None]:
     return {
         name: store.read_grid(name) if store.has_raster(name) else None
-        for name in ("population_density", "elevation")
+        for name in ("population_density", "elevation", "land_cover")
     }
 
 
@@ -149,7 +149,10 @@ def coverage_inputs(version: StoreVersion) -> CoverageInputs:
     layers = read_layers(version)
     grids = _rasters(version.store())
     return CoverageInputs.from_layers(
-        layers, density=grids["population_density"], elevation=grids["elevation"]
+        layers,
+        density=grids["population_density"],
+        elevation=grids["elevation"],
+        land_cover=grids["land_cover"],
     )
 
 

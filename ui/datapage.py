@@ -213,7 +213,7 @@ def _validate(  # noqa: PLR0913
                         f"{', '.join(RASTER_LAYERS)}, not {layer!r}."
                     )
                     raise InputError(msg)  # noqa: TRY301
-                check_raster(path, crs=crs)
+                check_raster(path, crs=crs, layer=layer)
                 return True, f"{path.name}: raster {layer!r} is valid.", None
             validated = load_layer(
                 path,

@@ -132,6 +132,7 @@ def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
                 no_4g,
                 density=inputs.density,
                 elevation=inputs.elevation,
+                land_cover=inputs.land_cover,
                 budget_vnd=site_value * 1e6 if site_mode == "budget" else None,
                 max_sites=int(site_value) if site_mode == "max" else None,
                 time_limit_s=20.0,

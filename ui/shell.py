@@ -331,12 +331,15 @@ def covered_rule(context: Context) -> str:
     -------
     str
         E.g. "Có sóng 4G: ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm; 5G: …", from the
-        coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`).
+        coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`), then
+        where the clutter came from (land cover, or its absence:
+        :meth:`coverage.engine.CoverageResult.clutter_note`).
     """
     lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
     result = coverage_result(context.version)
     rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
-    return context.t("covered_rule", **rules, village=result.settings.village_rule(lang))
+    text = context.t("covered_rule", **rules, village=result.settings.village_rule(lang))
+    return text + " " + result.clutter_note(language=lang)
 
 
 #: The model card, beside the app in a checkout (``docs/MODEL.md``).

@@ -73,6 +73,7 @@ SHARED_LAYERS = (
     "priority_places",
     "population_density",
     "elevation",
+    "land_cover",
 )
 
 #: Views that are the department's (and, for reading, the leadership's) alone. ``audit``

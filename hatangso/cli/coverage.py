@@ -80,7 +80,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         store.read_grid("population_density") if store.has_raster("population_density") else None
     )
     elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
-    inputs = CoverageInputs.from_layers(layers, density=density, elevation=elevation)
+    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
+    inputs = CoverageInputs.from_layers(
+        layers, density=density, elevation=elevation, land_cover=land_cover
+    )
     log.info("computing coverage")
     result = compute_coverage(inputs)
     payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
@@ -159,6 +162,9 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         covered = "; ".join(f"{t}: {rules[t]['outdoor']['en']}" for t in ("4G", "5G") if t in rules)
         village = payload.get("village_rule", {}).get("en", "")
         lines.append(f"covered means {covered}; {village} (model card: docs/MODEL.md)")
+    clutter = payload.get("clutter", {})
+    if clutter:
+        lines.append(clutter["note"]["en"])
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]

@@ -63,7 +63,7 @@ def _read_options(p: argparse.ArgumentParser) -> None:
         required=True,
         help="contract layer: admin_units, villages, clusters, fiber_routes, fiber_nodes, "
         "mobile_sites, roads, power_lines, priority_places (rasters: population_density, "
-        "elevation)",
+        "elevation, land_cover: ESA WorldCover class codes)",
     )
     p.add_argument(
         "--crs",

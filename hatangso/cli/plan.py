@@ -82,7 +82,8 @@ def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], 
     density = (
         store.read_grid("population_density") if store.has_raster("population_density") else None
     )
-    inputs = CoverageInputs.from_layers(layers, density=density)
+    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
+    inputs = CoverageInputs.from_layers(layers, density=density, land_cover=land_cover)
     log.info("computing the current coverage")
     return store, info, layers, inputs, compute_coverage(inputs)
 
@@ -193,6 +194,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
             layers,
             ids,
             density=density,
+            land_cover=inputs.land_cover,
             max_sites=args.max_sites,
             budget_vnd=args.budget_vnd,
             operator=args.operator,

@@ -99,8 +99,11 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
     density = (
         store.read_grid("population_density") if store.has_raster("population_density") else None
     )
+    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
     log.info("computing coverage")
-    result = compute_coverage(CoverageInputs.from_layers(layers, density=density))
+    result = compute_coverage(
+        CoverageInputs.from_layers(layers, density=density, land_cover=land_cover)
+    )
     province = result.summary("province").iloc[0]
     province_name = str(province["name"])
     synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
@@ -165,6 +168,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
                 f"{result.rule('4G', language='vi')} (mô hình Hata / COST-231 Hata / "
                 "3GPP TR 38.901 theo băng tần, có tính suy hao che khuất)."
             ),
+            result.clutter_note(language="vi"),
         ],
     )
 

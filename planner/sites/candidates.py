@@ -246,6 +246,7 @@ def coverage_pairs(  # noqa: PLR0913
     elevation: Grid | None,
     settings: CoverageSettings,
     crs: pyproj.CRS,
+    land_cover: Grid | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Return (target, candidate, rsrp_dbm) of every pair that meets the outdoor rule.
 
@@ -281,6 +282,7 @@ def coverage_pairs(  # noqa: PLR0913
             density=density,
             elevation=elevation,
             settings=settings,
+            land_cover=land_cover,
         )
         rsrp = result.rsrp_dbm.reindex(columns=names).to_numpy(dtype=np.float64)
         required = result.required_dbm.to_numpy(dtype=np.float64)

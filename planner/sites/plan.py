@@ -262,6 +262,7 @@ def plan_sites(  # noqa: PLR0913 - the planner's inputs, keyword-only
     method: str = "auto",
     time_limit_s: float = 30.0,
     id_column: str | None = None,
+    land_cover: Grid | None = None,
 ) -> SitePlan:
     """Propose new mobile sites for the targets without coverage.
 
@@ -375,6 +376,7 @@ def plan_sites(  # noqa: PLR0913 - the planner's inputs, keyword-only
         elevation=elevation,
         settings=settings,
         crs=crs,
+        land_cover=land_cover,
     )
     coverable = np.zeros(len(targets), dtype=bool)
     coverable[t] = True
@@ -443,6 +445,7 @@ def plan_sites(  # noqa: PLR0913 - the planner's inputs, keyword-only
         "n_candidates": len(candidates),
         "elevation": elevation is not None,
         "density": density is not None,
+        "land_cover": land_cover is not None,
         "rules": {k: getattr(rules, k) for k in rules.__dataclass_fields__},
     }
     plan = SitePlan(
