@@ -241,6 +241,9 @@ LAYER_NAMES_VI: dict[str, str] = {
     "roads": "đường giao thông",
     "power_lines": "đường điện",
     "priority_places": "địa điểm ưu tiên",
+    "measurements": "kết quả đo kiểm sóng di động",
+    "speed_tiles": "ô đo tốc độ",
+    "complaints": "phản ánh của người dân",
     "population_density": "mật độ dân số",
     "elevation": "độ cao địa hình",
 }
