@@ -26,6 +26,7 @@ from geodata.quadkey import quadkey_bounds
 from geodata.store import LayerMeta
 from geodata.validate import ValidationContext
 from hatangso.cli import main
+from tests.test_app import run_app
 
 DATA = Path(__file__).parent / "data" / "evidence"
 #: The clock the tests read the samples against (the samples are of November 2024).
@@ -458,3 +459,24 @@ def test_cli_import_reports_and_writes_rejected_rows(
     table = pd.read_csv(rejected, encoding="utf-8-sig")
     assert table["row"].tolist() == [3, 4, 5, 6, 7, 8, 9]
     assert "Traceback" not in out + err
+
+
+# ------------------------------------------------------------------------------ the app
+
+
+def test_data_page_offers_the_evidence_layers(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_app(store.location, monkeypatch, page="data", period=None)
+    layer = at.selectbox(key="upload_layer")
+    assert {
+        "Đo kiểm sóng di động (measurements)",
+        "Ô đo tốc độ (dữ liệu mở) (speed_tiles)",
+        "Phản ánh mất sóng, thiếu cáp quang (complaints)",
+    } <= set(layer.options)
+    at = layer.set_value("measurements").run()
+    assert not at.exception
+    shown = " ".join(c.value for c in at.caption)
+    assert "các dòng hợp lệ được giữ lại" in shown
+    assert at.checkbox(key="upload_strict").label == "Nghiêm ngặt: từ chối cả tệp nếu có dòng lỗi"
+    assert at.text_input(key="upload_campaign").label == "Đợt đo kiểm"

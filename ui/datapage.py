@@ -298,7 +298,7 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
         options=["upsert", "replace"] if bulk else ["replace", "upsert"],
         format_func=lambda m: context.t("mode_batch" if bulk and m == "upsert" else f"mode_{m}"),
         horizontal=True,
-        key=f"upload_mode_{'bulk' if bulk else 'layer'}",
+        key="upload_mode_bulk" if bulk else "upload_mode",
     )
     existing = {
         row["layer"]: row["feature_count"]
