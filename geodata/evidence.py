@@ -49,6 +49,7 @@ from geodata.quadkey import is_quadkey, quadkey_bounds
 from geodata.schemas import (
     LAYERS,
     OPERATORS,
+    RSRP_RANGE_DBM,
     SOURCE_KINDS,
     SPEED_NET_TYPES,
     TECHS,
@@ -429,7 +430,7 @@ def _detect_layout(frame: pd.DataFrame, layout: str | None) -> ExportLayout | No
 # --------------------------------------------------------------------------- measurements
 
 
-def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
+def read_measurements(  # noqa: PLR0913
     path: str | Path,
     *,
     campaign: str | None = None,
@@ -485,25 +486,150 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
     legacy = encoding.lower() if encoding and encoding.lower() in LEGACY else None
     chosen_layout = _detect_layout(frame, layout)
     columns = _columns_of(frame, layer, chosen_layout)
-    n = len(frame)
-    rows = np.arange(n, dtype=np.int64) + 2
-    skipped: dict[str, int] = {}
     keys = {column_key(str(c)): str(c) for c in frame.columns}
-    if chosen_layout is not None and chosen_layout.name == "towercollector":
-        neighbour = _by_value(frame[keys["neighboring"]], lambda v: str(v).strip().lower())
-        keep = (neighbour != "true").to_numpy(dtype=bool)
-        if (~keep).any():
-            skipped["a neighbouring cell's reading (not the serving cell)"] = int((~keep).sum())
-        frame, rows = frame[keep].reset_index(drop=True), rows[keep]
-        n = len(frame)
-    x_col = find_column(frame, X_ALIASES)
-    y_col = find_column(frame, Y_ALIASES)
+    frame, rows, skipped = _serving_cells(frame, keys, chosen_layout)
+    n = len(frame)
+    plmn = _plmn_operator(frame, keys)
+    x_col, y_col = _required_columns(frame, columns, plmn is not None, path.name)
+    out = _Rejections(rows)
+    xs, ys = _check_positions(
+        frame, (x_col, y_col), out, crs=crs, swap_xy=swap_xy, source=path.name, context=context
+    )
+    times = _check_times(frame, columns["measured_at"], out, now)
+    operator = _check_operator(frame, columns, keys, plmn, out)
+    tech = _canonical(frame[columns["tech"]], TECHS)
+    out.add(
+        tech.isna().to_numpy(dtype=bool),
+        "unknown or empty technology",
+        fix="use 2G, 3G, 4G or 5G (GSM, UMTS, LTE, NR).",
+        column=columns["tech"],
+        values=frame[columns["tech"]],
+    )
+    rsrp = _check_rsrp(frame, columns["rsrp_dbm"], out)
+    extras = {col: _optional_number(frame, columns, col, out) for col in _OPTIONAL_NUMBERS}
+    _kbps_columns(frame, keys, extras, out)
+    if chosen_layout is not None and chosen_layout.name == "gnettrack":
+        legacy_rat = tech.isin(["2G", "3G"]).to_numpy(dtype=bool)
+        extras["rsrq_db"][legacy_rat] = np.nan  # G-NetTrack's Qual is RxQual/EcNo there
+        extras["sinr_db"][legacy_rat] = np.nan
+    default_kind = source_kind or (
+        chosen_layout.source_kind if chosen_layout is not None else "drive_test"
+    )
+    kind = _check_source_kind(frame, columns, default_kind, out)
+    _duplicates(frame, rows, out, "nothing: the sample was logged twice; the first copy is kept.")
+    ok = out.ok
+    problems = _outcome(out, skipped, strict=strict, source=path.name, layer=layer, total=n)
+
+    campaign_value = to_nfc(campaign).strip() if campaign else path.stem
+    campaigns, devices, tracks, sample_ids = _drive_identity(
+        frame,
+        columns,
+        times,
+        ok,
+        campaign_value,
+        legacy,
+        f"/{path.name}#" + pd.Series(rows).astype(str),
+    )
+    cells = (
+        _text(frame[columns["cell_id"]], legacy)
+        if "cell_id" in columns
+        else pd.Series([None] * n, dtype=object)
+    )
+    stamps = times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
+    iso = np.char.add(np.datetime_as_string(stamps, unit="s").astype("U32"), "Z")
+    data = {
+        "sample_id": sample_ids.to_numpy(dtype=object),
+        "measured_at": iso.astype(object),
+        "operator": operator.to_numpy(dtype=object),
+        "tech": tech.to_numpy(dtype=object),
+        "rsrp_dbm": rsrp,
+        **extras,
+        "cell_id": cells.to_numpy(dtype=object),
+        "source_kind": kind.to_numpy(dtype=object),
+        "campaign": campaigns.to_numpy(dtype=object),
+        "device_id": devices.to_numpy(dtype=object),
+        "track_id": tracks.to_numpy(dtype=object),
+    }
+    kept = pd.DataFrame({k: np.asarray(v)[ok] for k, v in data.items()})
+    kept["drive_id"] = (
+        kept["campaign"].astype(str)
+        + "/"
+        + kept["device_id"].astype(str)
+        + f"/{path.name}/"
+        + kept["track_id"].astype(str)
+    )
+    kept["source_file"] = path.name
+    kept = kept[list(_MEASUREMENT_COLUMNS)]
+    gdf = gpd.GeoDataFrame(kept, geometry=shapely.points(xs[ok], ys[ok]), crs=STORE_CRS)
+    if chosen_layout is not None:
+        log.info("%s: read as %s", path.name, chosen_layout.title)
+    return EvidenceLayer(
+        layer=layer,
+        source=path.name,
+        frame=gdf,
+        problems=problems,
+        rejected=out.table(),
+        skipped=skipped,
+        batch={"campaign": campaign_value, "source_file": path.name}
+        if "campaign" not in columns
+        else {"source_file": path.name},
+        read_rows=n + sum(skipped.values()),
+    )
+
+
+def _drive_identity(  # noqa: PLR0913
+    frame: pd.DataFrame,
+    columns: Mapping[str, str],
+    times: pd.Series,
+    ok: npt.NDArray[np.bool_],
+    campaign: str,
+    legacy: str | None,
+    row_suffix: pd.Series,
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Return each sample's campaign, device, track and id (``campaign/file#row`` if none).
+
+    A drive is ``campaign/device/file/track``: the file's track column when it has one,
+    else a device's samples split where more than :data:`TRACK_GAP_S` passes between two.
+    """
+    campaigns = _identity(frame, columns, "campaign", campaign, legacy)
+    devices = _identity(frame, columns, "device_id", "unknown", legacy)
+    if "track_id" in columns:
+        tracks = _identity(frame, columns, "track_id", "1", legacy)
+    else:
+        tracks = _tracks(times, campaigns, devices, ok)
+    sample_ids = _identity(frame, columns, "sample_id", "", legacy)
+    generated = campaigns.astype(str) + row_suffix
+    return campaigns, devices, tracks, sample_ids.where(sample_ids != "", generated)
+
+
+def _serving_cells(
+    frame: pd.DataFrame, keys: Mapping[str, str], layout: ExportLayout | None
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64], dict[str, int]]:
+    """Return the rows to check, their row numbers, and the rows left out on purpose.
+
+    Tower Collector writes one row per cell seen; a neighbouring cell's reading is not the
+    signal of the network the phone uses, so it is left out (counted, not rejected).
+    """
+    rows = np.arange(len(frame), dtype=np.int64) + 2  # the header is row 1
+    if layout is None or layout.name != "towercollector":
+        return frame, rows, {}
+    neighbour = _by_value(frame[keys["neighboring"]], lambda v: str(v).strip().lower())
+    keep = (neighbour != "true").to_numpy(dtype=bool)
+    skipped = {}
+    if (~keep).any():
+        skipped["a neighbouring cell's reading (not the serving cell)"] = int((~keep).sum())
+    return frame[keep].reset_index(drop=True), rows[keep], skipped
+
+
+def _required_columns(
+    frame: pd.DataFrame, columns: Mapping[str, str], has_plmn: bool, source: str
+) -> tuple[str, str]:
+    """Return the coordinate columns; refuse a file without a required column."""
     problems: list[Problem] = []
-    operator_from_plmn = _plmn_operator(frame, keys)
     for required in ("measured_at", "operator", "tech", "rsrp_dbm"):
-        if required in columns or (required == "operator" and operator_from_plmn is not None):
+        if required in columns or (required == "operator" and has_plmn):
             continue
-        spec = LAYERS[layer].columns[required]
+        spec = LAYERS["measurements"].columns[required]
         problems.append(
             Problem(
                 f"required column {required!r} is missing (columns in the file: "
@@ -513,6 +639,8 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 column=required,
             )
         )
+    x_col = find_column(frame, X_ALIASES)
+    y_col = find_column(frame, Y_ALIASES)
     if x_col is None or y_col is None:
         problems.append(
             Problem(
@@ -520,18 +648,28 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 fix="add longitude/latitude columns named lon/lat (or kinh_do/vi_do).",
             )
         )
-    if problems:
-        raise LayerValidationError(path.name, layer, problems)
-    assert x_col is not None  # noqa: S101 - checked just above
-    assert y_col is not None  # noqa: S101
-    out = _Rejections(rows)
+    if problems or x_col is None or y_col is None:
+        raise LayerValidationError(source, "measurements", problems)
+    return x_col, y_col
 
-    # where
+
+def _check_positions(  # noqa: PLR0913
+    frame: pd.DataFrame,
+    xy_columns: tuple[str, str],
+    out: _Rejections,
+    *,
+    crs: str | int | pyproj.CRS | None,
+    swap_xy: bool,
+    source: str,
+    context: ValidationContext | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read the positions into EPSG:4326; reject no fix, (0, 0) and outside the province."""
+    x_col, y_col = xy_columns
     xs, bad_x = _coordinates(frame[x_col])
     ys, bad_y = _coordinates(frame[y_col])
     if swap_xy:
         xs, ys = ys, xs
-    missing_xy = np.isnan(xs) | np.isnan(ys)
+    missing = np.isnan(xs) | np.isnan(ys)
     out.add(
         bad_x | bad_y,
         "coordinates are not numbers",
@@ -540,7 +678,7 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
         values=frame[x_col],
     )
     out.add(
-        missing_xy,
+        missing,
         "no GPS position (empty coordinates)",
         fix="nothing: a sample without a position cannot be placed.",
         column=x_col,
@@ -553,18 +691,14 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
         column=x_col,
         values=frame[x_col].astype(str) + ", " + frame[y_col].astype(str),
     )
-    usable = ~missing_xy & ~zero
+    usable = ~missing & ~zero
     if usable.any():
-        declared = resolve_crs(crs)
-        used = check_coordinates(
-            xs[usable], ys[usable], crs=declared, source=path.name, swap_xy=False
-        )
+        used = check_coordinates(xs[usable], ys[usable], crs=resolve_crs(crs), source=source)
         if not used.equals(STORE_CRS):
             transformer = pyproj.Transformer.from_crs(used, STORE_CRS, always_xy=True)
             xs[usable], ys[usable] = transformer.transform(xs[usable], ys[usable])
-    zone = _province_zone(context)
-    inside = np.zeros(n, dtype=bool)
-    inside[usable] = shapely.intersects_xy(zone, xs[usable], ys[usable])
+    inside = np.zeros(len(xs), dtype=bool)
+    inside[usable] = shapely.intersects_xy(_province_zone(context), xs[usable], ys[usable])
     out.add(
         usable & ~inside,
         "outside Bình Định",
@@ -575,9 +709,13 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
         + ", "
         + pd.Series(np.round(ys, 5)).astype(str),
     )
+    return xs, ys
 
-    # when
-    time_col = columns["measured_at"]
+
+def _check_times(
+    frame: pd.DataFrame, time_col: str, out: _Rejections, now: pd.Timestamp | None
+) -> pd.Series:
+    """Read the sample times (UTC); reject unreadable, missing, future and unset clocks."""
     times, unreadable = parse_datetimes(frame[time_col])
     out.add(
         unreadable,
@@ -609,48 +747,48 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
         column=time_col,
         values=frame[time_col],
     )
+    return times
 
-    # who and what
+
+def _check_operator(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str],
+    keys: Mapping[str, str],
+    plmn: pd.Series | None,
+    out: _Rejections,
+) -> pd.Series:
+    """Canonicalise the operator (its name, else its MCC-MNC); reject unknown ones."""
     if "operator" in columns:
         operator = _canonical(frame[columns["operator"]], OPERATORS)
-        if operator_from_plmn is not None:
-            operator = operator.where(operator.notna(), operator_from_plmn)
-        op_col = columns["operator"]
-        op_values = frame[op_col]
+        if plmn is not None:
+            operator = operator.where(operator.notna(), plmn)
+        column = columns["operator"]
+        shown: pd.Series | None = frame[column]
     else:
-        assert operator_from_plmn is not None  # noqa: S101 - checked above
-        operator = operator_from_plmn
-        op_col = "mcc, mnc"
-        plmn = _plmn_text(frame, keys)
-        op_values = plmn if plmn is not None else pd.Series([None] * n, dtype=object)
+        operator = plmn if plmn is not None else pd.Series([None] * len(frame), dtype=object)
+        column, shown = "mcc, mnc", _plmn_text(frame, keys)
     out.add(
         operator.isna().to_numpy(dtype=bool),
         "unknown or empty operator",
         fix=f"use one of: {', '.join(OPERATORS)} (or the network's MCC-MNC, e.g. 452-04).",
-        column=op_col,
-        values=op_values,
+        column=column,
+        values=shown,
     )
-    tech_col = columns["tech"]
-    tech = _canonical(frame[tech_col], TECHS)
+    return operator
+
+
+def _check_rsrp(frame: pd.DataFrame, rsrp_col: str, out: _Rejections) -> np.ndarray:
+    """Read the signal level; reject missing, unreadable and out-of-range values."""
+    rsrp, empty, unreadable = _numbers(frame[rsrp_col])
+    low, high = RSRP_RANGE_DBM
     out.add(
-        tech.isna().to_numpy(dtype=bool),
-        "unknown or empty technology",
-        fix="use 2G, 3G, 4G or 5G (GSM, UMTS, LTE, NR).",
-        column=tech_col,
-        values=frame[tech_col],
-    )
-    rsrp_col = columns["rsrp_dbm"]
-    rsrp, rsrp_empty, rsrp_bad = _numbers(frame[rsrp_col])
-    spec = LAYERS[layer].columns["rsrp_dbm"]
-    low, high = float(spec.minimum or 0), float(spec.maximum or 0)
-    out.add(
-        rsrp_bad,
+        unreadable,
         "the signal level is not a number",
         fix="write the level in dBm, e.g. -95.",
         column=rsrp_col,
         values=frame[rsrp_col],
     )
-    out.add(rsrp_empty, "no signal level", fix="fill in the RSRP in dBm.", column=rsrp_col)
+    out.add(empty, "no signal level", fix="fill in the RSRP in dBm.", column=rsrp_col)
     out.add(
         ~np.isnan(rsrp) & ((rsrp < low) | (rsrp > high)),
         f"the signal level is outside {low:g}…{high:g} dBm",
@@ -659,123 +797,62 @@ def read_measurements(  # noqa: C901, PLR0912, PLR0913, PLR0915
         column=rsrp_col,
         values=frame[rsrp_col],
     )
-    extras: dict[str, np.ndarray] = {}
-    for col in _OPTIONAL_NUMBERS:
-        extras[col] = _optional_number(frame, columns, col, out)
-    _kbps_columns(frame, keys, extras, out)
-    if chosen_layout is not None and chosen_layout.name == "gnettrack":
-        legacy_rat = tech.isin(["2G", "3G"]).to_numpy(dtype=bool)
-        extras["rsrq_db"][legacy_rat] = np.nan  # G-NetTrack's Qual is RxQual/EcNo there
-        extras["sinr_db"][legacy_rat] = np.nan
+    return rsrp
 
-    kind_default = source_kind or (
-        chosen_layout.source_kind if chosen_layout is not None else "drive_test"
-    )
-    if kind_default not in SOURCE_KINDS:
-        msg = f"source kind {kind_default!r} is not one of: {', '.join(SOURCE_KINDS)}."
+
+def _check_source_kind(
+    frame: pd.DataFrame, columns: Mapping[str, str], default: str, out: _Rejections
+) -> pd.Series:
+    """Return each sample's source kind: the file's, else ``default``."""
+    if default not in SOURCE_KINDS:
+        msg = f"source kind {default!r} is not one of: {', '.join(SOURCE_KINDS)}."
         raise InputFileError(msg)
-    if "source_kind" in columns:
-        kind = _canonical(frame[columns["source_kind"]], SOURCE_KINDS)
-        given = ~_empty(frame[columns["source_kind"]])
-        out.add(
-            given & kind.isna().to_numpy(dtype=bool),
-            "unknown source kind",
-            fix=f"use one of: {', '.join(SOURCE_KINDS)}.",
-            column=columns["source_kind"],
-            values=frame[columns["source_kind"]],
-        )
-        kind = kind.where(kind.notna(), kind_default)
-    else:
-        kind = pd.Series(kind_default, index=frame.index, dtype=object)
+    if "source_kind" not in columns:
+        return pd.Series(default, index=frame.index, dtype=object)
+    column = columns["source_kind"]
+    kind = _canonical(frame[column], SOURCE_KINDS)
+    out.add(
+        ~_empty(frame[column]) & kind.isna().to_numpy(dtype=bool),
+        "unknown source kind",
+        fix=f"use one of: {', '.join(SOURCE_KINDS)}.",
+        column=column,
+        values=frame[column],
+    )
+    return kind.where(kind.notna(), default)
 
-    # exact duplicates: every column of the file equal to an earlier row's
-    _duplicates(frame, rows, out, "nothing: the sample was logged twice; the first copy is kept.")
 
-    ok = out.ok
-    rejected = out.table()
+def _outcome(  # noqa: PLR0913
+    out: _Rejections,
+    skipped: Mapping[str, int],
+    *,
+    strict: bool,
+    source: str,
+    layer: str,
+    total: int,
+) -> list[Problem]:
+    """Return the report's problems; refuse the file (strict, or nothing valid)."""
+    rejected = int((~out.ok).sum())
     problems = out.problems(strict=strict, label="row")
-    for reason, count in skipped.items():
-        problems.append(
-            Problem(f"{count} row{'s' * (count != 1)} skipped: {reason}.", severity="warning")
-        )
-    if strict and len(rejected):
+    problems += [
+        Problem(f"{count} row{'s' * (count != 1)} skipped: {reason}.", severity="warning")
+        for reason, count in skipped.items()
+    ]
+    if strict and rejected:
         problems.insert(
             0,
             Problem(
-                f"--strict: the file is refused because {len(rejected)} of its {n} rows are "
+                f"--strict: the file is refused because {rejected} of its {total} rows are "
                 "invalid; nothing was written.",
                 fix="fix or drop those rows, or import without --strict to keep the valid rows.",
             ),
         )
-        raise LayerValidationError(path.name, layer, problems)
-    if not ok.any():
-        problems.insert(0, Problem(f"no valid sample among the file's {n} rows."))
+        raise LayerValidationError(source, layer, problems)
+    if not out.ok.any():
+        what = "sample" if layer == "measurements" else "tile inside the province"
+        problems.insert(0, Problem(f"no valid {what} among the file's {total} rows."))
         problems = [Problem(p.message, p.fix, p.row, p.feature_id, p.column) for p in problems]
-        raise LayerValidationError(path.name, layer, problems)
-
-    # identity of drives: campaign / device / file / track
-    campaign_value = to_nfc(campaign).strip() if campaign else path.stem
-    campaigns = _identity(frame, columns, "campaign", campaign_value, legacy)
-    devices = _identity(frame, columns, "device_id", "unknown", legacy)
-    if "track_id" in columns:
-        tracks = _identity(frame, columns, "track_id", "1", legacy)
-    else:
-        tracks = _tracks(times, campaigns, devices, ok)
-    sample_ids = (
-        _identity(frame, columns, "sample_id", "", legacy)
-        if "sample_id" in columns
-        else pd.Series([""] * n, dtype=object)
-    )
-    generated = campaigns.astype(str) + f"/{path.name}#" + pd.Series(rows).astype(str)
-    sample_ids = sample_ids.where(sample_ids != "", generated)
-    cells = (
-        _text(frame[columns["cell_id"]], legacy)
-        if "cell_id" in columns
-        else pd.Series([None] * n, dtype=object)
-    )
-    stamps = times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
-    iso = np.char.add(np.datetime_as_string(stamps, unit="s").astype("U32"), "Z")
-    data = {
-        "sample_id": sample_ids.to_numpy(dtype=object),
-        "measured_at": iso.astype(object),
-        "operator": operator.to_numpy(dtype=object),
-        "tech": tech.to_numpy(dtype=object),
-        "rsrp_dbm": rsrp,
-        **extras,
-        "cell_id": cells.to_numpy(dtype=object),
-        "source_kind": kind.to_numpy(dtype=object),
-        "campaign": campaigns.to_numpy(dtype=object),
-        "device_id": devices.to_numpy(dtype=object),
-        "track_id": tracks.to_numpy(dtype=object),
-    }
-    kept = pd.DataFrame({k: np.asarray(v)[ok] for k, v in data.items()})
-    kept["drive_id"] = (
-        kept["campaign"].astype(str)
-        + "/"
-        + kept["device_id"].astype(str)
-        + "/"
-        + path.name
-        + "/"
-        + kept["track_id"].astype(str)
-    )
-    kept["source_file"] = path.name
-    kept = kept[list(_MEASUREMENT_COLUMNS)]
-    geometry = shapely.points(xs[ok], ys[ok])
-    gdf = gpd.GeoDataFrame(kept, geometry=geometry, crs=STORE_CRS)
-    if chosen_layout is not None:
-        log.info("%s: read as %s", path.name, chosen_layout.title)
-    return EvidenceLayer(
-        layer=layer,
-        source=path.name,
-        frame=gdf,
-        problems=problems,
-        rejected=rejected,
-        skipped=skipped,
-        batch={"campaign": campaign_value, "source_file": path.name}
-        if "campaign" not in columns
-        else {"source_file": path.name},
-        read_rows=n + sum(skipped.values()),
-    )
+        raise LayerValidationError(source, layer, problems)
+    return problems
 
 
 def _duplicates(
@@ -906,7 +983,7 @@ def _province_zone(context: ValidationContext | None) -> shapely.Geometry:
 _QUARTER_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})_performance_(mobile|fixed)")
 
 
-def read_speed_tiles(  # noqa: C901, PLR0913, PLR0915
+def read_speed_tiles(  # noqa: PLR0913, PLR0915
     path: str | Path,
     *,
     net_type: str | None = None,
@@ -1050,25 +1127,10 @@ def read_speed_tiles(  # noqa: C901, PLR0913, PLR0915
     )
     ok = out.ok
     rejected = out.table()
-    problems = [*problems, *out.problems(strict=strict, label="row")]
-    for reason, count in skipped.items():
-        problems.append(
-            Problem(f"{count} row{'s' * (count != 1)} skipped: {reason}.", severity="warning")
-        )
-    if strict and len(rejected):
-        problems.insert(
-            0,
-            Problem(
-                f"--strict: the file is refused because {len(rejected)} rows are invalid; "
-                "nothing was written.",
-                fix="fix or drop those rows, or import without --strict.",
-            ),
-        )
-        raise LayerValidationError(path.name, layer, problems)
-    if not ok.any():
-        problems.insert(0, Problem("no valid tile inside the province."))
-        problems = [Problem(p.message, p.fix, p.row, p.feature_id, p.column) for p in problems]
-        raise LayerValidationError(path.name, layer, problems)
+    problems = [
+        *problems,
+        *_outcome(out, skipped, strict=strict, source=path.name, layer=layer, total=n),
+    ]
     kept_keys = quadkeys[ok].astype(str).to_numpy()
     data = pd.DataFrame(
         {
