@@ -480,7 +480,12 @@ def _check_geometry(
             out.add(
                 "no geometry",
                 "has no geometry (empty or missing coordinates).",
-                fix="add the coordinates or remove the row.",
+                fix=(
+                    "add its lon/lat, or the village_id of a village the store holds "
+                    "(validate with --store)."
+                    if schema.name == "complaints"
+                    else "add the coordinates or remove the row."
+                ),
                 pos=pos,
                 feature_id=fid,
             )

@@ -329,11 +329,32 @@ def test_complaints_placed_at_their_village() -> None:
     ]
 
 
+def test_complaints_placed_at_the_store_villages(store: Store, tmp_path: Path) -> None:
+    villages = tmp_path / "thon.csv"
+    villages.write_text(
+        "village_id,name,commune_id,households,lon,lat\n"
+        "V1,Làng O2,21790,40,108.7,14.3\n"
+        "V2,Thôn 5,21550,120,109.2,13.83\n",
+        encoding="utf-8",
+    )
+    import_file(villages, layer="villages", into=store)
+    layer = import_file(DATA / "phan_anh.csv", layer="complaints", into=store)
+    assert layer is not None
+    back = store.read("complaints")
+    assert back["village_id"].fillna("").tolist() == ["V1", "", "V2"]
+    assert [(g.x, g.y) for g in back.geometry] == [
+        (108.7, 14.3),
+        (109.0501, 13.9902),
+        (109.2, 13.83),
+    ]
+
+
 def test_complaint_without_place_is_refused() -> None:
     with pytest.raises(LayerValidationError) as err:
         load_layer(DATA / "phan_anh.csv", layer="complaints")  # no village is known
-    assert "row 2" in err.value.report()
-    assert "has no geometry" in err.value.report()
+    report = err.value.report()
+    assert "row 2, id 'PA-01': has no geometry" in report
+    assert "or the village_id of a village the store holds" in report
 
 
 # ------------------------------------------------------------------------------ the store
