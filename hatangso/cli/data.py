@@ -85,7 +85,12 @@ def _read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source-layer", help="the layer to read inside a GeoPackage")
     p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    g = p.add_argument_group("evidence layers (measurements, speed_tiles)")
+    g = p.add_argument_group(
+        "evidence layers (measurements, speed_tiles)",
+        "Valid rows are kept and every rejected row is reported with its reason and row "
+        "number. Times: dd/mm/yyyy hh:mm[:ss], ISO 8601 or Unix time; a time without a zone "
+        "is Vietnam's (Asia/Ho_Chi_Minh, UTC+7). Column mappings: docs/EVIDENCE.md.",
+    )
     g.add_argument(
         "--strict",
         action="store_true",
