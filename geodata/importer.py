@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
-from geodata.errors import InputError, InputFileError
+from geodata.errors import InputError, InputFileError, Problem
+from geodata.evidence import EvidenceLayer, read_complaints, read_measurements, read_speed_tiles
 from geodata.load import RASTER_SUFFIXES, read_raw
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS, LayerSchema, layer_schema
@@ -20,11 +22,45 @@ from geodata.validate import ValidatedLayer, ValidationContext, validate_layer
 if TYPE_CHECKING:
     import pyproj
 
-__all__ = ["ImportMode", "import_file", "load_layer"]
+__all__ = ["EvidenceOptions", "ImportMode", "import_file", "load_layer"]
 
 log = logging.getLogger(__name__)
 
 ImportMode = Literal["replace", "upsert"]
+
+#: The evidence layers an import adds to rather than replaces, and the columns that name
+#: one import's rows (re-importing the same file replaces its own rows only).
+_BATCH_LAYERS = ("measurements", "speed_tiles")
+
+
+@dataclass(frozen=True)
+class EvidenceOptions:
+    """How to read an evidence file (measurements, speed tiles); ignored for other layers.
+
+    Parameters
+    ----------
+    campaign
+        The measurement campaign, when the file has no ``campaign`` column (default the
+        file's name without its suffix).
+    source_kind
+        ``drive_test``, ``crowdsourced`` or ``speed_test`` when the file does not say.
+    layout
+        ``auto`` (default), ``generic``, ``towercollector`` or ``gnettrack``.
+    net_type, quarter_start
+        For speed tiles: ``mobile``/``fixed`` and the quarter's first day.
+    strict
+        Refuse the whole file when any row is rejected (default: keep the valid rows).
+    now
+        The time no sample may be after (default the computer's clock), for tests.
+    """
+
+    campaign: str | None = None
+    source_kind: str | None = None
+    layout: str | None = None
+    net_type: str | None = None
+    quarter_start: str | None = None
+    strict: bool = False
+    now: pd.Timestamp | None = None
 
 
 def load_layer(  # noqa: PLR0913
@@ -38,6 +74,7 @@ def load_layer(  # noqa: PLR0913
     context: ValidationContext | None = None,
     source_layer: str | None = None,
     sheet: str | int | None = None,
+    evidence: EvidenceOptions | None = None,
 ) -> ValidatedLayer:
     """Read and validate one file as a contract layer.
 
@@ -53,10 +90,15 @@ def load_layer(  # noqa: PLR0913
         Repair invalid geometries instead of refusing them.
     context
         Province and known ids, e.g. from :meth:`geodata.store.Store.validation_context`.
+    evidence
+        How to read a measurement or speed-tile file (:class:`EvidenceOptions`).
 
     Returns
     -------
     ValidatedLayer
+        For ``measurements`` and ``speed_tiles`` an
+        :class:`~geodata.evidence.EvidenceLayer`: the valid rows, and every rejected row
+        with its reason (reported as warnings; errors with ``strict``).
 
     Raises
     ------
@@ -64,6 +106,43 @@ def load_layer(  # noqa: PLR0913
         Any problem with the file, with a message naming the file, row, column and fix.
     """
     schema = _schema(layer)
+    opts = evidence or EvidenceOptions()
+    if schema.name == "measurements":
+        return read_measurements(
+            path,
+            campaign=opts.campaign,
+            source_kind=opts.source_kind,
+            layout=opts.layout,
+            crs=crs,
+            encoding=encoding,
+            swap_xy=swap_xy,
+            sheet=sheet,
+            context=context,
+            strict=opts.strict,
+            now=opts.now,
+        )
+    if schema.name == "speed_tiles":
+        return read_speed_tiles(
+            path,
+            net_type=opts.net_type,
+            quarter_start=opts.quarter_start,
+            encoding=encoding,
+            sheet=sheet,
+            source_layer=source_layer,
+            context=context,
+            strict=opts.strict,
+        )
+    if schema.name == "complaints":
+        return read_complaints(
+            path,
+            crs=crs,
+            encoding=encoding,
+            swap_xy=swap_xy,
+            sheet=sheet,
+            source_layer=source_layer,
+            context=context,
+            repair=repair,
+        )
     raw = read_raw(
         path,
         layer=schema.name,
@@ -76,7 +155,7 @@ def load_layer(  # noqa: PLR0913
     return validate_layer(raw, schema, context=context, repair=repair)
 
 
-def import_file(  # noqa: PLR0913
+def import_file(  # noqa: C901, PLR0913
     path: str | Path,
     *,
     layer: str,
@@ -85,7 +164,7 @@ def import_file(  # noqa: PLR0913
     source: str | None = None,
     licence: str | None = None,
     synthetic: bool = False,
-    mode: ImportMode = "replace",
+    mode: ImportMode | None = None,
     crs: str | int | pyproj.CRS | None = None,
     encoding: str | None = None,
     swap_xy: bool = False,
@@ -93,6 +172,7 @@ def import_file(  # noqa: PLR0913
     source_layer: str | None = None,
     sheet: str | int | None = None,
     also: Callable[[Tx, str, int | None], object] | None = None,
+    evidence: EvidenceOptions | None = None,
 ) -> ValidatedLayer | None:
     """Validate a file and write it into a store (created when it does not exist).
 
@@ -111,7 +191,11 @@ def import_file(  # noqa: PLR0913
         Provenance recorded with the layer.
     mode
         ``"replace"`` the layer, or ``"upsert"``: keep existing features and replace those
-        with the same id (e.g. one operator's site list at a time).
+        with the same id (e.g. one operator's site list at a time). For ``measurements``
+        and ``speed_tiles`` upsert is the default and adds the file's rows to the period's,
+        replacing only the rows of the same batch (a measurement file imported again into
+        the same campaign; a speed-tile file of the same quarter and network type).
+        Default ``"replace"`` for the other layers.
     crs, encoding, swap_xy, repair, source_layer, sheet
         As for :func:`load_layer`.
     also
@@ -164,10 +248,27 @@ def import_file(  # noqa: PLR0913
         context=context,
         source_layer=source_layer,
         sheet=sheet,
+        evidence=evidence,
     )
     frame = validated.frame
     name = validated.layer
-    if mode == "upsert" and store.has_layer(name):
+    if mode is None:
+        mode = "upsert" if name in _BATCH_LAYERS else "replace"
+    if isinstance(validated, EvidenceLayer):
+        _note_period(store, as_of, validated)
+    if mode == "upsert" and name in _BATCH_LAYERS and isinstance(validated, EvidenceLayer):
+        if store.has_layer(name):
+            existing = store.read(name)
+            same = pd.Series(data=True, index=existing.index)
+            for col, value in validated.batch.items():
+                if col not in existing:
+                    same &= False
+                    continue
+                same &= existing[col].isna() if value is None else existing[col] == value
+            kept = existing[~same]
+            frame = pd.concat([kept, frame], ignore_index=True)
+            log.info("%s: %d rows kept, %d added", name, len(kept), len(validated.frame))
+    elif mode == "upsert" and store.has_layer(name):
         id_col = LAYERS[name].id_column
         existing = store.read(name)
         kept = existing[~existing[id_col].astype(str).isin(set(frame[id_col].astype(str)))]
@@ -187,6 +288,31 @@ def import_file(  # noqa: PLR0913
         also=None if also is None else (lambda tx: also(tx, name, count)),
     )
     return validated
+
+
+def _note_period(store: Store, as_of: dt.date | str | None, validated: EvidenceLayer) -> None:
+    """Warn when samples were measured after the date of the period they are imported into.
+
+    A period describes the network at its date; a sample taken later describes a later
+    network, and comparing it with the period's prediction says little.
+    """
+    if validated.layer != "measurements" or not len(validated.frame):
+        return
+    period = str(as_of) if as_of is not None else (store.period if store.exists() else None)
+    if period is None:
+        return
+    end = pd.Timestamp(period, tz="Asia/Ho_Chi_Minh") + pd.Timedelta(days=1)
+    times = pd.to_datetime(validated.frame["measured_at"], utc=True)
+    later = int((times >= end).sum())
+    if later:
+        validated.problems.append(
+            Problem(
+                f"{later} of {len(times)} samples were measured after {period}, the date of "
+                "the period they are imported into.",
+                fix="import them into a later period (--as-of) unless that is intended.",
+                severity="warning",
+            )
+        )
 
 
 def _basis(store: Store, as_of: dt.date | str | None) -> Store:

@@ -37,10 +37,16 @@ from geodata.text import LegacyEncoding, decode_legacy, detect_legacy, to_nfc
 
 __all__ = [
     "RASTER_SUFFIXES",
+    "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
+    "X_ALIASES",
+    "Y_ALIASES",
     "RawLayer",
+    "find_column",
     "list_source_layers",
+    "parse_number",
     "read_raw",
+    "read_table",
 ]
 
 log = logging.getLogger(__name__)
@@ -357,13 +363,79 @@ def _read_csv(path: Path, legacy: str | None, codec: str | None) -> pd.DataFrame
             raise InputFileError(msg) from None
     else:
         text = _decode_unknown(raw)
-    sample = text[:4096]
+    header = text[: text.find("\n")] if "\n" in text[:4096] else text[:4096]
+    counts = {sep: header.count(sep) for sep in ("\t", ";", ",")}
+    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
     try:
-        sep = ";" if sample.count(";") > sample.count(",") else ","
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         msg = f"{path.name}: is not a readable CSV table: {str(err).strip()}."
         raise InputFileError(msg) from None
+
+
+def read_table(
+    path: str | Path, *, encoding: str | None = None, sheet: str | int | None = None
+) -> pd.DataFrame:
+    """Read a table file's rows as they are, for the bulk readers of evidence layers.
+
+    The columns' names are in NFC; the cells are left as read (text for CSV; numbers, dates
+    or text for Excel; typed for Parquet): a reader of a million rows decodes and checks
+    the columns it keeps, value by distinct value, instead of every cell here.
+
+    Parameters
+    ----------
+    path
+        CSV or tab-separated text (``.csv``, ``.txt``; the separator is the header line's
+        commonest of tab, ``;`` and ``,``), Excel (``.xlsx``) or Apache Parquet
+        (``.parquet``).
+    encoding
+        A Python codec for text files (default: UTF-8, else Windows-1258, else Latin-1);
+        ``tcvn3``/``vni`` read the bytes as Latin-1 for the caller to decode.
+    sheet
+        The Excel sheet (name or 0-based index); default the first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Spreadsheet row ``i + 2`` is frame row ``i`` (the header is row 1).
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, of another kind, or unreadable.
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: no such file. Check the path."
+        raise InputFileError(msg)
+    suffix = path.suffix.lower()
+    legacy = encoding.lower() if encoding and encoding.lower() in LEGACY else None
+    codec = None if legacy or not encoding or encoding.lower() == "none" else encoding
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError, ImportError) as err:
+            msg = f"{path.name}: is not a readable Parquet file ({err}). Download it again."
+            raise InputFileError(msg) from None
+    elif suffix.startswith(".xls"):
+        frame = _read_excel(path, sheet)
+    elif suffix in TABLE_SUFFIXES:
+        frame = _read_csv(path, legacy, codec)
+    else:
+        msg = f"{path.name}: expected a table (.csv, .txt, .xlsx or .parquet), not {suffix!r}."
+        raise InputFileError(msg)
+    frame.columns = [to_nfc(str(c)).strip() for c in frame.columns]
+    return frame
+
+
+def find_column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
+    """Return the frame's column whose :func:`~geodata.schemas.column_key` is the first alias."""
+    return _find_column(frame, aliases)
+
+
+def parse_number(value: object) -> float | None:
+    """Parse one coordinate or number: decimal comma, DMS (``13°46'12"N``); ``None`` if not."""
+    return _parse_number(value)
 
 
 def _decode_unknown(raw: bytes) -> str:

@@ -18,10 +18,12 @@ from geodata.text import fold
 
 __all__ = [
     "BAND_RANGE_MHZ",
+    "EVIDENCE_LAYERS",
     "LAYERS",
     "LAYER_ORDER",
     "OPERATORS",
     "OPERATOR_NAMES",
+    "RSRP_RANGE_DBM",
     "ColumnSpec",
     "LayerSchema",
     "canonical_value",
@@ -30,13 +32,19 @@ __all__ = [
     "layer_schema",
 ]
 
-Kind = Literal["str", "int", "float", "bool", "enum", "enum_list", "angle_list", "date"]
+Kind = Literal["str", "int", "float", "bool", "enum", "enum_list", "angle_list", "date", "datetime"]
 
 #: Carrier frequencies the coverage engine's propagation models cover, MHz (Okumura-Hata
 #: from 150 MHz to 3GPP TR 38.901 up to 6 GHz); ``band_mhz`` outside it is refused at
 #: import. The same range as ``coverage.pathloss.FREQ_RANGE_MHZ`` (geodata cannot import
 #: coverage; a test keeps the two equal).
 BAND_RANGE_MHZ: tuple[float, float] = (150.0, 6000.0)
+
+#: The signal levels a measurement may report, dBm: the reporting range of SS-RSRP in
+#: 3GPP TS 38.133 (Table 10.1.6.1-1, -156 to -31 dBm), which contains LTE's RSRP range
+#: (TS 36.133, -140 to -44 dBm), UMTS RSCP and GSM RSSI. A value outside it is a logging
+#: fault (a placeholder such as 0 or -999, or an ASU value in the dBm column).
+RSRP_RANGE_DBM: tuple[float, float] = (-156.0, -31.0)
 
 
 def column_key(name: str) -> str:
@@ -61,7 +69,8 @@ class ColumnSpec:
     kind
         Storage type; ``enum`` takes one of ``choices``, ``enum_list`` several;
         ``angle_list`` is a list of angles in degrees, 0-360 (sector azimuths), stored
-        as text like ``"0,120,240"``.
+        as text like ``"0,120,240"``; ``date`` a day, stored as ``YYYY-MM-DD``; ``datetime``
+        a time, stored as ISO 8601 text in UTC (:mod:`geodata.dates` reads both).
     required
         Whether a file must have the column (after alias mapping).
     aliases
@@ -186,9 +195,54 @@ FIBER_NODE_KINDS = {
 
 TECHS = {
     "2G": ("2g", "gsm", "edge", "gprs"),
-    "3G": ("3g", "umts", "wcdma", "hspa"),
-    "4G": ("4g", "lte", "lte a"),
-    "5G": ("5g", "nr", "5g nr"),
+    "3G": ("3g", "umts", "wcdma", "hspa", "hspa+", "hsdpa", "hsupa", "hspap"),
+    "4G": ("4g", "lte", "lte a", "lte ca", "lte+", "4g+"),
+    "5G": ("5g", "nr", "5g nr", "nr nsa", "nr sa", "5g nsa", "5g sa"),
+}
+
+SOURCE_KINDS = {
+    "drive_test": ("drive test", "drive", "do kiem", "do kiem luu dong", "do kiem di dong", "dt"),
+    "crowdsourced": ("crowdsourced", "crowd", "app", "ung dung", "nguoi dung", "cong dong"),
+    "speed_test": ("speed test", "speedtest", "do toc do", "kiem tra toc do"),
+}
+
+COMPLAINT_KINDS = {
+    "no_signal": (
+        "no signal",
+        "mat song",
+        "khong co song",
+        "khong song",
+        "vung lom",
+        "no coverage",
+    ),
+    "weak_signal": ("weak", "weak signal", "song yeu", "song chap chon", "yeu", "cham"),
+    "no_fiber": (
+        "no fiber",
+        "no fibre",
+        "chua co cap quang",
+        "khong co cap quang",
+        "khong co internet",
+        "chua co internet",
+    ),
+}
+
+COMPLAINT_STATUSES = {
+    "open": ("open", "moi", "tiep nhan", "da tiep nhan", "chua xu ly", "new", "received"),
+    "in_progress": ("in progress", "dang xu ly", "dang kiem tra", "checking"),
+    "resolved": ("resolved", "da xu ly", "da giai quyet", "da khac phuc", "closed", "fixed"),
+    "rejected": ("rejected", "tu choi", "khong dung", "khong chinh xac", "invalid"),
+}
+
+REPORTERS = {
+    "citizen": ("citizen", "nguoi dan", "cong dan", "ho dan", "dan"),
+    "commune": ("commune", "xa", "ubnd xa", "chinh quyen xa", "phuong", "thi tran"),
+    "operator": ("operator", "doanh nghiep", "nha mang"),
+    "department": ("department", "so", "so tttt", "so khcn"),
+}
+
+SPEED_NET_TYPES = {
+    "mobile": ("mobile", "di dong", "cellular"),
+    "fixed": ("fixed", "co dinh", "broadband", "bang rong co dinh"),
 }
 
 POWER_SOURCES = {
@@ -423,6 +477,219 @@ LAYERS: dict[str, LayerSchema] = {
         },
         geometry_types=(*_POINT, *_AREA),
     ),
+    "measurements": LayerSchema(
+        name="measurements",
+        id_column="sample_id",
+        title_vi="Đo kiểm sóng di động",
+        description="One sample of a drive test, a measurement app or a speed test: where, "
+        "when, which operator and technology, and the serving cell's signal level.",
+        aliases=("do kiem", "ket qua do kiem", "drive test", "samples", "measurement"),
+        columns={
+            "sample_id": ColumnSpec(
+                required=False, aliases=("ma_mau", "ma_do", "sample", "sample_no", "stt_mau")
+            ),
+            "measured_at": ColumnSpec(
+                kind="datetime",
+                hint="the time of the sample: dd/mm/yyyy hh:mm[:ss] or ISO 8601; a time "
+                "without a zone is Vietnam's (Asia/Ho_Chi_Minh, UTC+7).",
+                aliases=(
+                    "thoi_gian",
+                    "thoi_diem",
+                    "ngay_gio",
+                    "thoi_gian_do",
+                    "time",
+                    "timestamp",
+                    "datetime",
+                    "date_time",
+                    "measured_at",
+                ),
+            ),
+            "operator": ColumnSpec(
+                kind="enum",
+                choices=OPERATORS,
+                aliases=(
+                    "nha_mang",
+                    "doanh_nghiep",
+                    "carrier",
+                    "operator_name",
+                    "operatorname",
+                    "network_operator",
+                    "mang",
+                ),
+            ),
+            "tech": ColumnSpec(
+                kind="enum",
+                choices=TECHS,
+                aliases=(
+                    "cong_nghe",
+                    "technology",
+                    "rat",
+                    "network_type",
+                    "networktech",
+                    "net_type",
+                    "loai_mang",
+                ),
+            ),
+            "rsrp_dbm": ColumnSpec(
+                kind="float",
+                minimum=RSRP_RANGE_DBM[0],
+                maximum=RSRP_RANGE_DBM[1],
+                hint="the serving cell's signal level in dBm: RSRP (4G), SS-RSRP (5G), RSCP "
+                "(3G) or RSSI (2G).",
+                aliases=(
+                    "rsrp",
+                    "muc_thu",
+                    "cuong_do_tin_hieu",
+                    "cuong_do_song",
+                    "rsrp_dbm",
+                    "ss_rsrp",
+                    "signal_dbm",
+                    "level",
+                    "rx_level",
+                ),
+            ),
+            "rsrq_db": ColumnSpec(
+                kind="float",
+                required=False,
+                minimum=-43.0,
+                maximum=20.0,
+                hint="RSRQ in dB (3GPP TS 38.133 reporting range -43 to 20 dB).",
+                aliases=("rsrq", "chat_luong_tin_hieu", "ss_rsrq", "qual"),
+            ),
+            "sinr_db": ColumnSpec(
+                kind="float",
+                required=False,
+                minimum=-23.0,
+                maximum=40.0,
+                hint="SINR in dB (3GPP TS 38.133 reporting range -23 to 40 dB).",
+                aliases=("sinr", "snr", "rssnr", "ss_sinr", "ti_so_tin_hieu_nhieu"),
+            ),
+            "download_mbps": ColumnSpec(
+                kind="float",
+                required=False,
+                minimum=0,
+                maximum=100_000,
+                hint="download throughput in Mbit/s.",
+                aliases=("toc_do_tai_xuong", "tai_xuong", "download", "dl_mbps", "download_speed"),
+            ),
+            "upload_mbps": ColumnSpec(
+                kind="float",
+                required=False,
+                minimum=0,
+                maximum=100_000,
+                hint="upload throughput in Mbit/s.",
+                aliases=("toc_do_tai_len", "tai_len", "upload", "ul_mbps", "upload_speed"),
+            ),
+            "latency_ms": ColumnSpec(
+                kind="float",
+                required=False,
+                minimum=0,
+                maximum=60_000,
+                hint="round-trip latency (ping) in milliseconds.",
+                aliases=("do_tre", "tre", "ping", "ping_ms", "latency", "rtt_ms"),
+            ),
+            "cell_id": ColumnSpec(
+                required=False,
+                aliases=("ma_cell", "ma_o", "cellid", "cid", "eci", "nci", "cgi", "ecgi"),
+            ),
+            "source_kind": ColumnSpec(
+                kind="enum",
+                required=False,
+                choices=SOURCE_KINDS,
+                default="drive_test",
+                aliases=("loai_do", "hinh_thuc_do", "nguon_do", "source_type", "kind"),
+            ),
+            "campaign": ColumnSpec(
+                required=False,
+                aliases=("chien_dich", "dot_do", "dot_do_kiem", "campaign_name", "dot"),
+            ),
+            "device_id": ColumnSpec(
+                required=False,
+                aliases=("thiet_bi", "may_do", "device", "device_model", "ue", "imei"),
+            ),
+            "track_id": ColumnSpec(
+                required=False,
+                aliases=("tuyen_do", "lo_trinh", "hanh_trinh", "track", "route", "session"),
+            ),
+        },
+        geometry_types=_POINT,
+    ),
+    "speed_tiles": LayerSchema(
+        name="speed_tiles",
+        id_column="tile_key",
+        title_vi="Ô đo tốc độ (dữ liệu mở)",
+        description="Speed-test aggregates per zoom-16 web-mercator tile (quadkey), as "
+        "published by Ookla's open data: averages over a quarter.",
+        aliases=("speed tiles", "ookla", "o toc do", "speedtest tiles"),
+        columns={
+            "tile_key": ColumnSpec(required=False),
+            "quadkey": ColumnSpec(aliases=("quad_key", "ma_o")),
+            "net_type": ColumnSpec(
+                kind="enum", required=False, choices=SPEED_NET_TYPES, aliases=("type",)
+            ),
+            "quarter_start": ColumnSpec(kind="date", required=False, aliases=("quarter",)),
+            "avg_d_kbps": ColumnSpec(kind="int", minimum=0, integer=True),
+            "avg_u_kbps": ColumnSpec(kind="int", minimum=0, integer=True),
+            "avg_lat_ms": ColumnSpec(kind="int", minimum=0, integer=True),
+            "tests": ColumnSpec(kind="int", minimum=1, integer=True),
+            "devices": ColumnSpec(kind="int", minimum=1, integer=True),
+        },
+        geometry_types=("Polygon",),
+    ),
+    "complaints": LayerSchema(
+        name="complaints",
+        id_column="complaint_id",
+        title_vi="Phản ánh mất sóng, thiếu cáp quang",
+        description="A citizen's or a commune's report of a place without signal, with weak "
+        "signal or without fiber.",
+        aliases=("phan anh", "phan anh mat song", "kien nghi", "complaint"),
+        columns={
+            "complaint_id": ColumnSpec(
+                aliases=("ma_phan_anh", "so_phan_anh", "so_hieu", "ma_kien_nghi", *_ID_ALIASES)
+            ),
+            "received_on": ColumnSpec(
+                kind="date",
+                hint="the day the report was received: dd/mm/yyyy or YYYY-MM-DD.",
+                aliases=("ngay", "ngay_phan_anh", "ngay_tiep_nhan", "ngay_nhan", "date"),
+            ),
+            "kind": ColumnSpec(
+                kind="enum",
+                choices=COMPLAINT_KINDS,
+                aliases=("loai", "noi_dung", "van_de", "loai_phan_anh", "issue"),
+            ),
+            "status": ColumnSpec(
+                kind="enum",
+                choices=COMPLAINT_STATUSES,
+                default="open",
+                required=False,
+                aliases=("trang_thai", "tinh_trang", "ket_qua_xu_ly", "state"),
+            ),
+            "operator": ColumnSpec(
+                kind="enum",
+                required=False,
+                choices=OPERATORS,
+                aliases=("nha_mang", "doanh_nghiep", "carrier"),
+            ),
+            "village_id": ColumnSpec(
+                required=False,
+                aliases=("ma_thon", "hamlet_id"),
+                references=("villages", None),
+            ),
+            "place": ColumnSpec(
+                required=False,
+                aliases=("dia_diem", "noi", "dia_chi", "thon_xom", "location", "address"),
+            ),
+            "reported_by": ColumnSpec(
+                kind="enum",
+                required=False,
+                choices=REPORTERS,
+                default="citizen",
+                aliases=("nguoi_phan_anh", "nguon", "doi_tuong", "reporter"),
+            ),
+            "note": ColumnSpec(required=False, aliases=("ghi_chu", "mo_ta", "description")),
+        },
+        geometry_types=_POINT,
+    ),
 }
 
 #: Order in which layers depend on each other (references point backwards).
@@ -436,7 +703,15 @@ LAYER_ORDER: tuple[str, ...] = (
     "fiber_routes",
     "fiber_nodes",
     "mobile_sites",
+    "complaints",
+    "speed_tiles",
+    "measurements",
 )
+
+#: Evidence layers: what was measured or reported rather than what was built. They are
+#: not inputs of the predicted coverage, so reading a period's network (``read_all``)
+#: leaves them out and writing them keeps the period's saved coverage.
+EVIDENCE_LAYERS: tuple[str, ...] = ("measurements", "speed_tiles", "complaints")
 
 
 def layer_schema(name: str) -> LayerSchema:

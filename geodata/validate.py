@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata.cells import parse_angles
 from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
+from geodata.dates import parse_date
 from geodata.errors import LayerValidationError, Problem
 from geodata.load import RawLayer
 from geodata.schemas import (
@@ -58,10 +59,14 @@ class ValidationContext:
         the bounding box of Bình Định.
     known_ids
         ``(layer, level) -> ids``; ``level`` is ``None`` for all units of a layer.
+    village_points
+        ``village_id -> a point inside the village``, where a complaint that names only
+        its village is placed.
     """
 
     province: BaseGeometry | None = None
     known_ids: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
+    village_points: dict[str, BaseGeometry] = field(default_factory=dict)
 
     def ids(self, layer: str, level: str | None) -> set[str] | None:
         """Return the known ids of a layer (and admin level), ``None`` when unknown."""
@@ -88,6 +93,11 @@ class ValidationContext:
         elif name in LAYERS:
             id_column = LAYERS[name].id_column
             self.known_ids[(name, None)] = set(frame[id_column].astype(str))
+            if name == "villages" and "geometry" in frame:
+                points = shapely.point_on_surface(np.asarray(frame.geometry.to_numpy()))
+                self.village_points = dict(
+                    zip(frame[id_column].astype(str), points.tolist(), strict=True)
+                )
 
 
 @dataclass
@@ -372,6 +382,15 @@ def _coerce(  # noqa: C901, PLR0912, PLR0913, PLR0915
                 result.append(None)
             else:
                 result.append(",".join(_show(a) for a in angles) if angles else None)
+        elif spec.kind == "date":
+            day = parse_date(value)
+            if day is None:
+                bad(
+                    "not a date",
+                    f"{value!r} is not a date.",
+                    f"write it as dd/mm/yyyy or YYYY-MM-DD.{' ' + spec.hint if spec.hint else ''}",
+                )
+            result.append(day)
         else:  # pragma: no cover - schema kinds are closed
             result.append(value)
     del raw
@@ -461,7 +480,12 @@ def _check_geometry(
             out.add(
                 "no geometry",
                 "has no geometry (empty or missing coordinates).",
-                fix="add the coordinates or remove the row.",
+                fix=(
+                    "add its lon/lat, or the village_id of a village the store holds "
+                    "(validate with --store)."
+                    if schema.name == "complaints"
+                    else "add the coordinates or remove the row."
+                ),
                 pos=pos,
                 feature_id=fid,
             )

@@ -25,6 +25,7 @@ import streamlit as st
 from geodata import Store, import_file, load_layer
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning, format_report
 from geodata.export import atomic_write
+from geodata.importer import EvidenceOptions
 from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS
@@ -47,8 +48,11 @@ log = logging.getLogger(__name__)
 CRS_CHOICES = ("", "wgs84", "vn2000-binhdinh", "vn2000-utm49", "vn2000", "utm49n")
 ENCODING_CHOICES = ("", "tcvn3", "vni", "utf-8", "cp1258")
 UPLOAD_TYPES = sorted(
-    {s.lstrip(".") for s in (*VECTOR_SUFFIXES, *RASTER_SUFFIXES)} | {"shx", "dbf", "prj", "cpg"}
+    {s.lstrip(".") for s in (*VECTOR_SUFFIXES, *RASTER_SUFFIXES)}
+    | {"shx", "dbf", "prj", "cpg", "parquet"}
 )
+#: Evidence layers read in bulk: valid rows kept, rejected rows reported (geodata.evidence).
+BULK_LAYERS = ("measurements", "speed_tiles")
 _MAIN_ORDER = (
     ".zip",
     ".shp",
@@ -60,6 +64,7 @@ _MAIN_ORDER = (
     ".xlsx",
     ".xlsm",
     ".xls",
+    ".parquet",
     ".tif",
     ".tiff",
 )
@@ -171,6 +176,7 @@ def validation_report(  # noqa: PLR0913
     encoding: str | None = None,
     swap_xy: bool = False,
     repair: bool = False,
+    evidence: EvidenceOptions | None = None,
 ) -> tuple[bool, str, int | None]:
     """Validate a file as ``hatangso validate FILE --layer L --store S`` does.
 
@@ -189,6 +195,7 @@ def validation_report(  # noqa: PLR0913
             encoding=encoding,
             swap_xy=swap_xy,
             repair=repair,
+            evidence=evidence,
         )
     return valid, "\n".join([*notes, text]), count
 
@@ -202,6 +209,7 @@ def _validate(  # noqa: PLR0913
     encoding: str | None,
     swap_xy: bool,
     repair: bool,
+    evidence: EvidenceOptions | None = None,
 ) -> tuple[bool, str, int | None]:
     try:
         with warnings.catch_warnings():
@@ -223,6 +231,7 @@ def _validate(  # noqa: PLR0913
                 swap_xy=swap_xy,
                 repair=repair,
                 context=store.validation_context(),
+                evidence=evidence,
             )
     except LayerValidationError as err:
         return False, err.report(), None
@@ -265,6 +274,13 @@ def _signature(files: Sequence[Upload], options: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def _evidence_options(options: dict[str, Any]) -> EvidenceOptions:
+    """Return the reading options of an evidence layer chosen on the page."""
+    return EvidenceOptions(
+        campaign=options.get("campaign") or None, strict=bool(options.get("strict"))
+    )
+
+
 def _import_form(context: Context, files: Sequence[Upload], options: dict[str, Any]) -> None:
     cols = st.columns(4)
     as_of = cols[0].date_input(
@@ -276,12 +292,13 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
     source = cols[1].text_input(context.t("upload_source"), key="upload_source")
     licence = cols[2].text_input(context.t("upload_licence"), key="upload_licence")
     synthetic = cols[3].checkbox(context.t("upload_synthetic"), key="upload_synthetic")
+    bulk = options["layer"] in BULK_LAYERS
     mode = st.radio(
         context.t("upload_mode"),
-        options=["replace", "upsert"],
-        format_func=lambda m: context.t(f"mode_{m}"),
+        options=["upsert", "replace"] if bulk else ["replace", "upsert"],
+        format_func=lambda m: context.t("mode_batch" if bulk and m == "upsert" else f"mode_{m}"),
         horizontal=True,
-        key="upload_mode",
+        key="upload_mode_bulk" if bulk else "upload_mode",
     )
     existing = {
         row["layer"]: row["feature_count"]
@@ -310,6 +327,7 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
                 encoding=options["encoding"],
                 swap_xy=options["swap_xy"],
                 repair=options["repair"],
+                evidence=_evidence_options(options),
                 also=lambda tx, layer, features: audit.record(
                     tx,
                     context.user,
@@ -373,6 +391,16 @@ def _upload(context: Context) -> None:
         "swap_xy": cols[3].checkbox(context.t("upload_swap"), key="upload_swap"),
         "repair": cols[3].checkbox(context.t("upload_repair"), key="upload_repair"),
     }
+    if options["layer"] in BULK_LAYERS:
+        st.caption(context.t("evidence_note"))
+        more = st.columns(2)
+        options["strict"] = more[0].checkbox(context.t("upload_strict"), key="upload_strict")
+        if options["layer"] == "measurements":
+            options["campaign"] = more[1].text_input(
+                context.t("upload_campaign"),
+                help=context.t("upload_campaign_help"),
+                key="upload_campaign",
+            )
     options["crs"] = options["crs"] or None
     options["encoding"] = options["encoding"] or None
     if st.button(context.t("validate_btn"), key="upload_validate"):
@@ -390,6 +418,7 @@ def _upload(context: Context) -> None:
                     encoding=options["encoding"],
                     swap_xy=options["swap_xy"],
                     repair=options["repair"],
+                    evidence=_evidence_options(options),
                 )
         except InputError as err:
             valid, text, count = False, f"error: {err}", None

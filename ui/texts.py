@@ -482,6 +482,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "enc_auto": ("Tự nhận", "Detect"),
     "upload_swap": ("Đảo x/y (vĩ độ trước)", "Swap x/y (latitude first)"),
     "upload_repair": ("Sửa hình học lỗi", "Repair invalid geometries"),
+    "upload_strict": (
+        "Nghiêm ngặt: từ chối cả tệp nếu có dòng lỗi",
+        "Strict: refuse the whole file if any row is invalid",
+    ),
+    "upload_campaign": ("Đợt đo kiểm", "Measurement campaign"),
+    "upload_campaign_help": (
+        "Khi tệp không có cột đợt đo; để trống: lấy tên tệp.",
+        "When the file has no campaign column; empty: the file's name.",
+    ),
+    "evidence_note": (
+        (
+            "Lớp bằng chứng (đo kiểm, ô đo tốc độ): các dòng hợp lệ được giữ lại, mỗi dòng bị "
+            "loại được báo kèm lý do và số dòng; tệp mới được thêm vào kỳ số liệu (nhập lại "
+            "cùng tệp thì thay các mẫu cũ của tệp đó). Nhận tệp CSV/Excel tiêu đề tiếng Việt "
+            "hoặc tiếng Anh, tệp xuất của Tower Collector và nhật ký G-NetTrack, dữ liệu mở "
+            "Ookla (quadkey)."
+        ),
+        (
+            "Evidence layers (measurements, speed tiles): the valid rows are kept and every "
+            "rejected row is reported with its reason and row number; a new file is added to "
+            "the period (importing the same file again replaces its earlier samples). CSV/Excel "
+            "with Vietnamese or English headers, Tower Collector exports, G-NetTrack logs and "
+            "Ookla open data (quadkeys) are read."
+        ),
+    ),
+    "mode_batch": (
+        "Thêm vào lớp (nhập lại cùng tệp thì thay các dòng cũ của tệp đó)",
+        "Add to the layer (importing the same file again replaces its earlier rows)",
+    ),
     "upload_as_of": ("Số liệu đến ngày", "Figures as of"),
     "upload_source": ("Nguồn", "Source"),
     "upload_licence": ("Giấy phép", "Licence"),

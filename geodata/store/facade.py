@@ -28,7 +28,7 @@ from rasterio.io import MemoryFile
 from geodata.crs import STORE_CRS, WORK_CRS
 from geodata.errors import StoreError
 from geodata.raster import Grid, grid_from_bytes
-from geodata.schemas import LAYERS
+from geodata.schemas import EVIDENCE_LAYERS, LAYERS
 from geodata.store import backend
 from geodata.store.backend import FORMAT_VERSION, Backend, Tx, is_database_url
 from geodata.store.gpkg import GpkgBackend
@@ -312,12 +312,19 @@ class Store:
         """Read a layer in the metric working CRS (EPSG:32649)."""
         return self.read(layer, crs=WORK_CRS)
 
-    def read_all(self, *, crs: pyproj.CRS | str | int | None = None) -> dict[str, gpd.GeoDataFrame]:
-        """Read every vector layer of this period (in ``crs``, default as stored)."""
+    def read_all(
+        self, *, crs: pyproj.CRS | str | int | None = None, evidence: bool = False
+    ) -> dict[str, gpd.GeoDataFrame]:
+        """Read every vector layer of this period (in ``crs``, default as stored).
+
+        The evidence layers (:data:`geodata.schemas.EVIDENCE_LAYERS`: measurements, speed
+        tiles, complaints) are left out unless ``evidence``: they are no input of the
+        predicted coverage, and a drive-test campaign can hold a million samples.
+        """
         return {
             info.layer: self.read(info.layer, crs=crs)
             for info in self.info().layers
-            if info.kind == "vector"
+            if info.kind == "vector" and (evidence or info.layer not in EVIDENCE_LAYERS)
         }
 
     def has_raster(self, name: str) -> bool:
@@ -421,7 +428,9 @@ class Store:
         created from the latest earlier period: it shares that period's layers and
         rasters until they are re-imported; earlier periods are never changed. Writing
         layers drops the period's derived coverage (the ``coverage`` result and the
-        ``coverage_*`` rasters), which no longer describe them.
+        ``coverage_*`` rasters), which no longer describe them; writing only evidence
+        layers (:data:`geodata.schemas.EVIDENCE_LAYERS`) keeps them, since the prediction
+        does not depend on what was measured.
 
         Parameters
         ----------
@@ -498,7 +507,7 @@ class Store:
                         "imported_at": stamp,
                     },
                 )
-            if layers:
+            if any(layer not in EVIDENCE_LAYERS for layer in layers):
                 tx.execute(
                     "DELETE FROM hatangso_results WHERE period = ? AND kind = 'coverage'",
                     (target,),

@@ -3,6 +3,11 @@
 ``validate`` checks a layer file against the data contract (:mod:`geodata.schemas`)
 without writing; ``import`` validates it and writes it into a store as one period's layer
 (the department only, audited); ``layers`` lists a store's periods and a period's layers.
+
+The evidence layers (``measurements``, ``speed_tiles``) are read in bulk
+(:mod:`geodata.evidence`): the valid rows are kept and every rejected row is reported with
+its reason and row number (all of them with ``--rejected FILE.csv``); ``--strict`` refuses
+the whole file instead.
 """
 
 from __future__ import annotations
@@ -44,8 +49,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--mode",
         choices=("replace", "upsert"),
-        default="replace",
-        help="replace the layer (default) or upsert by id (e.g. one operator at a time)",
+        default=None,
+        help="replace the layer or upsert by id (e.g. one operator at a time); default "
+        "replace, except measurements and speed_tiles: added to the period's, replacing only "
+        "the rows of the same file and campaign (speed tiles: of the same quarter and type)",
     )
     p.set_defaults(handler=_cmd_import)
 
@@ -62,8 +69,9 @@ def _read_options(p: argparse.ArgumentParser) -> None:
         "--layer",
         required=True,
         help="contract layer: admin_units, villages, clusters, fiber_routes, fiber_nodes, "
-        "mobile_sites, roads, power_lines, priority_places (rasters: population_density, "
-        "elevation, land_cover: ESA WorldCover class codes)",
+        "mobile_sites, roads, power_lines, priority_places; evidence: measurements, "
+        "speed_tiles, complaints (rasters: population_density, elevation, land_cover: ESA "
+        "WorldCover class codes)",
     )
     p.add_argument(
         "--crs",
@@ -78,6 +86,88 @@ def _read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source-layer", help="the layer to read inside a GeoPackage")
     p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    g = p.add_argument_group(
+        "evidence layers (measurements, speed_tiles)",
+        "Valid rows are kept and every rejected row is reported with its reason and row "
+        "number. Times: dd/mm/yyyy hh:mm[:ss], ISO 8601 or Unix time; a time without a zone "
+        "is Vietnam's (Asia/Ho_Chi_Minh, UTC+7). Column mappings: docs/EVIDENCE.md.",
+    )
+    g.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the whole file when any row is invalid (default: keep the valid rows "
+        "and report every rejected one)",
+    )
+    g.add_argument(
+        "--rejected",
+        metavar="FILE.csv",
+        help="write every rejected row (row, reason, column, value) to this file",
+    )
+    g.add_argument(
+        "--campaign",
+        help="the measurement campaign, when the file has no campaign column (default the "
+        "file's name)",
+    )
+    g.add_argument(
+        "--source-kind",
+        choices=("drive_test", "crowdsourced", "speed_test"),
+        help="what kind of measurement, when the file does not say (default: the app's, "
+        "else drive_test)",
+    )
+    g.add_argument(
+        "--layout",
+        choices=("auto", "generic", "towercollector", "gnettrack"),
+        help="the export layout; default auto: recognised by the header",
+    )
+    g.add_argument("--net-type", choices=("mobile", "fixed"), help="speed tiles: mobile or fixed")
+    g.add_argument(
+        "--quarter-start",
+        metavar="YYYY-MM-DD",
+        help="speed tiles: the quarter's first day (default from the published file name)",
+    )
+
+
+def _evidence_options(args: argparse.Namespace) -> Any:  # noqa: ANN401 - EvidenceOptions
+    from geodata.importer import EvidenceOptions
+
+    return EvidenceOptions(
+        campaign=args.campaign,
+        source_kind=args.source_kind,
+        layout=args.layout,
+        net_type=args.net_type,
+        quarter_start=args.quarter_start,
+        strict=args.strict,
+    )
+
+
+def _evidence_summary(validated: Any, args: argparse.Namespace) -> dict[str, Any]:  # noqa: ANN401
+    """Report an evidence file's rows read, kept, rejected; write the rejected rows."""
+    from geodata.evidence import EvidenceLayer
+    from geodata.export import write_table
+
+    if not isinstance(validated, EvidenceLayer):
+        return {}
+    if args.rejected:
+        write_table(validated.rejected, args.rejected)
+    return {
+        "rows_read": validated.read_rows,
+        "rows_kept": len(validated.frame),
+        "rows_rejected": len(validated.rejected),
+        "rows_skipped": dict(validated.skipped),
+        "rejected": validated.rejected.astype(object)
+        .where(validated.rejected.notna(), None)
+        .to_dict("records"),
+    }
+
+
+def _evidence_line(summary: dict[str, Any]) -> str:
+    skipped = sum(summary["rows_skipped"].values())
+    return (
+        f"{fmt_int(summary['rows_read'])} rows read: {fmt_int(summary['rows_kept'])} kept, "
+        f"{fmt_int(summary['rows_rejected'])} rejected"
+        + (f", {fmt_int(skipped)} skipped" if skipped else "")
+        + "."
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -97,8 +187,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         context=context,
         source_layer=args.source_layer,
         sheet=args.sheet,
+        evidence=_evidence_options(args),
     )
     report = _format_report(validated.source, validated.layer, validated.problems)
+    summary = _evidence_summary(validated, args)
     if args.json:
         payload = {
             "ok": True,
@@ -106,11 +198,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "layer": validated.layer,
             "features": len(validated.frame),
             "problems": [p.as_dict() for p in validated.problems],
+            **summary,
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
         print(report, file=sys.stderr)  # noqa: T201
     else:
         print(validation_text(report, len(validated.frame)))  # noqa: T201
+        if summary:
+            print(_evidence_line(summary))  # noqa: T201
     return EXIT_OK
 
 
@@ -150,9 +245,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
         source_layer=args.source_layer,
         sheet=args.sheet,
         also=record,
+        evidence=_evidence_options(args),
     )
     count = None if validated is None else len(validated.frame)
     layer = args.layer if validated is None else validated.layer
+    summary = _evidence_summary(validated, args)
     if args.json:
         payload = {
             "ok": True,
@@ -160,6 +257,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             "period": store.period,
             "layer": layer,
             "features": count,
+            **summary,
         }
         if validated is not None:
             payload["warnings"] = [p.as_dict() for p in validated.warnings]
@@ -175,6 +273,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             f"imported {Path(args.file).name} as {layer!r} into {store.location}, "
             f"period {store.period} ({what})."
         )
+        if summary:
+            print(_evidence_line(summary))  # noqa: T201
     return EXIT_OK
 
 
