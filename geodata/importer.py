@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -14,6 +14,7 @@ import pandas as pd
 from geodata.errors import InputError, InputFileError, Problem
 from geodata.evidence import EvidenceLayer, read_complaints, read_measurements, read_speed_tiles
 from geodata.load import RASTER_SUFFIXES, read_raw
+from geodata.mapping import ImportProfile
 from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS, LayerSchema, layer_schema
 from geodata.store import LayerMeta, Store, Tx
@@ -22,7 +23,7 @@ from geodata.validate import ValidatedLayer, ValidationContext, validate_layer
 if TYPE_CHECKING:
     import pyproj
 
-__all__ = ["EvidenceOptions", "ImportMode", "import_file", "load_layer"]
+__all__ = ["EvidenceOptions", "ImportMode", "import_file", "load_layer", "profile_of"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,9 @@ def load_layer(  # noqa: PLR0913
     source_layer: str | None = None,
     sheet: str | int | None = None,
     evidence: EvidenceOptions | None = None,
+    operator: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    profile: ImportProfile | None = None,
 ) -> ValidatedLayer:
     """Read and validate one file as a contract layer.
 
@@ -92,6 +96,15 @@ def load_layer(  # noqa: PLR0913
         Province and known ids, e.g. from :meth:`geodata.store.Store.validation_context`.
     evidence
         How to read a measurement or speed-tile file (:class:`EvidenceOptions`).
+    operator
+        The operator of every row, for a file without an operator column (an
+        operator's site list); see :func:`geodata.validate.validate_layer`.
+    columns
+        Contract column -> the file's header, for columns the header does not name in a
+        way the contract knows (``"x"``/``"y"``: the coordinates); a table only.
+    profile
+        A saved import profile: its columns, sheet, operator, CRS and encoding apply
+        where the arguments above leave them unset.
 
     Returns
     -------
@@ -106,6 +119,18 @@ def load_layer(  # noqa: PLR0913
         Any problem with the file, with a message naming the file, row, column and fix.
     """
     schema = _schema(layer)
+    if profile is not None:
+        if _schema(profile.layer).name != schema.name:
+            msg = (
+                f"import profile {profile.name!r} reads {profile.layer!r} files, not "
+                f"{schema.name!r}. Choose another profile or --layer {profile.layer}."
+            )
+            raise InputError(msg)
+        sheet = sheet if sheet is not None else profile.sheet
+        crs = crs if crs is not None else profile.crs
+        encoding = encoding if encoding is not None else profile.encoding
+        operator = operator or profile.operator
+        columns = {**profile.columns, **(columns or {})}
     opts = evidence or EvidenceOptions()
     if schema.name == "measurements":
         return read_measurements(
@@ -151,8 +176,44 @@ def load_layer(  # noqa: PLR0913
         swap_xy=swap_xy,
         source_layer=source_layer,
         sheet=sheet,
+        columns=columns,
     )
-    return validate_layer(raw, schema, context=context, repair=repair)
+    return validate_layer(raw, schema, context=context, repair=repair, operator=operator)
+
+
+def profile_of(
+    validated: ValidatedLayer,
+    name: str,
+    *,
+    sheet: str | int | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+) -> ImportProfile:
+    """Return the profile that reads files like the one just validated.
+
+    Parameters
+    ----------
+    validated
+        A layer that passed validation: its column mapping and file-level operator are
+        kept.
+    name
+        The profile's name.
+    sheet, crs, encoding
+        The reading options that were given.
+
+    Returns
+    -------
+    ImportProfile
+    """
+    return ImportProfile(
+        name=name.strip(),
+        layer=validated.layer,
+        columns=dict(validated.columns),
+        sheet=None if sheet is None else str(sheet),
+        operator=validated.operator,
+        crs=crs,
+        encoding=encoding,
+    )
 
 
 def import_file(  # noqa: C901, PLR0913
@@ -173,6 +234,11 @@ def import_file(  # noqa: C901, PLR0913
     sheet: str | int | None = None,
     also: Callable[[Tx, str, int | None], object] | None = None,
     evidence: EvidenceOptions | None = None,
+    operator: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    profile: ImportProfile | str | None = None,
+    save_profile: str | None = None,
+    actor: str = "unknown",
 ) -> ValidatedLayer | None:
     """Validate a file and write it into a store (created when it does not exist).
 
@@ -202,6 +268,15 @@ def import_file(  # noqa: C901, PLR0913
         Called as ``also(tx, layer, feature_count)`` with the write's transaction before
         it commits (``None`` count for a raster), e.g. to record the import in the audit
         trail so that both commit or neither does.
+    operator, columns
+        As for :func:`load_layer`.
+    profile
+        An import profile, or the name of one saved in the store.
+    save_profile
+        Save the mapping that worked under this name (with the import, atomically), to
+        read next month's file the same way (``--profile NAME``).
+    actor
+        Who saves the profile (recorded with it).
 
     Returns
     -------
@@ -237,6 +312,8 @@ def import_file(  # noqa: C901, PLR0913
             also=None if also is None else (lambda tx: also(tx, layer, None)),
         )
         return None
+    if isinstance(profile, str):
+        profile = store.profile(profile)
     context = store.validation_context()
     validated = load_layer(
         path,
@@ -249,6 +326,9 @@ def import_file(  # noqa: C901, PLR0913
         source_layer=source_layer,
         sheet=sheet,
         evidence=evidence,
+        operator=operator,
+        columns=columns,
+        profile=profile,
     )
     frame = validated.frame
     name = validated.layer
@@ -280,14 +360,33 @@ def import_file(  # noqa: C901, PLR0913
         msg = f"mode {mode!r} is not one of 'replace', 'upsert'."
         raise InputError(msg)
     count = len(frame)
-    store.write(
-        {name: frame},
-        {name: meta},
-        as_of=as_of,
-        imported_from=path.name,
-        also=None if also is None else (lambda tx: also(tx, name, count)),
-    )
+    saved = None
+    if save_profile:
+        saved = profile_of(
+            validated,
+            save_profile,
+            sheet=sheet if sheet is not None else (profile.sheet if profile else None),
+            crs=_text_or_none(crs) or (profile.crs if profile else None),
+            encoding=encoding or (profile.encoding if profile else None),
+        )
+
+    def after(tx: Tx) -> None:
+        if saved is not None:
+            store.save_profile(saved, actor=actor, tx=tx)
+            log.info("import profile %r saved", saved.name)
+        if also is not None:
+            also(tx, name, count)
+
+    store.write({name: frame}, {name: meta}, as_of=as_of, imported_from=path.name, also=after)
     return validated
+
+
+def _text_or_none(value: object) -> str | None:
+    """A CRS option as text for a profile (a CRS object by its authority code)."""
+    if value is None or isinstance(value, str):
+        return value
+    to_string = getattr(value, "to_string", None)
+    return str(to_string()) if callable(to_string) else str(value)
 
 
 def _note_period(store: Store, as_of: dt.date | str | None, validated: EvidenceLayer) -> None:

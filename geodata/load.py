@@ -18,6 +18,7 @@ import logging
 import re
 import warnings
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +31,21 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geodata.coordinates import check_coordinates, swap_xy_geometries
-from geodata.crs import STORE_CRS, resolve_crs
-from geodata.errors import InputFileError, LegacyEncodingWarning, Problem
-from geodata.schemas import column_key
+from geodata.crs import STORE_CRS, describe_crs, resolve_crs
+from geodata.errors import CRSProblem, InputFileError, LegacyEncodingWarning, Problem
+from geodata.schemas import LAYERS, column_key, layer_schema
+from geodata.sheets import (
+    HEADER_SEARCH_ROWS,
+    Grid,
+    Table,
+    crs_hint,
+    describe_skipped,
+    grid_from_text,
+    header_keys,
+    locate_table,
+    read_excel_grid,
+    split_header,
+)
 from geodata.text import LegacyEncoding, decode_legacy, detect_legacy, to_nfc
 
 __all__ = [
@@ -43,6 +56,7 @@ __all__ = [
     "Y_ALIASES",
     "RawLayer",
     "find_column",
+    "known_column_keys",
     "list_source_layers",
     "parse_number",
     "read_raw",
@@ -80,6 +94,15 @@ class RawLayer:
         Findings made while reading (bad coordinates, legacy encodings).
     crs
         The CRS the coordinates were read in.
+    notes
+        What the reader decided, for the user: the sheet read, the header's rows, the
+        rows left out (title, total …), a CRS taken from a header.
+    title
+        The text above a table's header (the title block), for the file's operator.
+    columns
+        The file's columns read as coordinates: ``{"x": …, "y": …}`` (tables).
+    sheet
+        The Excel sheet read.
     """
 
     frame: gpd.GeoDataFrame
@@ -88,6 +111,10 @@ class RawLayer:
     row_numbers: list[int]
     problems: list[Problem] = field(default_factory=list)
     crs: pyproj.CRS | None = None
+    notes: list[str] = field(default_factory=list)
+    title: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
 
 
 def list_source_layers(path: Path) -> list[str]:
@@ -117,6 +144,7 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
     swap_xy: bool = False,
     source_layer: str | None = None,
     sheet: str | int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> RawLayer:
     """Read a vector or table file for a contract layer.
 
@@ -138,7 +166,12 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
     source_layer
         The layer inside a GeoPackage, when it is not named like ``layer``.
     sheet
-        The Excel sheet (name or 0-based index); default the first.
+        The Excel sheet (name, matched ignoring case and diacritics, or 0-based index);
+        default the first.
+    columns
+        A column mapping for a table (contract column -> the file's header; ``"x"`` and
+        ``"y"`` for the coordinates), as saved in an import profile; the rest is
+        recognised from the header.
 
     Returns
     -------
@@ -161,7 +194,9 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
     declared = resolve_crs(crs)
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return _read_table(path, declared, legacy, codec, encoding, swap_xy, sheet)
+        return _read_table(
+            path, declared, legacy, codec, encoding, swap_xy, sheet, layer, columns
+        )
     if path.is_dir() or suffix in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
         return _read_vector(path, layer, declared, legacy, codec, encoding, swap_xy, source_layer)
     msg = (
@@ -310,25 +345,31 @@ def _read_table(  # noqa: PLR0913
     encoding_arg: str | None,
     swap_xy: bool,
     sheet: str | int | None,
+    layer: str,
+    columns: Mapping[str, str] | None,
 ) -> RawLayer:
     name = path.name
-    frame = (
-        _read_excel(path, sheet)
-        if path.suffix.lower().startswith(".xls")
-        else _read_csv(path, legacy, codec)
-    )
-    frame.columns = [to_nfc(str(c)).strip() for c in frame.columns]
-    problems: list[Problem] = []
-    frame = _decode_text(frame, name, legacy, encoding_arg, problems)
-    x_col = _find_column(frame, X_ALIASES)
-    y_col = _find_column(frame, Y_ALIASES)
-    if x_col is None or y_col is None:
-        msg = (
-            f"{name}: no coordinate columns found (columns: {', '.join(map(str, frame.columns))}). "
-            "Add longitude/latitude columns named lon/lat (or kinh_do/vi_do, x/y)."
-        )
+    if path.suffix.lower().startswith(".xls"):
+        grid = read_excel_grid(path, sheet)
+    else:
+        grid = grid_from_text(_csv_text(path, legacy, codec))
+    if legacy:
+        codec_name: LegacyEncoding = "vni" if legacy == "vni" else "tcvn3"
+        grid.map_text(functools.partial(_decode_cell, encoding=codec_name))
+    table = locate_table(grid, known_column_keys(layer))
+    notes = _table_notes(name, grid, table)
+    frame = pd.DataFrame(table.rows, columns=table.columns, dtype=object)
+    if not len(table.columns):
+        msg = f"{name}: the {'sheet' if grid.sheet else 'file'} is empty. Check the file."
         raise InputFileError(msg)
-    row_numbers = [int(i) + 2 for i in range(len(frame))]  # header is spreadsheet row 1
+    problems: list[Problem] = []
+    frame = _decode_text(frame, name, None, encoding_arg or legacy, problems)
+    frame, used = _apply_columns(frame, name, columns, notes)
+    x_col = used.get("x") or _find_column(frame, X_ALIASES)
+    y_col = used.get("y") or _find_column(frame, Y_ALIASES)
+    if x_col is None or y_col is None:
+        raise InputFileError(_no_coordinates(name, grid, table, frame))
+    row_numbers = table.row_numbers
     xs = _parse_coordinates(frame[x_col], x_col, row_numbers, problems)
     ys = _parse_coordinates(frame[y_col], y_col, row_numbers, problems)
     ok = ~(np.isnan(xs) | np.isnan(ys))
@@ -336,11 +377,14 @@ def _read_table(  # noqa: PLR0913
     geoms[ok] = shapely.points(xs[ok], ys[ok])
     gdf = gpd.GeoDataFrame(frame.drop(columns=[x_col, y_col]), geometry=list(geoms), crs=None)
     source = f"{name} (columns {x_col!r}, {y_col!r})"
-    if ok.any():
-        crs_used = _settle_crs(gdf, source, None, declared, swap_xy)
-    else:
+    if not ok.any():
         msg = f"{name}: no row has usable coordinates in columns {x_col!r} and {y_col!r}."
         raise InputFileError(msg)
+    if declared is None:
+        declared = _crs_from_header(x_col, y_col, xs[ok], ys[ok], source, swap_xy, notes)
+    crs_used = _settle_crs(gdf, source, None, declared, swap_xy)
+    for note in notes:
+        log.info("%s", note)
     return RawLayer(
         frame=_to_store(gdf, crs_used, swap_xy),
         source=name,
@@ -348,21 +392,171 @@ def _read_table(  # noqa: PLR0913
         row_numbers=row_numbers,
         problems=problems,
         crs=crs_used,
+        notes=notes,
+        title=" / ".join(table.title),
+        columns={"x": x_col, "y": y_col},
+        sheet=grid.sheet,
     )
 
 
-def _read_csv(path: Path, legacy: str | None, codec: str | None) -> pd.DataFrame:
+def known_column_keys(layer: str) -> set[str]:
+    """Return the column keys that mark a header for ``layer``: its names and aliases.
+
+    Parameters
+    ----------
+    layer
+        A contract layer (any name :func:`~geodata.schemas.layer_schema` accepts).
+
+    Returns
+    -------
+    set of str
+        Keys as :func:`~geodata.schemas.column_key` writes them, with the coordinate
+        aliases.
+    """
+    keys = set(X_ALIASES) | set(Y_ALIASES)
+    try:
+        keys |= set(layer_schema(layer).alias_map())
+    except KeyError:
+        for schema in LAYERS.values():
+            keys |= set(schema.alias_map())
+    return keys
+
+
+def _table_notes(name: str, grid: Grid, table: Table) -> list[str]:
+    """Say which sheet was read, where the header is, and which rows were left out."""
+    notes: list[str] = []
+    if len(grid.sheets) > 1:
+        others = ", ".join(repr(s) for s in grid.sheets if s != grid.sheet)
+        notes.append(
+            f"{name}: read sheet {grid.sheet!r} (the workbook also has {others}; choose "
+            "another with --sheet)."
+        )
+    if table.found and table.header_rows != [1]:
+        rows = table.header_rows
+        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}–{rows[-1]}"
+        notes.append(f"{name}: header found on {where}.")
+    if table.skipped:
+        notes.append(f"{name}: skipped {describe_skipped(table.skipped)}.")
+    return notes
+
+
+def _apply_columns(
+    frame: pd.DataFrame, name: str, columns: Mapping[str, str] | None, notes: list[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename the file's columns as a mapping says (contract column -> file column).
+
+    The coordinates' columns are under ``"x"`` and ``"y"``; they keep their names and are
+    returned. A header is found as written, else by its key, else by its key without its
+    notes in brackets. A mapped column the file does not have is left to the automatic
+    recognition, and said so (next month's file may have renamed it).
+    """
+    if not columns:
+        return frame, {}
+    by_key: dict[str, str] = {}
+    by_bare: dict[str, str] = {}
+    for col in frame.columns:
+        by_key.setdefault(column_key(str(col)), str(col))
+        by_bare.setdefault(header_keys(str(col))[0], str(col))
+    renames: dict[str, str] = {}
+    used: dict[str, str] = {}
+    missing: list[str] = []
+    for target, wanted in columns.items():
+        found = (
+            wanted
+            if wanted in frame.columns
+            else by_key.get(column_key(str(wanted))) or by_bare.get(header_keys(str(wanted))[0])
+        )
+        if found is None:
+            missing.append(f"{wanted!r} (for {target})")
+        elif target in ("x", "y"):
+            used[target] = found
+        else:
+            renames[found] = target
+    if missing:
+        notes.append(
+            f"{name}: the column mapping names {', '.join(missing)}, which this file does "
+            "not have; recognised from the header instead."
+        )
+    clash = {c: f"{c} #file" for c in frame.columns if c in renames.values() and c not in renames}
+    frame = frame.rename(columns=clash).rename(columns=renames)
+    return frame, used
+
+
+def _no_coordinates(name: str, grid: Grid, table: Table, frame: pd.DataFrame) -> str:
+    shown = ", ".join(map(str, frame.columns))
+    where = ""
+    if table.header_rows:
+        first = table.header_rows[0]
+        where = f" on row {first}" if table.found else f" (no header recognised; row {first} read)"
+    msg = (
+        f"{name}: no coordinate columns found (columns{where}: {shown}). Add "
+        "longitude/latitude columns named lon/lat (or Kinh độ/Vĩ độ, x/y), or map the "
+        "columns by hand (the app's column mapping, or a saved --profile)."
+    )
+    strings = [v for row in grid.rows[:HEADER_SEARCH_ROWS] for v in row if isinstance(v, str)]
+    guess = detect_legacy(strings)
+    if guess is not None:
+        msg += f" The text looks {guess.upper()}-encoded: re-run with --encoding {guess}."
+    if len(grid.sheets) > 1:
+        msg += (
+            f" This is sheet {grid.sheet!r}; the workbook's sheets are "
+            f"{', '.join(repr(s) for s in grid.sheets)} (choose one with --sheet)."
+        )
+    return msg
+
+
+def _crs_from_header(  # noqa: PLR0913
+    x_col: str,
+    y_col: str,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    source: str,
+    swap_xy: bool,
+    notes: list[str],
+) -> pyproj.CRS | None:
+    """The CRS a coordinate header names ("Kinh độ (WGS84)", "X (VN-2000)"), if any.
+
+    WGS 84 is EPSG:4326 for degrees and UTM 49N for metres; VN-2000 is EPSG:4756 for
+    degrees, else the first of Bình Định's TM-3 zone (EPSG:9217) and UTM 49N
+    (EPSG:3406) that puts the points inside the province.
+    """
+    hint = crs_hint([*split_header(x_col).notes, *split_header(y_col).notes])
+    if hint is None:
+        return None
+    degrees = bool(np.nanmax(np.abs(xs)) <= 180 and np.nanmax(np.abs(ys)) <= 180)  # noqa: PLR2004
+    if hint == "wgs84":
+        candidates = ["wgs84"] if degrees else ["utm49n"]
+    else:
+        candidates = ["vn2000"] if degrees else ["vn2000-binhdinh", "vn2000-utm49"]
+    for short in candidates:
+        crs = resolve_crs(short)
+        try:
+            check_coordinates(xs, ys, crs=crs, source=source, swap_xy=swap_xy)
+        except CRSProblem:
+            continue
+        if crs is not None:
+            notes.append(
+                f"{source}: CRS taken from the header: {describe_crs(crs)} (--crs {short})."
+            )
+        return crs
+    return None
+
+
+def _csv_text(path: Path, legacy: str | None, codec: str | None) -> str:
     raw = path.read_bytes()
     if legacy:
-        text = raw.decode("latin-1")
-    elif codec:
+        return raw.decode("latin-1")
+    if codec:
         try:
-            text = raw.decode(codec)
+            return raw.decode(codec)
         except (UnicodeDecodeError, LookupError) as err:
             msg = f"{path.name}: cannot be decoded as {codec!r}: {err}. Check --encoding."
             raise InputFileError(msg) from None
-    else:
-        text = _decode_unknown(raw)
+    return _decode_unknown(raw)
+
+
+def _read_csv(path: Path, legacy: str | None, codec: str | None) -> pd.DataFrame:
+    text = _csv_text(path, legacy, codec)
     header = text[: text.find("\n")] if "\n" in text[:4096] else text[:4096]
     counts = {sep: header.count(sep) for sep in ("\t", ";", ",")}
     sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
@@ -468,10 +662,20 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
 
 
 def _find_column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
-    keys = {column_key(str(c)): str(c) for c in frame.columns}
+    """The first alias a column's key is: as written, else with its notes in brackets
+    stripped ("Kinh độ (WGS84)" is ``kinh_do``)."""
+    exact: dict[str, str] = {}
+    stripped: dict[str, str] = {}
+    for c in frame.columns:
+        keys = header_keys(str(c))
+        exact.setdefault(column_key(str(c)), str(c))
+        stripped.setdefault(keys[0], str(c))
     for alias in aliases:
-        if alias in keys:
-            return keys[alias]
+        if alias in exact:
+            return exact[alias]
+    for alias in aliases:
+        if alias in stripped:
+            return stripped[alias]
     return None
 
 
@@ -510,9 +714,10 @@ def _parse_coordinates(
     for i, value in enumerate(column.tolist()):
         number = _parse_number(value)
         if number is None:
+            empty = value is None or (isinstance(value, str) and not value.strip())
             problems.append(
                 Problem(
-                    f"coordinate {value!r} is not a number.",
+                    "coordinate is empty." if empty else f"coordinate {value!r} is not a number.",
                     fix="enter decimal degrees (e.g. 108.95) or the CRS's metres.",
                     row=row_numbers[i],
                     column=name,

@@ -387,7 +387,21 @@ LAYERS: dict[str, LayerSchema] = {
         title_vi="Trạm phát sóng di động (BTS)",
         aliases=("bts", "tram", "tram bts", "sites", "cell sites"),
         columns={
-            "site_id": ColumnSpec(aliases=("ma_tram", "ten_tram", "site", "bts_id", *_ID_ALIASES)),
+            # "ten_tram" (the site's name) is a candidate only when no code column is
+            # there: geodata.mapping.id_preference ranks a code over a name.
+            "site_id": ColumnSpec(
+                aliases=(
+                    "ma_tram",
+                    "ma_tram_bts",
+                    "ma_so_tram",
+                    "ma_site",
+                    "site_code",
+                    "ten_tram",
+                    "site",
+                    "bts_id",
+                    *_ID_ALIASES,
+                )
+            ),
             "operator": ColumnSpec(
                 kind="enum",
                 choices=OPERATORS,
@@ -403,13 +417,26 @@ LAYERS: dict[str, LayerSchema] = {
                 minimum=0,
                 above_minimum=True,
                 hint="the antenna's height above the ground, in metres.",
-                aliases=("do_cao", "chieu_cao", "do_cao_cot", "cao_m", "height", "antenna_height"),
+                aliases=(
+                    "do_cao",
+                    "chieu_cao",
+                    "do_cao_cot",
+                    "cao_m",
+                    "height",
+                    "antenna_height",
+                    "do_cao_anten",
+                    "do_cao_angten",
+                    "chieu_cao_anten",
+                    "do_cao_cot_anten",
+                    "chieu_cao_cot",
+                    "do_cao_treo_anten",
+                ),
             ),
             "eirp_dbm": ColumnSpec(
                 kind="float",
                 required=False,
                 hint="the sector's total EIRP (all antenna ports), dBm; empty: the default.",
-                aliases=("eirp", "cong_suat"),
+                aliases=("eirp", "cong_suat", "cong_suat_phat", "eirp_dbm"),
             ),
             "band_mhz": ColumnSpec(
                 kind="float",
@@ -419,14 +446,21 @@ LAYERS: dict[str, LayerSchema] = {
                 hint="the carrier frequency in MHz (3.5 GHz is 3500), which the propagation "
                 f"models cover from {BAND_RANGE_MHZ[0]:g} to {BAND_RANGE_MHZ[1]:g} MHz; empty: "
                 "the technology's default.",
-                aliases=("bang_tan", "band", "freq_mhz"),
+                aliases=("bang_tan", "band", "freq_mhz", "tan_so", "tan_so_mhz"),
             ),
             "azimuths_deg": ColumnSpec(
                 kind="angle_list",
                 required=False,
                 hint="each sector's azimuth in degrees from north, e.g. '0,120,240'; empty: "
                 "an omnidirectional site.",
-                aliases=("azimuth", "azimuths", "huong_phat", "goc_phuong_vi"),
+                aliases=(
+                    "azimuth",
+                    "azimuths",
+                    "huong_phat",
+                    "goc_phuong_vi",
+                    "huong_anten",
+                    "goc_phuong_vi_anten",
+                ),
             ),
             "power": ColumnSpec(
                 kind="enum",

@@ -25,6 +25,12 @@ from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
 from geodata.dates import parse_date
 from geodata.errors import LayerValidationError, Problem
 from geodata.load import RawLayer
+from geodata.mapping import (
+    canonical_operator_name,
+    id_preference,
+    operator_from_codes,
+    operator_from_title,
+)
 from geodata.schemas import (
     LAYERS,
     ColumnSpec,
@@ -33,7 +39,9 @@ from geodata.schemas import (
     column_key,
     layer_schema,
 )
+from geodata.sheets import header_keys
 from geodata.text import to_nfc
+from geodata.units import UnitNames
 
 __all__ = ["MAX_ROWS_PER_PROBLEM", "ValidatedLayer", "ValidationContext", "validate_layer"]
 
@@ -62,11 +70,25 @@ class ValidationContext:
     village_points
         ``village_id -> a point inside the village``, where a complaint that names only
         its village is placed.
+    units
+        The administrative units (``unit_id``, ``name``, ``level``, ``parent_id``, and
+        ``former_names`` when known), so that a unit given by its name instead of its
+        code is matched (:class:`geodata.units.UnitNames`).
+    former_names
+        More names of units: a former name -> the unit carrying it now (a crosswalk's).
     """
 
     province: BaseGeometry | None = None
     known_ids: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
     village_points: dict[str, BaseGeometry] = field(default_factory=dict)
+    units: pd.DataFrame | None = None
+    former_names: dict[str, str] = field(default_factory=dict)
+
+    def unit_names(self, level: str | None) -> UnitNames | None:
+        """Return the index of the units of ``level`` by name, ``None`` without units."""
+        if self.units is None:
+            return None
+        return UnitNames(self.units, level=level, former=self.former_names)
 
     def ids(self, layer: str, level: str | None) -> set[str] | None:
         """Return the known ids of a layer (and admin level), ``None`` when unknown."""
@@ -87,6 +109,8 @@ class ValidationContext:
             self.known_ids[("admin_units", None)] = set(ids)
             for level in ("province", "district", "commune"):
                 self.known_ids[("admin_units", level)] = set(ids[frame["level"] == level])
+            names = [c for c in ("unit_id", "name", "level", "parent_id", "former_names") if c in frame]
+            self.units = pd.DataFrame(frame[names]).reset_index(drop=True)
             province = frame[frame["level"] == "province"]
             if len(province):
                 self.province = shapely.union_all(province.geometry.to_numpy())
@@ -108,6 +132,11 @@ class ValidatedLayer:
     source: str
     frame: gpd.GeoDataFrame
     problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    """Contract column -> the file's column it was read from (``x``/``y``: coordinates)."""
+    operator: str | None = None
+    """The operator of the whole file, when given or inferred rather than read per row."""
 
     @property
     def warnings(self) -> list[Problem]:
@@ -121,6 +150,7 @@ class _Collector:
     def __init__(self, raw: RawLayer) -> None:
         self.raw = raw
         self.problems: list[Problem] = list(raw.problems)
+        self.notes: list[str] = []
         self._counts: dict[tuple[str, str | None], int] = defaultdict(int)
 
     def add(  # noqa: PLR0913
@@ -151,6 +181,11 @@ class _Collector:
             )
         )
 
+    def note(self, text: str) -> None:
+        """Tell the user what was decided (logged, and kept with the result)."""
+        self.notes.append(text)
+        log.info("%s", text)
+
     def finish(self) -> list[Problem]:
         for (key, column), n in self._counts.items():
             if n > MAX_ROWS_PER_PROBLEM:
@@ -170,6 +205,7 @@ def validate_layer(
     *,
     context: ValidationContext | None = None,
     repair: bool = False,
+    operator: str | None = None,
 ) -> ValidatedLayer:
     """Check a file's rows against the data contract and normalise them.
 
@@ -186,6 +222,10 @@ def validate_layer(
     repair
         Repair invalid geometries with :func:`shapely.make_valid` instead of refusing them
         (each repair is reported as a warning).
+    operator
+        The operator of every row (the file's sender), for a layer with an ``operator``
+        column; without it, and without the column, the operator is recognised from the
+        title block or the codes' prefix (:mod:`geodata.mapping`) and reported.
 
     Returns
     -------
@@ -201,8 +241,11 @@ def validate_layer(
     schema = layer if isinstance(layer, LayerSchema) else layer_schema(layer)
     context = context or ValidationContext()
     out = _Collector(raw)
-    frame = _map_columns(raw, schema, out)
+    frame, used = _map_columns(raw, schema, out)
     ids = _id_strings(frame, schema)
+    chosen_operator = _file_operator(frame, schema, raw, operator, ids, out)
+    if chosen_operator is not None and "operator" not in used:
+        used["operator"] = ""
     missing = [c for c, spec in schema.columns.items() if spec.required and c not in frame]
     result: dict[str, Any] = {}
     for col, spec in schema.columns.items():
@@ -215,11 +258,17 @@ def validate_layer(
     for col in missing:
         spec = schema.columns[col]
         accepted = ", ".join(sorted({col, *spec.aliases}))
+        also = (
+            " Or give the operator of the whole file with --operator NAME (the app: "
+            "'Nhà mạng của tệp')."
+            if col == "operator"
+            else ""
+        )
         out.add(
             "missing column",
             f"required column {col!r} is missing (columns in the file: "
             f"{', '.join(map(str, raw.frame.columns.drop('geometry', errors='ignore')))}).",
-            fix=f"add it, under one of these names: {accepted}.",
+            fix=f"add it, under one of these names: {accepted}.{also}",
             column=col,
         )
     _check_ids(result.get(schema.id_column), schema, ids, out)
@@ -234,38 +283,129 @@ def validate_layer(
     for col in extras:
         data[col] = frame[col]
     gdf = gpd.GeoDataFrame(data, geometry=geometry, crs=STORE_CRS).reset_index(drop=True)
-    return ValidatedLayer(schema.name, raw.source, gdf, problems)
+    columns = {**{k: v for k, v in used.items() if v}, **raw.columns}
+    return ValidatedLayer(
+        schema.name,
+        raw.source,
+        gdf,
+        problems,
+        notes=[*raw.notes, *out.notes],
+        columns=columns,
+        operator=chosen_operator,
+    )
 
 
 # --------------------------------------------------------------------------- columns
 
 
-def _map_columns(raw: RawLayer, schema: LayerSchema, out: _Collector) -> pd.DataFrame:
-    """Rename the file's columns onto the contract through the schema's aliases."""
+def _map_columns(
+    raw: RawLayer, schema: LayerSchema, out: _Collector
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename the file's columns onto the contract through the schema's aliases.
+
+    A header is matched as written, else with its notes in brackets stripped ("Độ cao
+    anten (m)"). When several columns could be the id, a code beats a name
+    (:func:`geodata.mapping.id_preference`). Returns the renamed frame and the contract
+    column -> file column of every column mapped.
+    """
     alias_map = schema.alias_map()
     frame = pd.DataFrame(raw.frame.drop(columns="geometry"))
     renames: dict[str, str] = {}
     claimed: dict[str, list[str]] = defaultdict(list)
     for col in frame.columns:
-        target = alias_map.get(column_key(str(col)))
+        target = next((alias_map[k] for k in header_keys(str(col)) if k in alias_map), None)
         if target is not None:
             claimed[target].append(str(col))
     for target, sources in claimed.items():
         exact = [s for s in sources if column_key(s) == target]
         if len(sources) == 1 or exact:
             renames[exact[0] if exact else sources[0]] = target
-        else:
-            out.add(
-                "ambiguous columns",
-                f"columns {', '.join(map(repr, sources))} could all be {target!r}.",
-                fix=f"rename the one that holds {target!r} to {target!r} and the others "
-                "to something else.",
-                column=target,
+            continue
+        if target == schema.id_column:
+            ranked = sorted(
+                sources, key=lambda s: id_preference(header_keys(s)[0], frame[s].tolist())
             )
+            best = id_preference(header_keys(ranked[0])[0], frame[ranked[0]].tolist())
+            second = id_preference(header_keys(ranked[1])[0], frame[ranked[1]].tolist())
+            if best < second:
+                renames[ranked[0]] = target
+                others = ", ".join(repr(s) for s in ranked[1:])
+                out.note(
+                    f"{raw.source}: {target} read from {ranked[0]!r} (a code); {others} "
+                    "kept as a column (a name is not an id)."
+                )
+                continue
+        out.add(
+            "ambiguous columns",
+            f"columns {', '.join(map(repr, sources))} could all be {target!r}.",
+            fix=f"rename the one that holds {target!r} to {target!r} and the others "
+            "to something else.",
+            column=target,
+        )
     renamed = {k: v for k, v in renames.items() if k != v}
     if renamed:
         log.info("%s: columns mapped onto the contract: %s", raw.source, renamed)
-    return frame.rename(columns=renames)
+    return frame.rename(columns=renames), {v: k for k, v in renames.items()}
+
+
+def _file_operator(  # noqa: PLR0913
+    frame: pd.DataFrame,
+    schema: LayerSchema,
+    raw: RawLayer,
+    operator: str | None,
+    ids: list[str | None],
+    out: _Collector,
+) -> str | None:
+    """Fill the operator of a whole file: given, else from the title, else the codes.
+
+    A file that has an operator column keeps it; with ``operator`` given as well, a row
+    that names another operator is refused and an empty cell is filled.
+    """
+    if "operator" not in schema.columns:
+        if operator:
+            out.note(f"{raw.source}: --operator is ignored: {schema.name} has no operator.")
+        return None
+    chosen = canonical_operator_name(operator) if operator else None
+    if "operator" in frame:
+        if chosen is None:
+            return None
+        lookup = choice_lookup(schema.columns["operator"].choices)
+        cells = frame["operator"].tolist()
+        for pos, value in enumerate(cells):
+            text = _as_text(value)
+            if text is None:
+                cells[pos] = chosen
+            elif lookup.get(column_key(text)) not in (chosen, None):
+                out.add(
+                    "other operator",
+                    f"names operator {text!r}, but the file is {chosen!r} (--operator).",
+                    fix="drop --operator for a file of several operators, or correct the row.",
+                    pos=pos,
+                    feature_id=ids[pos],
+                    column="operator",
+                )
+        frame["operator"] = cells
+        return chosen
+    how = "given with --operator"
+    if chosen is None:
+        chosen = operator_from_title(raw.title)
+        line = next((t for t in raw.title.split(" / ") if operator_from_title(t)), "")
+        shown = line if len(line) <= 60 else line[:59] + "…"  # noqa: PLR2004
+        how = f"recognised from the title block ({shown!r})"
+    if chosen is None and schema.id_column in frame:
+        found = operator_from_codes(frame[schema.id_column].tolist())
+        if found is not None:
+            chosen = found[0]
+            n = sum(1 for i in ids if i is not None)
+            how = (
+                f"recognised from the {schema.id_column}s' prefix: all {n} start with "
+                f"{found[1]!r} (a guess: give --operator if it is wrong)"
+            )
+    if chosen is None:
+        return None
+    frame["operator"] = chosen
+    out.note(f"{raw.source}: operator {chosen} for every row, {how}.")
+    return chosen
 
 
 def _id_strings(frame: pd.DataFrame, schema: LayerSchema) -> list[str | None]:
@@ -603,9 +743,45 @@ def _check_references(
                 severity="warning",
             )
             continue
-        for pos, value in enumerate(result[col].tolist()):
+        names = context.unit_names(level) if ref_layer == "admin_units" else None
+        values = result[col].tolist()
+        matched: dict[str, str] = {}
+        for pos, value in enumerate(values):
             text = _as_text(value)
-            if text is not None and text not in known:
+            if text is None or text in known:
+                continue
+            if names is not None and not text.isdigit():
+                found = names.match(text)
+                if found.unit_id is not None and found.unit_id in known:
+                    values[pos] = found.unit_id
+                    matched.setdefault(text, names.describe(found.unit_id))
+                    continue
+                if found.candidates:
+                    listed = "; ".join(names.describe(c) for c in found.candidates)
+                    out.add(
+                        "ambiguous name",
+                        f"{text!r} is the name of {len(found.candidates)} {level or 'unit'}s: "
+                        f"{listed}.",
+                        fix="write the code instead, or the name with its parent unit, e.g. "
+                        f"{_qualified(names, found.candidates[0], text)!r}.",
+                        pos=pos,
+                        feature_id=ids[pos],
+                        column=col,
+                    )
+                    continue
+                if found.suggestions:
+                    close = "; ".join(names.describe(c) for c in found.suggestions)
+                    out.add(
+                        "unknown name",
+                        f"{text!r} is neither the code nor the name of a known {level or 'unit'}"
+                        f" (closest: {close}).",
+                        fix="write the unit's code (GSO) or its name as the layout has it.",
+                        pos=pos,
+                        feature_id=ids[pos],
+                        column=col,
+                    )
+                    continue
+            if text not in known:
                 target = f"{level} in {ref_layer}" if level else ref_layer
                 out.add(
                     "unknown reference",
@@ -616,3 +792,18 @@ def _check_references(
                     feature_id=ids[pos],
                     column=col,
                 )
+        if matched:
+            result[col] = pd.Series(values, index=result[col].index, dtype=object)
+            shown = ", ".join(f"{k!r} → {v}" for k, v in list(matched.items())[:10])
+            more = f" and {len(matched) - 10} more" if len(matched) > 10 else ""  # noqa: PLR2004
+            out.note(
+                f"{out.raw.source}: {col}: {len(matched)} name{'s' * (len(matched) != 1)} "
+                f"matched to codes: {shown}{more}."
+            )
+
+
+def _qualified(names: UnitNames, unit_id: str, text: str) -> str:
+    """Return ``text`` qualified by the unit's parent name ("Ngô Mây, Huyện Phù Cát")."""
+    described = names.describe(unit_id)
+    parent = described[described.find("(") + 1 : -1] if described.endswith(")") else ""
+    return f"{text}, {parent}" if parent else text

@@ -325,7 +325,7 @@ def test_empty_coordinates(tmp_path: Path) -> None:
     path = tmp_path / "thon.csv"
     frame.to_csv(path, index=False)
     report = problems_of(path, "villages")
-    assert "row 3, column 'lon': coordinate '' is not a number." in report
+    assert "row 3, column 'lon': coordinate is empty." in report
     assert "row 3, id '21790-02': has no geometry" in report
 
 

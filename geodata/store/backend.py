@@ -32,7 +32,10 @@ __all__ = [
     "Writer",
     "collect_garbage",
     "create_period",
+    "PROFILE_COLUMNS",
     "ensure_tables",
+    "profile_rows",
+    "put_profile",
     "is_database_url",
     "now_stamp",
     "put_blob",
@@ -65,7 +68,17 @@ TABLES = {
         "period TEXT NOT NULL, name TEXT NOT NULL, kind TEXT, created_at TEXT, params TEXT, "
         "payload TEXT, PRIMARY KEY (period, name)"
     ),
+    # Import profiles: how one sender's files are read (geodata.mapping.ImportProfile);
+    # ``settings`` is JSON (columns, sheet, operator, crs, encoding). Shared by the
+    # department, not by period.
+    "hatangso_import_profiles": (
+        "name TEXT PRIMARY KEY, layer TEXT NOT NULL, settings TEXT NOT NULL, saved_at TEXT, "
+        "saved_by TEXT"
+    ),
 }
+
+#: The columns of ``hatangso_import_profiles``, in order.
+PROFILE_COLUMNS = ("name", "layer", "settings", "saved_at", "saved_by")
 
 
 _PG_TYPES = {"INTEGER": "BIGINT", "DOUBLE": "DOUBLE PRECISION", "BLOB": "BYTEA"}
@@ -279,6 +292,22 @@ def upsert(tx: Tx, table: str, keys: tuple[str, ...], row: Mapping[str, Any]) ->
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
         [row[c] for c in columns],
     )
+
+
+def profile_rows(tx: Tx) -> list[tuple[Any, ...]]:
+    """Return every import profile's row, by name."""
+    tx.ensure_table("hatangso_import_profiles", TABLES["hatangso_import_profiles"])
+    return tx.rows(
+        f"SELECT {', '.join(PROFILE_COLUMNS)} FROM hatangso_import_profiles ORDER BY name"  # noqa: S608 - fixed names
+    )
+
+
+def put_profile(tx: Tx, row: Mapping[str, Any], *, replaces: Sequence[str] = ()) -> None:
+    """Save an import profile's row, replacing the profiles named in ``replaces``."""
+    tx.ensure_table("hatangso_import_profiles", TABLES["hatangso_import_profiles"])
+    for name in replaces:
+        tx.execute("DELETE FROM hatangso_import_profiles WHERE name = ?", (name,))
+    upsert(tx, "hatangso_import_profiles", ("name",), row)
 
 
 def put_dataset_value(tx: Tx, key: str, value: str) -> None:

@@ -26,7 +26,8 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from geodata.crs import STORE_CRS, WORK_CRS
-from geodata.errors import StoreError
+from geodata.errors import InputError, StoreError
+from geodata.mapping import ImportProfile, profile_key
 from geodata.raster import Grid, grid_from_bytes
 from geodata.schemas import EVIDENCE_LAYERS, LAYERS
 from geodata.store import backend
@@ -551,6 +552,82 @@ class Store:
             if also is not None:
                 also(tx)
             backend.collect_garbage(writer)
+
+    # ------------------------------------------------------------------ import profiles
+
+    def profiles(self) -> list[ImportProfile]:
+        """Return the saved import profiles, by name (none for a store not created yet)."""
+        if not self.exists():
+            return []
+        with self.transaction() as tx:
+            return [ImportProfile.from_row(r) for r in backend.profile_rows(tx)]
+
+    def profile(self, name: str) -> ImportProfile:
+        """Return the import profile called ``name`` (case, diacritics and dashes ignored).
+
+        Raises
+        ------
+        InputError
+            No such profile; the message lists the saved ones.
+        """
+        saved = self.profiles()
+        for found in saved:
+            if found.name == name or profile_key(found.name) == profile_key(name):
+                return found
+        listed = ", ".join(repr(p.name) for p in saved) or "none yet"
+        msg = (
+            f"{self.location}: no import profile {name!r} (saved: {listed}). Save one with "
+            "`hatangso import … --save-profile NAME` or in the app."
+        )
+        raise InputError(msg)
+
+    def save_profile(
+        self, profile: ImportProfile, *, actor: str, tx: Tx | None = None
+    ) -> ImportProfile:
+        """Save an import profile under its name, replacing one of the same name.
+
+        Parameters
+        ----------
+        profile
+            What to save (its ``saved_at``/``saved_by`` are set here).
+        actor
+            Who saves it (recorded).
+        tx
+            The transaction of a write in progress (an import), so that both commit or
+            neither does; default a transaction of its own.
+
+        Returns
+        -------
+        ImportProfile
+            The profile as saved.
+        """
+        if not profile.name.strip():
+            msg = "an import profile needs a name, e.g. 'MobiFone — danh sách BTS'."
+            raise InputError(msg)
+
+        def put(t: Tx) -> ImportProfile:
+            same = [
+                str(r[0])
+                for r in backend.profile_rows(t)
+                if profile_key(str(r[0])) == profile_key(profile.name)
+            ]
+            saved = ImportProfile(
+                **{**profile.as_dict(), "saved_at": t.stamp, "saved_by": actor}
+            )
+            row = {
+                "name": saved.name.strip(),
+                "layer": saved.layer,
+                "settings": saved.settings_json(),
+                "saved_at": saved.saved_at,
+                "saved_by": saved.saved_by,
+            }
+            backend.put_profile(t, row, replaces=same)
+            return saved
+
+        if tx is not None:
+            return put(tx)
+        with self.transaction() as own:
+            return put(own)
 
     def save_result(self, name: str, kind: str, params: Mapping[str, Any], payload: object) -> None:
         """Save a named result (JSON-serialisable) into this period, atomically."""

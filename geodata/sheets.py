@@ -1,0 +1,601 @@
+"""Tables as officials lay them out: a title block, a header over one or two rows, totals.
+
+An operator's site list rarely starts with its header on row 1. It opens with a title
+block ("DANH SÁCH TRẠM BTS TRÊN ĐỊA BÀN TỈNH …", the covering letter's number and date),
+its header may span two rows with merged cells ("Tọa độ" over "Kinh độ | Vĩ độ"), a row
+of column numbers ("1 | 2 | 3 …") may follow, and it ends with a "Tổng cộng" row and a
+signature block. This module turns such a sheet into a plain table and says what it left
+out:
+
+* :func:`read_excel_grid` and :func:`grid_from_text` read every cell of a sheet or a CSV,
+  merged cells filled with their value (so a merged header names every column it spans);
+* :func:`locate_table` scores each of the first :data:`HEADER_SEARCH_ROWS` rows by how
+  many of its cells are known column names (the layer's aliases, after
+  :func:`split_header`) and whether the rows below look like data, combines a two- or
+  three-row header into one name a column, and classifies every other row: title,
+  blank, column numbers, total ("Tổng cộng", "Tổng", "Cộng", or a row of sums without
+  text), heading or note;
+* :func:`split_header` strips units and notes in brackets ("Độ cao anten (m)",
+  "Kinh độ (WGS84)") from a header, keeping them as hints (:func:`crs_hint`: "(WGS84)"
+  or "(VN-2000)" decides the CRS of the coordinates when none is declared);
+* :func:`describe_skipped` writes what was left out: ``rows 1–4 (title), row 57 (total
+  'Tổng cộng')``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from geodata.errors import InputFileError
+from geodata.schemas import column_key
+from geodata.text import fold, to_nfc
+
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "Grid",
+    "HeaderName",
+    "Table",
+    "crs_hint",
+    "describe_skipped",
+    "grid_from_text",
+    "locate_table",
+    "read_excel_grid",
+    "split_header",
+]
+
+#: How many non-blank rows from the top are tried as the header.
+HEADER_SEARCH_ROWS: Final = 30
+
+#: Header words that are not contract columns but mark a header row (ordinal, notes, the
+#: group headings over two-row headers).
+GENERIC_HEADER_KEYS: Final = frozenset(
+    {
+        "stt",
+        "tt",
+        "so_tt",
+        "so_thu_tu",
+        "ghi_chu",
+        "dia_chi",
+        "dia_diem",
+        "vi_tri",
+        "toa_do",
+        "huyen",
+        "xa",
+        "phuong",
+        "tinh",
+        "thon",
+        "ten",
+        "ma",
+        "ten_tram",
+        "ma_tram",
+        "don_vi",
+        "loai",
+    }
+)
+
+#: First cells of a total row, as :func:`~geodata.schemas.column_key` keys.
+TOTAL_KEYS: Final = frozenset(
+    {"tong", "cong", "tong_cong", "tong_so", "total", "grand_total", "sum", "tong_toan_tinh"}
+)
+
+_NOTE_RE: Final = re.compile(r"[\(\[]([^\(\)\[\]]*)[\)\]]")
+_NUMBER_RE: Final = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$|^\d+\s*°")
+_ORDINAL_RE: Final = re.compile(r"^\(?(\d+)\)?$")
+
+
+@dataclass(frozen=True)
+class HeaderName:
+    """A header cell read apart: its matching key and its notes.
+
+    Attributes
+    ----------
+    text
+        The header as written (NFC, trimmed).
+    key
+        :func:`~geodata.schemas.column_key` of the text without its bracketed notes
+        (``"Độ cao anten (m)"`` → ``"do_cao_anten"``).
+    notes
+        The bracketed notes, as written (``("m",)``).
+    """
+
+    text: str
+    key: str
+    notes: tuple[str, ...]
+
+
+def split_header(text: object) -> HeaderName:
+    """Split a header into its key and its notes in brackets.
+
+    Parameters
+    ----------
+    text
+        A header cell.
+
+    Returns
+    -------
+    HeaderName
+
+    Examples
+    --------
+    >>> split_header("Kinh độ (WGS84)")
+    HeaderName(text='Kinh độ (WGS84)', key='kinh_do', notes=('WGS84',))
+    >>> split_header("Độ cao anten [m]").key
+    'do_cao_anten'
+    """
+    shown = to_nfc(str(text)).strip()
+    notes = tuple(n.strip() for n in _NOTE_RE.findall(shown) if n.strip())
+    bare = _NOTE_RE.sub(" ", shown)
+    key = column_key(bare) or column_key(shown)
+    return HeaderName(shown, key, notes)
+
+
+def header_keys(text: object) -> tuple[str, ...]:
+    """Return the keys a header may match: with its notes stripped, then as written."""
+    name = split_header(text)
+    whole = column_key(name.text)
+    return (name.key,) if whole == name.key else (name.key, whole)
+
+
+def crs_hint(notes: Sequence[str]) -> str | None:
+    """Return ``"wgs84"`` or ``"vn2000"`` when a header's notes name the datum.
+
+    Examples
+    --------
+    >>> crs_hint(["VN-2000"]), crs_hint(["WGS 84"]), crs_hint(["m"])
+    ('vn2000', 'wgs84', None)
+    """
+    for note in notes:
+        key = re.sub(r"[^0-9a-z]", "", fold(note))
+        if "vn2000" in key:
+            return "vn2000"
+        if "wgs84" in key:
+            return "wgs84"
+    return None
+
+
+@dataclass
+class Grid:
+    """Every cell of a sheet, merged cells filled with their value.
+
+    Attributes
+    ----------
+    rows
+        The cells of each row (``None`` when empty); text in NFC.
+    row_numbers
+        The row number the spreadsheet shows for each row (CSV: the line).
+    sheet
+        The sheet's name (``None`` for CSV).
+    sheets
+        Every sheet of the workbook, in order.
+    """
+
+    rows: list[list[object]]
+    row_numbers: list[int]
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+
+    def map_text(self, function: Callable[[str], str]) -> None:
+        """Apply ``function`` to every text cell, in place (e.g. legacy decoding)."""
+        self.rows = [[function(v) if isinstance(v, str) else v for v in row] for row in self.rows]
+
+
+def read_excel_grid(path: Path, sheet: str | int | None) -> Grid:
+    """Read one sheet of an ``.xlsx``/``.xlsm`` workbook (``.xls`` through pandas).
+
+    Parameters
+    ----------
+    path
+        The workbook.
+    sheet
+        A sheet name (matched ignoring case and diacritics), a 0-based index, or
+        ``None``: the first sheet.
+
+    Returns
+    -------
+    Grid
+
+    Raises
+    ------
+    InputFileError
+        The workbook is unreadable, or has no such sheet (the sheets are listed).
+    """
+    if path.suffix.lower() == ".xls":
+        return _read_xls_grid(path, sheet)
+    import openpyxl  # noqa: PLC0415 - only for Excel files
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many types for corrupt files
+        msg = f"{path.name}: is not a readable Excel workbook ({type(err).__name__}: {err})."
+        raise InputFileError(msg) from None
+    names = [str(n) for n in book.sheetnames]
+    chosen = pick_sheet(path.name, names, sheet)
+    ws = book[chosen]
+    width = ws.max_column or 0
+    rows = [
+        [_cell(v) for v in row]
+        for row in ws.iter_rows(
+            min_row=1, max_row=ws.max_row or 0, max_col=width, values_only=True
+        )
+    ]
+    for merged in ws.merged_cells.ranges:
+        value = _cell(ws.cell(merged.min_row, merged.min_col).value)
+        for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+            for c in range(merged.min_col - 1, min(merged.max_col, width)):
+                rows[r][c] = value
+    return Grid(rows, list(range(1, len(rows) + 1)), chosen, names)
+
+
+def pick_sheet(name: str, sheets: Sequence[str], sheet: str | int | None) -> str:
+    """Return the sheet asked for (by name, folded, or 0-based index), the first by default.
+
+    Raises
+    ------
+    InputFileError
+        No such sheet; the message lists the workbook's sheets.
+    """
+    listed = ", ".join(repr(s) for s in sheets)
+    if sheet is None or sheet == "":
+        return sheets[0]
+    text = str(sheet).strip()
+    for candidate in sheets:
+        if candidate == text or fold(candidate) == fold(text):
+            return candidate
+    if text.isdigit() and int(text) < len(sheets):
+        return sheets[int(text)]
+    msg = f"{name}: has no sheet {text!r}. Its sheets are {listed}; name one with --sheet."
+    raise InputFileError(msg)
+
+
+def _read_xls_grid(path: Path, sheet: str | int | None) -> Grid:
+    import pandas as pd  # noqa: PLC0415
+
+    try:
+        book = pd.ExcelFile(path)
+        names = [str(n) for n in book.sheet_names]
+        chosen = pick_sheet(path.name, names, sheet)
+        frame = book.parse(chosen, header=None, dtype=object)
+    except ImportError as err:
+        msg = f"{path.name}: reading this Excel format needs {err.name}; save it as .xlsx."
+        raise InputFileError(msg) from None
+    except InputFileError:
+        raise
+    except Exception as err:  # noqa: BLE001 - xlrd raises many types for corrupt files
+        msg = f"{path.name}: is not a readable Excel workbook ({type(err).__name__}: {err})."
+        raise InputFileError(msg) from None
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    return Grid(rows, list(range(1, len(rows) + 1)), chosen, names)
+
+
+def grid_from_text(text: str) -> Grid:
+    """Split CSV text into cells; the separator (tab, ``;`` or ``,``) is the one most used.
+
+    The separator is judged on the first lines that have any (a title line above the
+    header often has none), so a title block does not hide it.
+    """
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    counts = {sep: max((line.count(sep) for line in lines), default=0) for sep in ("\t", ";", ",")}
+    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    rows: list[list[object]] = [[_cell(v) for v in row] for row in reader]
+    return Grid(rows, list(range(1, len(rows) + 1)))
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = to_nfc(value).strip()
+        return text or None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return not (isinstance(value, float) and math.isnan(value))
+    return isinstance(value, str) and bool(_NUMBER_RE.match(value.strip()))
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass
+class Table:
+    """A sheet's table: its header and data rows, and what was left out.
+
+    Attributes
+    ----------
+    columns
+        One name a column (a multi-row header combined; unique).
+    rows
+        The data rows' cells.
+    row_numbers
+        The spreadsheet's row number of each data row.
+    header_rows
+        The spreadsheet rows the header was read from.
+    title
+        The text of the rows above the header (the title block), one item a distinct cell.
+    skipped
+        ``(row number, reason)`` of every row left out, in order.
+    found
+        Whether a header was recognised (otherwise the first non-blank row is taken).
+    """
+
+    columns: list[str]
+    rows: list[list[object]]
+    row_numbers: list[int]
+    header_rows: list[int]
+    title: list[str]
+    skipped: list[tuple[int, str]]
+    found: bool
+
+
+def locate_table(grid: Grid, known: Collection[str]) -> Table:
+    """Find the header row(s) of a sheet and classify every other row.
+
+    Parameters
+    ----------
+    grid
+        The sheet's cells.
+    known
+        Column keys that mark a header (the layer's column names and aliases and the
+        coordinate aliases); :data:`GENERIC_HEADER_KEYS` are added.
+
+    Returns
+    -------
+    Table
+    """
+    keys = set(known) | GENERIC_HEADER_KEYS
+    rows = grid.rows
+    nonblank = [i for i, row in enumerate(rows) if any(v is not None for v in row)]
+    if not nonblank:
+        return Table([], [], [], [], [], [], found=False)
+    best, best_score = nonblank[0], 0.0
+    for i in nonblank[:HEADER_SEARCH_ROWS]:
+        score = _header_score(rows, i, keys, nonblank)
+        if score > best_score:
+            best, best_score = i, score
+    found = best_score >= 2  # noqa: PLR2004 - two known names, or one and data below
+    first, last = _band(rows, best, keys) if found else (best, best)
+    columns = _combine(rows[first : last + 1], keys)
+    title = list(dict.fromkeys(_text(v) for i in range(first) for v in rows[i] if v is not None))
+    skipped = [(grid.row_numbers[i], "title") for i in range(first)]
+    data, numbers, sums_rows = _classify(rows, last + 1, grid.row_numbers, skipped)
+    del sums_rows
+    width = len(columns)
+    keep = [
+        j
+        for j in range(width)
+        if not columns[j].startswith("column ") or any(_at(r, j) is not None for r in data)
+    ]
+    names = _unique([columns[j] for j in keep])
+    table_rows = [[_at(r, j) for j in keep] for r in data]
+    header_rows = [grid.row_numbers[i] for i in range(first, last + 1)]
+    skipped.sort()
+    return Table(names, table_rows, numbers, header_rows, title, skipped, found=found)
+
+
+def _at(row: Sequence[object], j: int) -> object:
+    return row[j] if j < len(row) else None
+
+
+def _keys_of(row: Sequence[object]) -> list[str]:
+    return [
+        key
+        for v in row
+        if v is not None and not _is_number(v)
+        for key in header_keys(v)[:1]
+    ]
+
+
+def _header_score(rows: list[list[object]], i: int, keys: set[str], nonblank: list[int]) -> float:
+    row = rows[i]
+    if any(_is_number(v) for v in row if v is not None):
+        return 0.0
+    matched = {k for k in _keys_of(row) if k in keys}
+    if not matched:
+        return 0.0
+    below = [j for j in nonblank if j > i][:5]
+    data_like = sum(1 for j in below if sum(_is_number(v) for v in rows[j]) >= 2)  # noqa: PLR2004
+    return len(matched) + (1.0 if data_like else 0.0)
+
+
+def _band(rows: list[list[object]], b: int, keys: set[str]) -> tuple[int, int]:
+    """Return the first and last row of the header around row ``b`` (at most 3 rows)."""
+    first = last = b
+    while last + 1 < len(rows) and last - first < 2 and _continues(rows[last + 1], rows[last], keys):  # noqa: PLR2004
+        last += 1
+    while first > 0 and last - first < 2 and _parent(rows[first - 1], rows[first], keys):  # noqa: PLR2004
+        first -= 1
+    return first, last
+
+
+def _continues(child: Sequence[object], above: Sequence[object], keys: set[str]) -> bool:
+    """Whether ``child`` is a header row under ``above`` (sub-headings, no data)."""
+    cells = [v for v in child if v is not None]
+    if not cells or any(_is_number(v) for v in cells):
+        return False
+    return any(
+        v is not None and not _is_number(v) and header_keys(v)[0] in keys and v != _at(above, j)
+        for j, v in enumerate(child)
+    )
+
+
+def _parent(row: Sequence[object], below: Sequence[object], keys: set[str]) -> bool:
+    """Whether ``row`` is a group heading row over ``below`` (not a title)."""
+    cells = [v for v in row if v is not None]
+    if len(set(map(_text, cells))) < 2 or any(_is_number(v) for v in cells):  # noqa: PLR2004
+        return False
+    same = any(v is not None and v == _at(below, j) for j, v in enumerate(row))
+    known = any(header_keys(v)[0] in keys for v in cells)
+    return same or known
+
+
+def _combine(band: list[list[object]], keys: set[str]) -> list[str]:
+    """One name a column from a header of one to three rows (merged cells filled)."""
+    width = max((len(r) for r in band), default=0)
+    filled = [[_at(r, j) for j in range(width)] for r in band]
+    last = filled[-1]
+    for row in filled[:-1]:  # a CSV's merged group heading is in its first column only
+        for j in range(1, width):
+            if row[j] is None and row[j - 1] is not None and last[j] is not None and (
+                last[j - 1] is not None and row[j - 1] != last[j - 1]
+            ):
+                row[j] = row[j - 1]
+    names: list[str] = []
+    for j in range(width):
+        parts: list[str] = []
+        for row in filled:
+            text = _text(row[j])
+            if text and (not parts or parts[-1] != text):
+                parts.append(text)
+        names.append(_name(parts, keys, j))
+    return names
+
+
+def _name(parts: list[str], keys: set[str], j: int) -> str:
+    if not parts:
+        return f"column {_letter(j)}"
+    if len(parts) == 1:
+        return parts[0]
+    child = split_header(parts[-1])
+    if child.key in keys:
+        if child.notes:
+            return parts[-1]
+        notes = [n for p in parts[:-1] for n in split_header(p).notes]
+        return parts[-1] + "".join(f" ({n})" for n in notes)
+    return " ".join(parts)
+
+
+def _letter(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return out
+
+
+def _classify(
+    rows: list[list[object]], start: int, row_numbers: list[int], skipped: list[tuple[int, str]]
+) -> tuple[list[list[object]], list[int], list[int]]:
+    """Split the rows below the header into data and rows left out (with their reason)."""
+    data: list[list[object]] = []
+    numbers: list[int] = []
+    totals: list[int] = []
+    sums: dict[int, float] = {}
+    pending: list[tuple[int, str]] = []  # headings wait: after the last data row, notes
+    last_nonblank = max(
+        (i for i in range(start, len(rows)) if any(v is not None for v in rows[i])), default=-1
+    )
+    for i in range(start, last_nonblank + 1):
+        row = rows[i]
+        number = row_numbers[i]
+        cells = [(j, v) for j, v in enumerate(row) if v is not None]
+        if not cells:
+            skipped.append((number, "blank"))
+            continue
+        texts = [_text(v) for _, v in cells if not _is_number(v)]
+        first_key = column_key(texts[0]) if texts else ""
+        if _is_ordinal_row(cells):
+            skipped.append((number, "column numbers"))
+        elif first_key in TOTAL_KEYS or first_key.startswith(("tong_cong", "tong_so_")):
+            skipped.append((number, f"total {texts[0]!r}"))
+            totals.append(number)
+        elif not texts and len(data) >= 2 and _is_sum_row(cells, sums):  # noqa: PLR2004
+            skipped.append((number, "total (sums)"))
+            totals.append(number)
+        elif not any(_is_number(v) for _, v in cells) and len(set(texts)) == 1:
+            shown = texts[0] if len(texts[0]) <= 40 else texts[0][:39] + "…"  # noqa: PLR2004
+            pending.append((number, repr(shown)))
+        else:
+            skipped.extend((n, f"heading {t}") for n, t in pending)
+            pending = []
+            data.append(row)
+            numbers.append(number)
+            for j, v in cells:
+                if _is_number(v) and isinstance(v, int | float):
+                    sums[j] = sums.get(j, 0.0) + float(v)
+    skipped.extend((n, f"note {t}") for n, t in pending)
+    return data, numbers, totals
+
+
+def _is_ordinal_row(cells: list[tuple[int, object]]) -> bool:
+    """A row of column numbers under the header: 1, 2, 3 … (or (1), (2) …)."""
+    if len(cells) < 3:  # noqa: PLR2004
+        return False
+    values: list[int] = []
+    for _, v in cells:
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, int | float) and float(v).is_integer():
+            values.append(int(v))
+            continue
+        match = _ORDINAL_RE.match(_text(v))
+        if not match:
+            return False
+        values.append(int(match.group(1)))
+    return values == list(range(values[0], values[0] + len(values))) and values[0] in (0, 1)
+
+
+def _is_sum_row(cells: list[tuple[int, object]], sums: dict[int, float]) -> bool:
+    """A row without text whose numbers are the sums of their columns above."""
+    hits = 0
+    for j, v in cells:
+        if not isinstance(v, int | float) or j not in sums:
+            continue
+        if math.isclose(float(v), sums[j], rel_tol=1e-9, abs_tol=1e-6):
+            hits += 1
+    return hits >= 1
+
+
+def describe_skipped(skipped: Sequence[tuple[int, str]]) -> str:
+    """Write the rows left out, runs of the same reason as ranges.
+
+    Examples
+    --------
+    >>> describe_skipped([(1, "title"), (2, "title"), (3, "title"), (9, "total 'Tổng cộng'")])
+    "rows 1–3 (title), row 9 (total 'Tổng cộng')"
+    """
+    parts: list[str] = []
+    run: list[int] = []
+    reason = ""
+
+    def flush() -> None:
+        if not run:
+            return
+        where = f"row {run[0]}" if len(run) == 1 else f"rows {run[0]}–{run[-1]}"
+        parts.append(f"{where} ({reason})")
+
+    for number, why in skipped:
+        if run and why == reason and number == run[-1] + 1:
+            run.append(number)
+            continue
+        flush()
+        run, reason = [number], why
+    flush()
+    return ", ".join(parts)
