@@ -119,6 +119,7 @@ def load_layer(  # noqa: PLR0913
         Any problem with the file, with a message naming the file, row, column and fix.
     """
     schema = _schema(layer)
+    origin = "given with --operator"
     if profile is not None:
         if _schema(profile.layer).name != schema.name:
             msg = (
@@ -129,7 +130,9 @@ def load_layer(  # noqa: PLR0913
         sheet = sheet if sheet is not None else profile.sheet
         crs = crs if crs is not None else profile.crs
         encoding = encoding if encoding is not None else profile.encoding
-        operator = operator or profile.operator
+        if not operator and profile.operator:
+            operator = profile.operator
+            origin = f"from the import profile {profile.name!r}"
         columns = {**profile.columns, **(columns or {})}
     opts = evidence or EvidenceOptions()
     if schema.name == "measurements":
@@ -178,7 +181,9 @@ def load_layer(  # noqa: PLR0913
         sheet=sheet,
         columns=columns,
     )
-    return validate_layer(raw, schema, context=context, repair=repair, operator=operator)
+    return validate_layer(
+        raw, schema, context=context, repair=repair, operator=operator, operator_origin=origin
+    )
 
 
 def profile_of(
@@ -216,7 +221,7 @@ def profile_of(
     )
 
 
-def import_file(  # noqa: C901, PLR0913
+def import_file(  # noqa: C901, PLR0913, PLR0915
     path: str | Path,
     *,
     layer: str,
@@ -382,7 +387,7 @@ def import_file(  # noqa: C901, PLR0913
 
 
 def _text_or_none(value: object) -> str | None:
-    """A CRS option as text for a profile (a CRS object by its authority code)."""
+    """Return a CRS option as text for a profile (a CRS object by its code)."""
     if value is None or isinstance(value, str):
         return value
     to_string = getattr(value, "to_string", None)

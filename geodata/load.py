@@ -194,9 +194,7 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
     declared = resolve_crs(crs)
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return _read_table(
-            path, declared, legacy, codec, encoding, swap_xy, sheet, layer, columns
-        )
+        return _read_table(path, declared, legacy, codec, encoding, swap_xy, sheet, layer, columns)
     if path.is_dir() or suffix in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
         return _read_vector(path, layer, declared, legacy, codec, encoding, swap_xy, source_layer)
     msg = (
@@ -394,7 +392,7 @@ def _read_table(  # noqa: PLR0913
         crs=crs_used,
         notes=notes,
         title=" / ".join(table.title),
-        columns={"x": x_col, "y": y_col},
+        columns={**used, "x": x_col, "y": y_col},
         sheet=grid.sheet,
     )
 
@@ -445,10 +443,11 @@ def _apply_columns(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rename the file's columns as a mapping says (contract column -> file column).
 
-    The coordinates' columns are under ``"x"`` and ``"y"``; they keep their names and are
-    returned. A header is found as written, else by its key, else by its key without its
-    notes in brackets. A mapped column the file does not have is left to the automatic
-    recognition, and said so (next month's file may have renamed it).
+    The coordinates' columns are under ``"x"`` and ``"y"``; they keep their names. A
+    header is found as written, else by its key, else by its key without its notes in
+    brackets. A mapped column the file does not have is left to the automatic recognition,
+    and said so (next month's file may have renamed it). Returns the renamed frame and
+    contract column -> the file's column of every column found.
     """
     if not columns:
         return frame, {}
@@ -468,10 +467,10 @@ def _apply_columns(
         )
         if found is None:
             missing.append(f"{wanted!r} (for {target})")
-        elif target in ("x", "y"):
-            used[target] = found
         else:
-            renames[found] = target
+            used[target] = found
+            if target not in ("x", "y"):
+                renames[found] = target
     if missing:
         notes.append(
             f"{name}: the column mapping names {', '.join(missing)}, which this file does "
@@ -486,8 +485,10 @@ def _no_coordinates(name: str, grid: Grid, table: Table, frame: pd.DataFrame) ->
     shown = ", ".join(map(str, frame.columns))
     where = ""
     if table.header_rows:
-        first = table.header_rows[0]
-        where = f" on row {first}" if table.found else f" (no header recognised; row {first} read)"
+        rows = table.header_rows
+        first = rows[0]
+        at = f"row {first}" if len(rows) == 1 else f"rows {first}–{rows[-1]}"
+        where = f" on {at}" if table.found else f" (no header recognised; row {first} read)"
     msg = (
         f"{name}: no coordinate columns found (columns{where}: {shown}). Add "
         "longitude/latitude columns named lon/lat (or Kinh độ/Vĩ độ, x/y), or map the "
@@ -514,7 +515,7 @@ def _crs_from_header(  # noqa: PLR0913
     swap_xy: bool,
     notes: list[str],
 ) -> pyproj.CRS | None:
-    """The CRS a coordinate header names ("Kinh độ (WGS84)", "X (VN-2000)"), if any.
+    """Return the CRS a coordinate header names ("Kinh độ (WGS84)", "X (VN-2000)"), if any.
 
     WGS 84 is EPSG:4326 for degrees and UTM 49N for metres; VN-2000 is EPSG:4756 for
     degrees, else the first of Bình Định's TM-3 zone (EPSG:9217) and UTM 49N
@@ -523,7 +524,7 @@ def _crs_from_header(  # noqa: PLR0913
     hint = crs_hint([*split_header(x_col).notes, *split_header(y_col).notes])
     if hint is None:
         return None
-    degrees = bool(np.nanmax(np.abs(xs)) <= 180 and np.nanmax(np.abs(ys)) <= 180)  # noqa: PLR2004
+    degrees = bool(np.nanmax(np.abs(xs)) <= 180 and np.nanmax(np.abs(ys)) <= 180)
     if hint == "wgs84":
         candidates = ["wgs84"] if degrees else ["utm49n"]
     else:
@@ -662,8 +663,10 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
 
 
 def _find_column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
-    """The first alias a column's key is: as written, else with its notes in brackets
-    stripped ("Kinh độ (WGS84)" is ``kinh_do``)."""
+    """Return the column of the first alias: its key as written, else without its notes.
+
+    "Kinh độ (WGS84)" is ``kinh_do`` once its note in brackets is stripped.
+    """
     exact: dict[str, str] = {}
     stripped: dict[str, str] = {}
     for c in frame.columns:

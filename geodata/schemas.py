@@ -300,8 +300,21 @@ LAYERS: dict[str, LayerSchema] = {
         columns={
             "village_id": ColumnSpec(aliases=("ma_thon", "ma_thon_xom", "hamlet_id", *_ID_ALIASES)),
             "name": ColumnSpec(aliases=("ten", "ten_thon", "ten_lang", "ten_thon_xom", "hamlet")),
+            # A commune's name ("Xã", "Tên xã") is matched to its code against the units
+            # (geodata.units); a code column ("Mã xã") is preferred when both are there.
             "commune_id": ColumnSpec(
-                aliases=("ma_xa", "commune_code", "xa_id", "ma_dvhc_xa", "commune"),
+                aliases=(
+                    "ma_xa",
+                    "commune_code",
+                    "xa_id",
+                    "ma_dvhc_xa",
+                    "commune",
+                    "ma_xa_phuong",
+                    "xa",
+                    "xa_phuong",
+                    "ten_xa",
+                    "ten_xa_phuong",
+                ),
                 references=("admin_units", "commune"),
             ),
             "households": ColumnSpec(

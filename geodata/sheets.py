@@ -208,7 +208,7 @@ def read_excel_grid(path: Path, sheet: str | int | None) -> Grid:
     """
     if path.suffix.lower() == ".xls":
         return _read_xls_grid(path, sheet)
-    import openpyxl  # noqa: PLC0415 - only for Excel files
+    import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, data_only=True)
@@ -221,9 +221,7 @@ def read_excel_grid(path: Path, sheet: str | int | None) -> Grid:
     width = ws.max_column or 0
     rows = [
         [_cell(v) for v in row]
-        for row in ws.iter_rows(
-            min_row=1, max_row=ws.max_row or 0, max_col=width, values_only=True
-        )
+        for row in ws.iter_rows(min_row=1, max_row=ws.max_row or 0, max_col=width, values_only=True)
     ]
     for merged in ws.merged_cells.ranges:
         value = _cell(ws.cell(merged.min_row, merged.min_col).value)
@@ -255,7 +253,7 @@ def pick_sheet(name: str, sheets: Sequence[str], sheet: str | int | None) -> str
 
 
 def _read_xls_grid(path: Path, sheet: str | int | None) -> Grid:
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     try:
         book = pd.ExcelFile(path)
@@ -370,7 +368,7 @@ def locate_table(grid: Grid, known: Collection[str]) -> Table:
         score = _header_score(rows, i, keys, nonblank)
         if score > best_score:
             best, best_score = i, score
-    found = best_score >= 2  # noqa: PLR2004 - two known names, or one and data below
+    found = best_score >= 2
     first, last = _band(rows, best, keys) if found else (best, best)
     columns = _combine(rows[first : last + 1], keys)
     title = list(dict.fromkeys(_text(v) for i in range(first) for v in rows[i] if v is not None))
@@ -395,12 +393,7 @@ def _at(row: Sequence[object], j: int) -> object:
 
 
 def _keys_of(row: Sequence[object]) -> list[str]:
-    return [
-        key
-        for v in row
-        if v is not None and not _is_number(v)
-        for key in header_keys(v)[:1]
-    ]
+    return [key for v in row if v is not None and not _is_number(v) for key in header_keys(v)[:1]]
 
 
 def _header_score(rows: list[list[object]], i: int, keys: set[str], nonblank: list[int]) -> float:
@@ -411,16 +404,18 @@ def _header_score(rows: list[list[object]], i: int, keys: set[str], nonblank: li
     if not matched:
         return 0.0
     below = [j for j in nonblank if j > i][:5]
-    data_like = sum(1 for j in below if sum(_is_number(v) for v in rows[j]) >= 2)  # noqa: PLR2004
+    data_like = sum(1 for j in below if sum(_is_number(v) for v in rows[j]) >= 2)
     return len(matched) + (1.0 if data_like else 0.0)
 
 
 def _band(rows: list[list[object]], b: int, keys: set[str]) -> tuple[int, int]:
     """Return the first and last row of the header around row ``b`` (at most 3 rows)."""
     first = last = b
-    while last + 1 < len(rows) and last - first < 2 and _continues(rows[last + 1], rows[last], keys):  # noqa: PLR2004
+    while (
+        last + 1 < len(rows) and last - first < 2 and _continues(rows[last + 1], rows[last], keys)
+    ):
         last += 1
-    while first > 0 and last - first < 2 and _parent(rows[first - 1], rows[first], keys):  # noqa: PLR2004
+    while first > 0 and last - first < 2 and _parent(rows[first - 1], rows[first], keys):
         first -= 1
     return first, last
 
@@ -430,16 +425,26 @@ def _continues(child: Sequence[object], above: Sequence[object], keys: set[str])
     cells = [v for v in child if v is not None]
     if not cells or any(_is_number(v) for v in cells):
         return False
-    return any(
-        v is not None and not _is_number(v) and header_keys(v)[0] in keys and v != _at(above, j)
+    known = any(
+        v is not None and header_keys(v)[0] in keys and v != _at(above, j)
         for j, v in enumerate(child)
     )
+    # sub-headings under a merged group heading: "Tọa độ" over "Đông | Bắc"
+    under_group = [
+        v
+        for j, v in enumerate(child)
+        if v is not None
+        and v != _at(above, j)
+        and _at(above, j) is not None
+        and ((j > 0 and _at(above, j) == _at(above, j - 1)) or _at(above, j) == _at(above, j + 1))
+    ]
+    return known or len(set(map(_text, under_group))) >= 2
 
 
 def _parent(row: Sequence[object], below: Sequence[object], keys: set[str]) -> bool:
     """Whether ``row`` is a group heading row over ``below`` (not a title)."""
     cells = [v for v in row if v is not None]
-    if len(set(map(_text, cells))) < 2 or any(_is_number(v) for v in cells):  # noqa: PLR2004
+    if len(set(map(_text, cells))) < 2 or any(_is_number(v) for v in cells):
         return False
     same = any(v is not None and v == _at(below, j) for j, v in enumerate(row))
     known = any(header_keys(v)[0] in keys for v in cells)
@@ -453,8 +458,11 @@ def _combine(band: list[list[object]], keys: set[str]) -> list[str]:
     last = filled[-1]
     for row in filled[:-1]:  # a CSV's merged group heading is in its first column only
         for j in range(1, width):
-            if row[j] is None and row[j - 1] is not None and last[j] is not None and (
-                last[j - 1] is not None and row[j - 1] != last[j - 1]
+            if (
+                row[j] is None
+                and row[j - 1] is not None
+                and last[j] is not None
+                and (last[j - 1] is not None and row[j - 1] != last[j - 1])
             ):
                 row[j] = row[j - 1]
     names: list[str] = []
@@ -526,11 +534,11 @@ def _classify(
         elif first_key in TOTAL_KEYS or first_key.startswith(("tong_cong", "tong_so_")):
             skipped.append((number, f"total {texts[0]!r}"))
             totals.append(number)
-        elif not texts and len(data) >= 2 and _is_sum_row(cells, sums):  # noqa: PLR2004
+        elif not texts and len(data) >= 2 and _is_sum_row(cells, sums):
             skipped.append((number, "total (sums)"))
             totals.append(number)
         elif not any(_is_number(v) for _, v in cells) and len(set(texts)) == 1:
-            shown = texts[0] if len(texts[0]) <= 40 else texts[0][:39] + "…"  # noqa: PLR2004
+            shown = texts[0] if len(texts[0]) <= 40 else texts[0][:39] + "…"
             pending.append((number, repr(shown)))
         else:
             skipped.extend((n, f"heading {t}") for n, t in pending)
@@ -538,15 +546,16 @@ def _classify(
             data.append(row)
             numbers.append(number)
             for j, v in cells:
-                if _is_number(v) and isinstance(v, int | float):
-                    sums[j] = sums.get(j, 0.0) + float(v)
+                value = _as_float(v)
+                if value is not None:
+                    sums[j] = sums.get(j, 0.0) + value
     skipped.extend((n, f"note {t}") for n, t in pending)
     return data, numbers, totals
 
 
 def _is_ordinal_row(cells: list[tuple[int, object]]) -> bool:
-    """A row of column numbers under the header: 1, 2, 3 … (or (1), (2) …)."""
-    if len(cells) < 3:  # noqa: PLR2004
+    """Tell whether a row is the column numbers under a header: 1, 2, 3 … or (1), (2) …."""
+    if len(cells) < 3:
         return False
     values: list[int] = []
     for _, v in cells:
@@ -562,13 +571,26 @@ def _is_ordinal_row(cells: list[tuple[int, object]]) -> bool:
     return values == list(range(values[0], values[0] + len(values))) and values[0] in (0, 1)
 
 
+def _as_float(value: object) -> float | None:
+    """Return a cell's number (a CSV's "108,70" too), ``None`` when it is not one."""
+    if isinstance(value, bool) or not _is_number(value):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
 def _is_sum_row(cells: list[tuple[int, object]], sums: dict[int, float]) -> bool:
-    """A row without text whose numbers are the sums of their columns above."""
+    """Tell whether a row without text holds the sums of its columns above."""
     hits = 0
     for j, v in cells:
-        if not isinstance(v, int | float) or j not in sums:
+        number = _as_float(v)
+        if number is None or j not in sums:
             continue
-        if math.isclose(float(v), sums[j], rel_tol=1e-9, abs_tol=1e-6):
+        if math.isclose(number, sums[j], rel_tol=1e-9, abs_tol=1e-6):
             hits += 1
     return hits >= 1
 

@@ -53,7 +53,9 @@ def tone_key(text: str) -> str:
     words = []
     for word in unicodedata.normalize("NFD", text.casefold()).split():
         tones = "".join(c for c in word if c in _TONES)
-        base = "".join(c for c in word if c not in _TONES and c.isalnum() or c in "\u0302\u0306\u031b")
+        base = "".join(
+            c for c in word if (c not in _TONES and c.isalnum()) or c in "\u0302\u0306\u031b"
+        )
         words.append(unicodedata.normalize("NFC", base) + tones)
     return " ".join(w for w in words if w)
 
@@ -199,7 +201,9 @@ class UnitNames:
             inside = self._lookup(qualifier["name"])
             parent_key = name_key(qualifier["parent"])
             narrowed = {
-                u for u in inside if name_key(self._name.get(self._parent.get(u) or "", "")) == parent_key
+                u
+                for u in inside
+                if name_key(self._name.get(self._parent.get(u) or "", "")) == parent_key
             }
             if narrowed or not found:
                 found = narrowed or inside

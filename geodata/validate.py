@@ -109,7 +109,9 @@ class ValidationContext:
             self.known_ids[("admin_units", None)] = set(ids)
             for level in ("province", "district", "commune"):
                 self.known_ids[("admin_units", level)] = set(ids[frame["level"] == level])
-            names = [c for c in ("unit_id", "name", "level", "parent_id", "former_names") if c in frame]
+            names = [
+                c for c in ("unit_id", "name", "level", "parent_id", "former_names") if c in frame
+            ]
             self.units = pd.DataFrame(frame[names]).reset_index(drop=True)
             province = frame[frame["level"] == "province"]
             if len(province):
@@ -199,13 +201,14 @@ class _Collector:
         return self.problems
 
 
-def validate_layer(
+def validate_layer(  # noqa: PLR0913 - the reading options, keyword-only
     raw: RawLayer,
     layer: str | LayerSchema,
     *,
     context: ValidationContext | None = None,
     repair: bool = False,
     operator: str | None = None,
+    operator_origin: str = "given with --operator",
 ) -> ValidatedLayer:
     """Check a file's rows against the data contract and normalise them.
 
@@ -226,6 +229,8 @@ def validate_layer(
         The operator of every row (the file's sender), for a layer with an ``operator``
         column; without it, and without the column, the operator is recognised from the
         title block or the codes' prefix (:mod:`geodata.mapping`) and reported.
+    operator_origin
+        Where ``operator`` came from, for the note ("from the import profile 'X'").
 
     Returns
     -------
@@ -243,7 +248,7 @@ def validate_layer(
     out = _Collector(raw)
     frame, used = _map_columns(raw, schema, out)
     ids = _id_strings(frame, schema)
-    chosen_operator = _file_operator(frame, schema, raw, operator, ids, out)
+    chosen_operator = _file_operator(frame, schema, raw, (operator, operator_origin), ids, out)
     if chosen_operator is not None and "operator" not in used:
         used["operator"] = ""
     missing = [c for c, spec in schema.columns.items() if spec.required and c not in frame]
@@ -321,18 +326,19 @@ def _map_columns(
         if len(sources) == 1 or exact:
             renames[exact[0] if exact else sources[0]] = target
             continue
-        if target == schema.id_column:
-            ranked = sorted(
-                sources, key=lambda s: id_preference(header_keys(s)[0], frame[s].tolist())
-            )
-            best = id_preference(header_keys(ranked[0])[0], frame[ranked[0]].tolist())
-            second = id_preference(header_keys(ranked[1])[0], frame[ranked[1]].tolist())
+        if target == schema.id_column or schema.columns[target].references is not None:
+
+            def rank(col: str) -> tuple[int, int]:
+                return id_preference(header_keys(col)[0], list(frame[col].to_numpy()))
+
+            ranked = sorted(sources, key=rank)
+            best, second = rank(ranked[0]), rank(ranked[1])
             if best < second:
                 renames[ranked[0]] = target
                 others = ", ".join(repr(s) for s in ranked[1:])
                 out.note(
                     f"{raw.source}: {target} read from {ranked[0]!r} (a code); {others} "
-                    "kept as a column (a name is not an id)."
+                    "kept as a column (a name is not a code)."
                 )
                 continue
         out.add(
@@ -348,11 +354,11 @@ def _map_columns(
     return frame.rename(columns=renames), {v: k for k, v in renames.items()}
 
 
-def _file_operator(  # noqa: PLR0913
+def _file_operator(  # noqa: C901, PLR0913
     frame: pd.DataFrame,
     schema: LayerSchema,
     raw: RawLayer,
-    operator: str | None,
+    given: tuple[str | None, str],
     ids: list[str | None],
     out: _Collector,
 ) -> str | None:
@@ -361,6 +367,7 @@ def _file_operator(  # noqa: PLR0913
     A file that has an operator column keeps it; with ``operator`` given as well, a row
     that names another operator is refused and an empty cell is filled.
     """
+    operator, how = given
     if "operator" not in schema.columns:
         if operator:
             out.note(f"{raw.source}: --operator is ignored: {schema.name} has no operator.")
@@ -386,11 +393,10 @@ def _file_operator(  # noqa: PLR0913
                 )
         frame["operator"] = cells
         return chosen
-    how = "given with --operator"
     if chosen is None:
         chosen = operator_from_title(raw.title)
         line = next((t for t in raw.title.split(" / ") if operator_from_title(t)), "")
-        shown = line if len(line) <= 60 else line[:59] + "…"  # noqa: PLR2004
+        shown = line if len(line) <= 60 else line[:59] + "…"
         how = f"recognised from the title block ({shown!r})"
     if chosen is None and schema.id_column in frame:
         found = operator_from_codes(frame[schema.id_column].tolist())
@@ -719,7 +725,7 @@ def _check_inside(
         )
 
 
-def _check_references(
+def _check_references(  # noqa: C901
     result: dict[str, Any],
     schema: LayerSchema,
     context: ValidationContext,
@@ -795,7 +801,7 @@ def _check_references(
         if matched:
             result[col] = pd.Series(values, index=result[col].index, dtype=object)
             shown = ", ".join(f"{k!r} → {v}" for k, v in list(matched.items())[:10])
-            more = f" and {len(matched) - 10} more" if len(matched) > 10 else ""  # noqa: PLR2004
+            more = f" and {len(matched) - 10} more" if len(matched) > 10 else ""
             out.note(
                 f"{out.raw.source}: {col}: {len(matched)} name{'s' * (len(matched) != 1)} "
                 f"matched to codes: {shown}{more}."

@@ -26,20 +26,20 @@ from geodata.schemas import LAYERS
 
 __all__ = [
     "FORMAT_VERSION",
+    "PROFILE_COLUMNS",
     "TABLES",
     "Backend",
     "Tx",
     "Writer",
     "collect_garbage",
     "create_period",
-    "PROFILE_COLUMNS",
     "ensure_tables",
-    "profile_rows",
-    "put_profile",
     "is_database_url",
     "now_stamp",
+    "profile_rows",
     "put_blob",
     "put_dataset_value",
+    "put_profile",
     "table_for",
     "upsert",
 ]

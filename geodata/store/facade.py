@@ -611,9 +611,7 @@ class Store:
                 for r in backend.profile_rows(t)
                 if profile_key(str(r[0])) == profile_key(profile.name)
             ]
-            saved = ImportProfile(
-                **{**profile.as_dict(), "saved_at": t.stamp, "saved_by": actor}
-            )
+            saved = ImportProfile(**{**profile.as_dict(), "saved_at": t.stamp, "saved_by": actor})
             row = {
                 "name": saved.name.strip(),
                 "layer": saved.layer,

@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # In the order `hatangso --help` lists the commands.
-    data.register(sub)  # validate, import, layers
+    data.register(sub)  # validate, import, layers, profiles
     coverage.register(sub)
     plan.register(sub)
     report.register(sub)  # report, export

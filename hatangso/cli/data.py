@@ -2,7 +2,14 @@
 
 ``validate`` checks a layer file against the data contract (:mod:`geodata.schemas`)
 without writing; ``import`` validates it and writes it into a store as one period's layer
-(the department only, audited); ``layers`` lists a store's periods and a period's layers.
+(the department only, audited); ``layers`` lists a store's periods and a period's layers;
+``profiles`` lists the import profiles saved in a store.
+
+A table as operators send it (a title block, a header over two rows, a "Tổng cộng" row)
+is read as it is (:mod:`geodata.sheets`); what was skipped is printed. ``--operator``
+gives the operator of a whole site list; ``--profile NAME`` reads a file the way a saved
+profile says and ``--save-profile NAME`` saves the way this one was read
+(:mod:`geodata.mapping`).
 
 The evidence layers (``measurements``, ``speed_tiles``) are read in bulk
 (:mod:`geodata.evidence`): the valid rows are kept and every rejected row is reported with
@@ -35,7 +42,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """
     p = sub.add_parser("validate", help="check a layer file against the data contract")
     _read_options(p)
-    p.add_argument("--store", help="check ids against this store (e.g. villages' commune_id)")
+    p.add_argument(
+        "--store",
+        help="check ids against this store (e.g. villages' commune_id; commune names are "
+        "matched to codes) and read --profile from it",
+    )
     p.set_defaults(handler=_cmd_validate)
 
     p = sub.add_parser("import", help="validate a file and write it into a store")
@@ -54,7 +65,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "replace, except measurements and speed_tiles: added to the period's, replacing only "
         "the rows of the same file and campaign (speed tiles: of the same quarter and type)",
     )
+    p.add_argument(
+        "--save-profile",
+        metavar="NAME",
+        help="save how this file was read (columns, sheet, operator, CRS) as an import "
+        "profile of the store, e.g. 'MobiFone — danh sách BTS'; reuse it with --profile",
+    )
     p.set_defaults(handler=_cmd_import)
+
+    p = sub.add_parser("profiles", help="list the import profiles saved in a store")
+    p.add_argument("store")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_profiles)
 
     p = sub.add_parser("layers", help="list a store's periods and a period's layers")
     p.add_argument("store")
@@ -84,7 +106,20 @@ def _read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--swap-xy", action="store_true", help="swap x and y (lat/lon order)")
     p.add_argument("--repair", action="store_true", help="repair invalid geometries")
     p.add_argument("--source-layer", help="the layer to read inside a GeoPackage")
-    p.add_argument("--sheet", help="the Excel sheet to read (default: the first)")
+    p.add_argument(
+        "--sheet", help="the Excel sheet to read, by name or 0-based number (default: the first)"
+    )
+    p.add_argument(
+        "--operator",
+        help="the operator of every row, for a site list without an operator column (e.g. "
+        "MobiFone); default: recognised from the title block or the site codes' prefix, "
+        "and printed",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="read the file as the store's import profile NAME says (hatangso profiles STORE)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     g = p.add_argument_group(
         "evidence layers (measurements, speed_tiles)",
@@ -177,6 +212,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     context = Store(args.store).validation_context() if args.store else None
     if args.store:
         Store(args.store).check()
+    profile = None
+    if args.profile:
+        if not args.store:
+            from geodata.errors import InputError
+
+            msg = "--profile needs --store: the profiles are kept in the store."
+            raise InputError(msg)
+        profile = Store(args.store).profile(args.profile)
     validated = load_layer(
         args.file,
         layer=args.layer,
@@ -188,6 +231,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         source_layer=args.source_layer,
         sheet=args.sheet,
         evidence=_evidence_options(args),
+        operator=args.operator,
+        profile=profile,
     )
     report = _format_report(validated.source, validated.layer, validated.problems)
     summary = _evidence_summary(validated, args)
@@ -198,6 +243,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "layer": validated.layer,
             "features": len(validated.frame),
             "problems": [p.as_dict() for p in validated.problems],
+            "notes": validated.notes,
+            "columns": validated.columns,
             **summary,
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
@@ -246,6 +293,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         sheet=args.sheet,
         also=record,
         evidence=_evidence_options(args),
+        operator=args.operator,
+        profile=args.profile,
+        save_profile=args.save_profile,
+        actor=actor,
     )
     count = None if validated is None else len(validated.frame)
     layer = args.layer if validated is None else validated.layer
@@ -261,6 +312,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         }
         if validated is not None:
             payload["warnings"] = [p.as_dict() for p in validated.warnings]
+            payload["notes"] = validated.notes
+            payload["columns"] = validated.columns
+        if args.save_profile:
+            payload["profile_saved"] = args.save_profile
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
     else:
         if validated is not None and validated.warnings:
@@ -275,6 +330,48 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
         if summary:
             print(_evidence_line(summary))  # noqa: T201
+        if args.save_profile:
+            print(  # noqa: T201
+                f"import profile {args.save_profile!r} saved: next time, "
+                f"--profile {args.save_profile!r}."
+            )
+    return EXIT_OK
+
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from geodata.store import Store
+
+    store = Store(args.store)
+    store.check()
+    profiles = store.profiles()
+    if args.json:
+        print(json.dumps([p.as_dict() for p in profiles], ensure_ascii=False, indent=2))  # noqa: T201
+        return EXIT_OK
+    if not profiles:
+        print(  # noqa: T201
+            f"{store.location}: no import profile yet (save one with "
+            "`hatangso import FILE … --save-profile NAME`)."
+        )
+        return EXIT_OK
+    for profile in profiles:
+        extras = [
+            f"{label} {value}"
+            for label, value in (
+                ("sheet", profile.sheet),
+                ("operator", profile.operator),
+                ("crs", profile.crs),
+                ("encoding", profile.encoding),
+            )
+            if value
+        ]
+        columns = ", ".join(f"{k} ← {v!r}" for k, v in profile.columns.items())
+        print(  # noqa: T201
+            f"{profile.name}  [{profile.layer}]  saved {profile.saved_at or '?'} by "
+            f"{profile.saved_by or '?'}"
+        )
+        if extras:
+            print(f"  {'; '.join(extras)}")  # noqa: T201
+        print(f"  columns: {columns or '(recognised from the header)'}")  # noqa: T201
     return EXIT_OK
 
 
