@@ -33,6 +33,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from geodata.coordinates import check_coordinates, swap_xy_geometries
 from geodata.crs import STORE_CRS, describe_crs, resolve_crs
 from geodata.errors import CRSProblem, InputFileError, LegacyEncodingWarning, Problem
+from geodata.mapping import id_preference
 from geodata.schemas import LAYERS, column_key, layer_schema
 from geodata.sheets import (
     HEADER_SEARCH_ROWS,
@@ -56,7 +57,9 @@ __all__ = [
     "Y_ALIASES",
     "RawLayer",
     "find_column",
+    "TablePreview",
     "known_column_keys",
+    "preview_table",
     "list_source_layers",
     "parse_number",
     "read_raw",
@@ -395,6 +398,96 @@ def _read_table(  # noqa: PLR0913
         columns={**used, "x": x_col, "y": y_col},
         sheet=grid.sheet,
     )
+
+
+@dataclass
+class TablePreview:
+    """A table file's first rows as the reader sees them, for mapping columns by hand.
+
+    Attributes
+    ----------
+    columns
+        The table's columns (a multi-row header combined), as a mapping names them.
+    head
+        The first data rows, every cell as text.
+    suggested
+        Contract column (``x``/``y``: coordinates) -> the column recognised for it.
+    notes
+        What the reader decided (sheet, header rows, rows skipped).
+    """
+
+    columns: list[str]
+    head: pd.DataFrame
+    suggested: dict[str, str]
+    notes: list[str]
+
+
+def preview_table(
+    path: str | Path,
+    *,
+    layer: str,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    rows: int = 5,
+) -> TablePreview:
+    """Return a table's columns, first rows and recognised columns, without validating.
+
+    Parameters
+    ----------
+    path
+        A CSV or Excel file.
+    layer
+        The contract layer it is meant to be.
+    sheet, encoding
+        As for :func:`read_raw`.
+    rows
+        How many data rows to show.
+
+    Returns
+    -------
+    TablePreview
+
+    Raises
+    ------
+    InputFileError
+        Not a table, or unreadable.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        msg = f"{path.name}: only a table (CSV, Excel) can be mapped column by column."
+        raise InputFileError(msg)
+    legacy = encoding.lower() if encoding and encoding.lower() in LEGACY else None
+    codec = None if legacy or not encoding or encoding.lower() == "none" else encoding
+    if path.suffix.lower().startswith(".xls"):
+        grid = read_excel_grid(path, sheet)
+    else:
+        grid = grid_from_text(_csv_text(path, legacy, codec))
+    if legacy:
+        codec_name: LegacyEncoding = "vni" if legacy == "vni" else "tcvn3"
+        grid.map_text(functools.partial(_decode_cell, encoding=codec_name))
+    table = locate_table(grid, known_column_keys(layer))
+    head = pd.DataFrame(table.rows[:rows], columns=table.columns, dtype=object)
+    head = head.map(lambda v: "" if v is None else str(v))
+    frame = pd.DataFrame(table.rows, columns=table.columns, dtype=object)
+    suggested: dict[str, str] = {}
+    try:
+        alias_map = layer_schema(layer).alias_map()
+    except KeyError:
+        alias_map = {}
+    claims: dict[str, list[str]] = {}
+    for col in table.columns:
+        target = next((alias_map[k] for k in header_keys(col) if k in alias_map), None)
+        if target is not None:
+            claims.setdefault(target, []).append(col)
+    for target, cols in claims.items():  # a code beats a name (geodata.mapping)
+        suggested[target] = min(
+            cols, key=lambda c: id_preference(header_keys(c)[0], list(frame[c].to_numpy()))
+        )
+    for target, aliases in (("x", X_ALIASES), ("y", Y_ALIASES)):
+        found = _find_column(frame, aliases)
+        if found is not None:
+            suggested[target] = found
+    return TablePreview(list(table.columns), head, suggested, _table_notes(path.name, grid, table))
 
 
 def known_column_keys(layer: str) -> set[str]:

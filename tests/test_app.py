@@ -445,3 +445,56 @@ def test_map_html_refers_to_no_other_host(demo_store_accounts: Path, tiles: bool
         assert all("openstreetmap" in h for h in hosts), hosts
     else:
         assert not hosts, hosts
+
+
+def test_columns_mapped_by_hand_over_a_preview_then_imported_and_saved(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_sitelists import odd_list
+
+    content = odd_list(tmp_path / "bts_10.xlsx", "10").read_bytes()
+    at = run_app(store.path, monkeypatch, page="data", period=None)
+    at.file_uploader(key="upload_files").upload("bts_10.xlsx", content)
+    at.selectbox(key="upload_layer").set_value("mobile_sites")
+    at.run()
+    at.selectbox(key="upload_operator").set_value("MobiFone")
+    at.button(key="upload_validate").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "no coordinate columns found" in at.code[0].value
+    # the preview shows the first rows under the combined two-row header
+    preview = at.dataframe[-1].value  # after the store's layers: the file's first rows
+    assert list(preview.columns)[:5] == ["STT", "Mã CSHT", "Tên trạm", "Tọa độ Đông", "Tọa độ Bắc"]
+    assert preview["Mã CSHT"].tolist() == ["BDH0101", "BDH0102", "BDH0103"]
+    # one dropdown a required column; the operator is the file's, chosen above
+    assert sorted(str(s.key) for s in at.selectbox if str(s.key).startswith("colmap_")) == [
+        "colmap_height_m", "colmap_site_id", "colmap_tech", "colmap_x", "colmap_y"
+    ]  # fmt: skip
+    assert at.selectbox(key="colmap_tech").value == "Công nghệ"  # recognised
+    at.selectbox(key="colmap_site_id").set_value("Mã CSHT")
+    at.selectbox(key="colmap_height_m").set_value("Cao (m)")
+    at.selectbox(key="colmap_x").set_value("Tọa độ Đông")
+    at.selectbox(key="colmap_y").set_value("Tọa độ Bắc")
+    at.button(key="colmap_validate").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.success] == [TEXT["upload_valid"][0].format(n=3)]
+    at.text_input(key="upload_save_profile").input("MobiFone — danh sách BTS")
+    at.button(key="upload_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success[0].value.endswith("Đã lưu hồ sơ nhập “MobiFone — danh sách BTS”.")
+    sites = Store(store.path).read("mobile_sites")
+    assert sites["site_id"].tolist() == ["BDH0101", "BDH0102", "BDH0103"]
+    assert sites["operator"].tolist() == ["MobiFone"] * 3
+    (profile,) = Store(store.path).profiles()
+    assert profile.columns == {
+        "site_id": "Mã CSHT", "tech": "Công nghệ", "height_m": "Cao (m)",
+        "x": "Tọa độ Đông", "y": "Tọa độ Bắc",
+    }  # fmt: skip
+    # next month: the saved profile reads the same form without mapping anything
+    november = odd_list(tmp_path / "bts_11.xlsx", "11").read_bytes()
+    at.file_uploader(key="upload_files").set_value(
+        ("bts_11.xlsx", november, "application/octet-stream")
+    )
+    at.run()
+    at.selectbox(key="upload_profile").set_value("MobiFone — danh sách BTS")
+    at.button(key="upload_validate").click().run()
+    assert [s.value for s in at.success] == [TEXT["upload_valid"][0].format(n=3)]

@@ -4,6 +4,13 @@ An uploaded file is written into a fresh temporary folder (never beside the stor
 and validated by :func:`geodata.load_layer` against the store's units and villages, and
 the report is shown exactly as ``hatangso validate`` prints it. Only a valid file can be
 imported, with :func:`geodata.import_file`, which writes the store atomically.
+
+A site list as operators send it is read as the command line reads it (title block,
+two-row header and totals found and reported; ``--sheet``, ``--operator`` and
+``--profile`` as choices). When a table's columns are not recognised, the user maps them
+with one dropdown a contract column over a preview of the first rows
+(:func:`geodata.load.preview_table`), validates and imports; the mapping can be saved as
+an import profile of the store and chosen next month.
 """
 
 from __future__ import annotations
@@ -26,9 +33,9 @@ from geodata import Store, import_file, load_layer
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning, format_report
 from geodata.export import atomic_write
 from geodata.importer import EvidenceOptions
-from geodata.load import RASTER_SUFFIXES, VECTOR_SUFFIXES
+from geodata.load import RASTER_SUFFIXES, TABLE_SUFFIXES, VECTOR_SUFFIXES, preview_table
 from geodata.raster import RASTER_LAYERS, check_raster
-from geodata.schemas import LAYERS
+from geodata.schemas import LAYERS, OPERATOR_NAMES, OPERATORS
 from hatangso import audit
 from hatangso.formatting import fmt_date, fmt_int, layer_title, validation_text
 from ui.data import dataset_info
@@ -177,8 +184,12 @@ def validation_report(  # noqa: PLR0913
     swap_xy: bool = False,
     repair: bool = False,
     evidence: EvidenceOptions | None = None,
+    reading: dict[str, Any] | None = None,
 ) -> tuple[bool, str, int | None]:
     """Validate a file as ``hatangso validate FILE --layer L --store S`` does.
+
+    ``reading`` holds the table options: ``sheet``, ``operator``, ``profile`` (a name
+    saved in the store) and ``columns`` (a mapping made by hand).
 
     Returns
     -------
@@ -196,6 +207,7 @@ def validation_report(  # noqa: PLR0913
             swap_xy=swap_xy,
             repair=repair,
             evidence=evidence,
+            reading=reading,
         )
     return valid, "\n".join([*notes, text]), count
 
@@ -210,7 +222,9 @@ def _validate(  # noqa: PLR0913
     swap_xy: bool,
     repair: bool,
     evidence: EvidenceOptions | None = None,
+    reading: dict[str, Any] | None = None,
 ) -> tuple[bool, str, int | None]:
+    more = _reading_arguments(store, reading)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LegacyEncodingWarning)
@@ -232,6 +246,7 @@ def _validate(  # noqa: PLR0913
                 repair=repair,
                 context=store.validation_context(),
                 evidence=evidence,
+                **more,
             )
     except LayerValidationError as err:
         return False, err.report(), None
@@ -240,6 +255,19 @@ def _validate(  # noqa: PLR0913
     report = format_report(validated.source, validated.layer, validated.problems)
     count = len(validated.frame)
     return True, validation_text(report, count), count
+
+
+def _reading_arguments(store: Store, reading: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the reading options of a table for ``load_layer``/``import_file``."""
+    reading = reading or {}
+    out: dict[str, Any] = {
+        "sheet": reading.get("sheet") or None,
+        "operator": reading.get("operator") or None,
+        "columns": reading.get("columns") or None,
+    }
+    if reading.get("profile"):
+        out["profile"] = store.profile(str(reading["profile"]))
+    return out
 
 
 def _provenance(context: Context) -> None:
@@ -308,10 +336,20 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
     if mode == "replace" and options["layer"] in existing:
         count = fmt_int(existing[options["layer"]], context.lang)
         st.caption(context.t("replace_warning", n=count))
+    save_as = ""
+    if options.get("table") and options["layer"] not in BULK_LAYERS:
+        save_as = st.text_input(
+            context.t("upload_save_profile"),
+            help=context.t("upload_save_profile_help"),
+            key="upload_save_profile",
+        ).strip()
     if not st.button(context.t("import_btn"), key="upload_import", type="primary"):
         return
     store = Store(context.path)
     try:
+        more = _reading_arguments(store, options.get("reading"))
+        if "profile" in more and more["profile"] is None:
+            more.pop("profile")
         with saved_upload(files) as path, warnings.catch_warnings():
             warnings.simplefilter("ignore", LegacyEncodingWarning)
             import_file(
@@ -328,6 +366,9 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
                 swap_xy=options["swap_xy"],
                 repair=options["repair"],
                 evidence=_evidence_options(options),
+                save_profile=save_as or None,
+                actor=context.user,
+                **more,
                 also=lambda tx, layer, features: audit.record(
                     tx,
                     context.user,
@@ -349,13 +390,14 @@ def _import_form(context: Context, files: Sequence[Upload], options: dict[str, A
         st.error(f"error: {err}")
         return
     st.session_state["upload_check"] = None
-    st.session_state["upload_flash"] = context.t(
-        "imported", layer=options["layer"], store=Path(store.location).name
-    )
+    flash = context.t("imported", layer=options["layer"], store=Path(store.location).name)
+    if save_as:
+        flash += " " + context.t("profile_saved", name=save_as)
+    st.session_state["upload_flash"] = flash
     st.rerun()
 
 
-def _upload(context: Context) -> None:
+def _upload(context: Context) -> None:  # noqa: C901 - one form, drawn in order
     st.subheader(context.t("upload_title"))
     flash = st.session_state.pop("upload_flash", None)
     if flash:
@@ -403,7 +445,14 @@ def _upload(context: Context) -> None:
             )
     options["crs"] = options["crs"] or None
     options["encoding"] = options["encoding"] or None
-    if st.button(context.t("validate_btn"), key="upload_validate"):
+    names = [f.name for f in files or []]
+    options["table"] = Path(main_file(names) or "").suffix.lower() in TABLE_SUFFIXES
+    mappable = (
+        options["table"] and options["layer"] in LAYERS and options["layer"] not in BULK_LAYERS
+    )
+    options["reading"] = _table_options(context, options["layer"], files) if mappable else {}
+    again = st.session_state.pop("upload_recheck", False)
+    if st.button(context.t("validate_btn"), key="upload_validate") or again:
         if not files:
             st.info(context.t("upload_pick"))
             return
@@ -419,6 +468,7 @@ def _upload(context: Context) -> None:
                     swap_xy=options["swap_xy"],
                     repair=options["repair"],
                     evidence=_evidence_options(options),
+                    reading=options["reading"],
                 )
         except InputError as err:
             valid, text, count = False, f"error: {err}", None
@@ -442,6 +492,102 @@ def _upload(context: Context) -> None:
     else:
         st.error(context.t("upload_invalid"))
         st.code(check["text"], language=None, wrap_lines=True)
+        if mappable:
+            _manual_mapping(context, files, options)
+
+
+def _files_digest(files: Sequence[Upload]) -> str:
+    return _signature(files, {})
+
+
+def _table_options(context: Context, layer: str, files: Sequence[Upload]) -> dict[str, Any]:
+    """Draw the choices of a table: sheet, the file's operator, a saved import profile."""
+    cols = st.columns(3)
+    reading: dict[str, Any] = {
+        "sheet": cols[0]
+        .text_input(
+            context.t("upload_sheet"), help=context.t("upload_sheet_help"), key="upload_sheet"
+        )
+        .strip()
+        or None
+    }
+    if "operator" in LAYERS[layer].columns:
+        operators = ["", *(k for k in OPERATORS if k != "Shared")]
+        reading["operator"] = (
+            cols[1].selectbox(
+                context.t("upload_operator"),
+                options=operators,
+                format_func=lambda k: OPERATOR_NAMES.get(k) or context.t("operator_auto"),
+                help=context.t("upload_operator_help"),
+                key="upload_operator",
+            )
+            or None
+        )
+    try:
+        saved = [p.name for p in Store(context.path).profiles() if LAYERS[layer].name == p.layer]
+    except InputError:
+        saved = []
+    if saved:
+        reading["profile"] = (
+            cols[2].selectbox(
+                context.t("upload_profile"),
+                options=["", *saved],
+                format_func=lambda n: n or context.t("profile_none"),
+                key="upload_profile",
+            )
+            or None
+        )
+    manual = st.session_state.get("upload_columns")
+    if manual and manual["files"] == _files_digest(files) and manual["layer"] == layer:
+        reading["columns"] = manual["columns"]
+    return reading
+
+
+def _manual_mapping(context: Context, files: Sequence[Upload], options: dict[str, Any]) -> None:
+    """Let the user map the table's columns with dropdowns over its first rows."""
+    layer = options["layer"]
+    reading = options["reading"]
+    st.markdown(f"**{context.t('colmap_title')}**")
+    st.caption(context.t("colmap_help"))
+    try:
+        with saved_upload(files) as path:
+            preview = preview_table(
+                path, layer=layer, sheet=reading.get("sheet"), encoding=options["encoding"]
+            )
+    except InputError as err:
+        st.error(f"error: {err}")
+        return
+    if preview.notes:
+        st.caption("\n\n".join(preview.notes))
+    st.dataframe(preview.head, hide_index=True, key="colmap_preview")
+    schema = LAYERS[layer]
+    targets = [c for c, spec in schema.columns.items() if spec.required]
+    if reading.get("operator") and "operator" in targets:
+        targets.remove("operator")  # the whole file's, chosen above
+    targets += ["x", "y"]
+    current = reading.get("columns") or preview.suggested
+    choices = ["", *preview.columns]
+    grid = st.columns(4)
+    mapping: dict[str, str] = {}
+    for i, target in enumerate(targets):
+        default = current.get(target, "")
+        picked = grid[i % 4].selectbox(
+            context.t(f"colmap_{target}") if target in ("x", "y") else target,
+            options=choices,
+            index=choices.index(default) if default in choices else 0,
+            format_func=lambda c: c or context.t("colmap_none"),
+            key=f"colmap_{target}",
+        )
+        if picked:
+            mapping[target] = str(picked)
+    if st.button(context.t("colmap_validate"), key="colmap_validate"):
+        st.session_state["upload_columns"] = {
+            "files": _files_digest(files),
+            "layer": layer,
+            "columns": mapping,
+        }
+        st.session_state["upload_recheck"] = True
+        st.rerun()
 
 
 def draw(context: Context) -> None:

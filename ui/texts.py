@@ -543,6 +543,46 @@ TEXT: dict[str, tuple[str, str]] = {
         "The file is valid: {n} features. Press “Import into the store” to write it.",
     ),
     "upload_raster_ok": ("Tệp raster hợp lệ.", "The raster is valid."),
+    "upload_sheet": ("Trang tính (Excel)", "Sheet (Excel)"),
+    "upload_sheet_help": (
+        "Tên hoặc số thứ tự (từ 0) của trang tính; để trống: trang đầu tiên.",
+        "The sheet's name or number (from 0); empty: the first sheet.",
+    ),
+    "upload_operator": ("Nhà mạng của tệp", "The file's operator"),
+    "upload_operator_help": (
+        (
+            "Danh sách trạm của một nhà mạng thường không có cột nhà mạng; để trống: nhận "
+            "theo tiêu đề hoặc tiền tố mã trạm (có báo lại)."
+        ),
+        (
+            "An operator's site list rarely has an operator column; empty: recognised from "
+            "the title or the site codes' prefix (reported)."
+        ),
+    ),
+    "operator_auto": ("Tự nhận", "Recognise"),
+    "upload_profile": ("Hồ sơ nhập đã lưu", "Saved import profile"),
+    "profile_none": ("Không dùng", "None"),
+    "upload_save_profile": ("Lưu cách đọc này thành hồ sơ (tên)", "Save this mapping as (name)"),
+    "upload_save_profile_help": (
+        "Ví dụ “MobiFone — danh sách BTS”: tháng sau chọn hồ sơ này để đọc tệp cùng mẫu.",
+        "E.g. “MobiFone — danh sách BTS”: next month, choose it to read a file of the same form.",
+    ),
+    "profile_saved": ("Đã lưu hồ sơ nhập “{name}”.", "Import profile “{name}” saved."),
+    "colmap_title": ("Ghép cột thủ công", "Map the columns by hand"),
+    "colmap_help": (
+        (
+            "Chọn cột của tệp ứng với từng cột cần có, xem các dòng đầu bên dưới, rồi bấm "
+            "“Kiểm tra với cách ghép này”."
+        ),
+        (
+            "Choose the file's column for each column needed, looking at the first rows "
+            "below, then press “Validate with this mapping”."
+        ),
+    ),
+    "colmap_x": ("Kinh độ / X", "Longitude / X"),
+    "colmap_y": ("Vĩ độ / Y", "Latitude / Y"),
+    "colmap_none": ("— không có —", "— none —"),
+    "colmap_validate": ("Kiểm tra với cách ghép này", "Validate with this mapping"),
     "imported": ("Đã nhập {layer} vào {store}.", "Imported {layer} into {store}."),
     "upload_pick": ("Chọn một tệp để kiểm tra.", "Choose a file to validate."),
     "upload_bad_name": ("Tên tệp không hợp lệ: {name}", "Invalid file name: {name}"),
