@@ -30,8 +30,10 @@ from geodata.text import fold
 
 __all__ = [
     "SITE_CODE_PREFIXES",
+    "UNITS",
     "ImportProfile",
     "canonical_operator_name",
+    "convert_unit",
     "id_preference",
     "operator_from_codes",
     "operator_from_title",
@@ -78,6 +80,69 @@ SITE_CODE_PREFIXES: Final[Mapping[str, str]] = {
 _CODE_WORDS: Final = ("ma", "code", "id", "so_hieu", "ky_hieu")
 _NAME_WORDS: Final = ("ten", "name")
 _SHORT_CODE_RE: Final = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/\-]{0,23}$")
+
+
+#: The units a header may state in brackets, by the contract column's unit suffix: the
+#: unit (folded, letters only) -> how to convert a value to the contract's unit (``None``:
+#: already in it). A header in a unit of another column ("Độ cao (W)") is refused.
+UNITS: Final[Mapping[str, Mapping[str, str | float | None]]] = {
+    "_m": {"m": None, "met": None, "metre": None, "meter": None, "km": 1000.0, "cm": 0.01},
+    "_mhz": {"mhz": None, "ghz": 1000.0, "khz": 0.001},
+    "_dbm": {"dbm": None, "w": "w", "mw": "mw"},
+    "_deg": {"do": None, "deg": None, "degree": None},
+    "_kv": {"kv": None, "v": 0.001},
+}
+_ALL_UNITS: Final = frozenset(u for table in UNITS.values() for u in table)
+
+
+def unit_key(note: str) -> str:
+    """Return a note's unit key: folded, letters only ("(m)" → ``m``, "°" → ``do``)."""
+    return re.sub(r"[^a-z]", "", fold(note.replace("°", " do ")))
+
+
+def convert_unit(column: str, notes: Sequence[str]) -> tuple[str, str | float | None] | None:
+    """Return ``(unit, conversion)`` for a contract column whose header states a unit.
+
+    Parameters
+    ----------
+    column
+        The contract column (``height_m``, ``band_mhz``, ``eirp_dbm`` …).
+    notes
+        The header's notes in brackets (:func:`geodata.sheets.split_header`).
+
+    Returns
+    -------
+    tuple or None
+        ``None`` when no note is a unit or the column has no unit; otherwise the unit as
+        written and the conversion (``None``: the contract's unit; a factor; ``"w"`` or
+        ``"mw"``: watts or milliwatts to dBm).
+
+    Raises
+    ------
+    InputError
+        The header states a unit the column cannot be converted from.
+
+    Examples
+    --------
+    >>> convert_unit("band_mhz", ["GHz"]), convert_unit("height_m", ["m"])
+    (('GHz', 1000.0), ('m', None))
+    """
+    suffix = next((s for s in UNITS if column.endswith(s)), None)
+    for note in notes:
+        key = unit_key(note)
+        if key not in _ALL_UNITS:
+            continue
+        if suffix is None:
+            return None
+        table = UNITS[suffix]
+        if key not in table:
+            known = ", ".join(sorted(table))
+            msg = (
+                f"states the unit {note!r}, but {column!r} is in {suffix[1:]} ({known} converted)."
+            )
+            raise InputError(msg)
+        return note, table[key]
+    return None
 
 
 def canonical_operator_name(raw: str) -> str:

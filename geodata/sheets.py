@@ -398,7 +398,8 @@ def _keys_of(row: Sequence[object]) -> list[str]:
 
 def _header_score(rows: list[list[object]], i: int, keys: set[str], nonblank: list[int]) -> float:
     row = rows[i]
-    if any(_is_number(v) for v in row if v is not None):
+    cells = [v for v in row if v is not None]
+    if 2 * sum(_is_number(v) for v in cells) >= len(cells):  # a data row, not a header
         return 0.0
     matched = {k for k in _keys_of(row) if k in keys}
     if not matched:

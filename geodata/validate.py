@@ -23,10 +23,11 @@ from shapely.geometry.base import BaseGeometry
 from geodata.cells import parse_angles
 from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
 from geodata.dates import parse_date
-from geodata.errors import LayerValidationError, Problem
+from geodata.errors import InputError, LayerValidationError, Problem
 from geodata.load import RawLayer
 from geodata.mapping import (
     canonical_operator_name,
+    convert_unit,
     id_preference,
     operator_from_codes,
     operator_from_title,
@@ -39,7 +40,7 @@ from geodata.schemas import (
     column_key,
     layer_schema,
 )
-from geodata.sheets import header_keys
+from geodata.sheets import header_keys, split_header
 from geodata.text import to_nfc
 from geodata.units import UnitNames
 
@@ -201,7 +202,7 @@ class _Collector:
         return self.problems
 
 
-def validate_layer(  # noqa: PLR0913 - the reading options, keyword-only
+def validate_layer(  # noqa: C901, PLR0913 - the reading options, keyword-only
     raw: RawLayer,
     layer: str | LayerSchema,
     *,
@@ -251,6 +252,10 @@ def validate_layer(  # noqa: PLR0913 - the reading options, keyword-only
     chosen_operator = _file_operator(frame, schema, raw, (operator, operator_origin), ids, out)
     if chosen_operator is not None and "operator" not in used:
         used["operator"] = ""
+    for col, spec in schema.columns.items():
+        source = raw.columns.get(col) or used.get(col)
+        if col in frame and source and spec.kind in ("int", "float"):
+            frame[col] = _in_contract_unit(frame[col], col, source, out)
     missing = [c for c, spec in schema.columns.items() if spec.required and c not in frame]
     result: dict[str, Any] = {}
     for col, spec in schema.columns.items():
@@ -352,6 +357,37 @@ def _map_columns(
     if renamed:
         log.info("%s: columns mapped onto the contract: %s", raw.source, renamed)
     return frame.rename(columns=renames), {v: k for k, v in renames.items()}
+
+
+def _in_contract_unit(series: pd.Series, col: str, source: str, out: _Collector) -> pd.Series:
+    """Convert a column whose header states another unit ("Băng tần (GHz)") to the contract's.
+
+    A unit that cannot be converted ("Độ cao (W)") is refused; the values are left as read.
+    """
+    try:
+        found = convert_unit(col, split_header(source).notes)
+    except InputError as err:
+        out.add("wrong unit", f"{source!r} {err}", fix="check the column mapping.", column=col)
+        return series
+    if found is None or found[1] is None:
+        return series
+    unit, how = found
+    values: list[object] = []
+    for value in series.tolist():
+        number = _number(value)
+        if not isinstance(number, float):
+            values.append(value)
+        elif how in ("w", "mw"):
+            milliwatts = number * (1000.0 if how == "w" else 1.0)
+            values.append(10.0 * np.log10(milliwatts) if milliwatts > 0 else value)
+        else:
+            values.append(number * float(how))  # type: ignore[arg-type]
+    target = {"m": "m", "mhz": "MHz", "dbm": "dBm", "deg": "°", "kv": "kV"}[col.rsplit("_", 1)[-1]]
+    what = "10·log10(mW)" if how in ("w", "mw") else f"×{how:g}"
+    out.note(
+        f"{out.raw.source}: {col} read from {source!r} in {unit}, converted to {target} ({what})."
+    )
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def _file_operator(  # noqa: C901, PLR0913

@@ -265,6 +265,32 @@ def test_headers_with_units_and_notes_are_recognised() -> None:
     assert split_header("Vĩ độ [VN-2000, múi 3°]").key == "vi_do"
 
 
+def test_units_in_headers_are_converted_or_refused(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"Mã trạm": ["MBF01"], "Nhà mạng": ["MobiFone"], "Công nghệ": ["5G"],
+         "Độ cao cột (m)": [30], "Băng tần (GHz)": ["3,5"], "Công suất phát (W)": [20],
+         "lon": [108.72], "lat": [14.28]}
+    )  # fmt: skip
+    path = tmp_path / "bts.csv"
+    frame.to_csv(path, index=False)
+    validated = load_layer(path, layer="mobile_sites")
+    assert validated.frame["band_mhz"].tolist() == [3500.0]
+    # 20 W = 20 000 mW: 10·log10(20 000) = 43.0103 dBm
+    assert validated.frame["eirp_dbm"].round(4).tolist() == [43.0103]
+    assert validated.notes[-2:] == [
+        "bts.csv: eirp_dbm read from 'Công suất phát (W)' in W, converted to dBm (10·log10(mW)).",
+        "bts.csv: band_mhz read from 'Băng tần (GHz)' in GHz, converted to MHz (×1000).",
+    ]
+    frame = frame.rename(columns={"Độ cao cột (m)": "Độ cao cột (W)"})
+    frame.to_csv(path, index=False)
+    with pytest.raises(LayerValidationError) as info:
+        load_layer(path, layer="mobile_sites")
+    assert info.value.errors[0].format() == (
+        "column 'height_m': 'Độ cao cột (W)' states the unit 'W', but 'height_m' is in m (cm, "
+        "km, m, met, meter, metre converted). Fix: check the column mapping."
+    )
+
+
 def test_vn2000_named_in_the_header_decides_the_crs(tmp_path: Path) -> None:
     to_vn = pyproj.Transformer.from_crs(4326, VN2000_BINHDINH, always_xy=True)
     sites = []
