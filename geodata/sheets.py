@@ -373,8 +373,14 @@ def locate_table(grid: Grid, known: Collection[str]) -> Table:
     columns = _combine(rows[first : last + 1], keys)
     title = list(dict.fromkeys(_text(v) for i in range(first) for v in rows[i] if v is not None))
     skipped = [(grid.row_numbers[i], "title") for i in range(first)]
-    data, numbers, sums_rows = _classify(rows, last + 1, grid.row_numbers, skipped)
-    del sums_rows
+    start = last + 1
+    if found and start < len(rows) and _is_units_row(rows[start]):
+        for j, v in enumerate(rows[start]):
+            if v is not None and j < len(columns) and not split_header(columns[j]).notes:
+                columns[j] = f"{columns[j]} {_text(v)}"
+        skipped.append((grid.row_numbers[start], "units"))
+        start += 1
+    data, numbers, _ = _classify(rows, start, grid.row_numbers, skipped)
     width = len(columns)
     keep = [
         j
@@ -532,7 +538,11 @@ def _classify(
         first_key = column_key(texts[0]) if texts else ""
         if _is_ordinal_row(cells):
             skipped.append((number, "column numbers"))
-        elif first_key in TOTAL_KEYS or first_key.startswith(("tong_cong", "tong_so_")):
+        elif (
+            first_key in TOTAL_KEYS
+            or first_key.startswith(("tong_cong", "tong_so", "cong_"))
+            or (first_key.startswith("tong_") and 2 * len(cells) <= len(row))
+        ):
             skipped.append((number, f"total {texts[0]!r}"))
             totals.append(number)
         elif not texts and len(data) >= 2 and _is_sum_row(cells, sums):
@@ -552,6 +562,12 @@ def _classify(
                     sums[j] = sums.get(j, 0.0) + value
     skipped.extend((n, f"note {t}") for n, t in pending)
     return data, numbers, totals
+
+
+def _is_units_row(row: Sequence[object]) -> bool:
+    """Tell whether a row under the header holds only units in brackets: "(m)", "(độ)"."""
+    cells = [_text(v) for v in row if v is not None]
+    return bool(cells) and all(_NOTE_RE.fullmatch(c) for c in cells)
 
 
 def _is_ordinal_row(cells: list[tuple[int, object]]) -> bool:

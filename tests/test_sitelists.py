@@ -207,6 +207,21 @@ def test_total_row_of_sums_without_text_and_section_headings(tmp_path: Path) -> 
     ]
 
 
+def test_a_row_of_units_under_the_header_and_a_total_with_its_count(tmp_path: Path) -> None:
+    path = tmp_path / "bts.csv"
+    path.write_text(
+        "Mã trạm,Nhà mạng,Công nghệ,Độ cao,Băng tần,Kinh độ,Vĩ độ\n"
+        ",,,(m),(GHz),(WGS84),(WGS84)\n"
+        'VTL-01,Viettel,4G,30,"1,8",108.72,14.28\n'
+        "Tổng: 1 trạm,,,,,,\n",
+        encoding="utf-8",
+    )
+    validated = load_layer(path, layer="mobile_sites")
+    assert validated.frame["band_mhz"].tolist() == [1800.0]
+    assert validated.columns["height_m"] == "Độ cao (m)"
+    assert validated.notes[0] == "bts.csv: skipped row 2 (units), row 4 (total 'Tổng: 1 trạm')."
+
+
 def test_tcvn3_csv_with_a_title_block(tmp_path: Path) -> None:
     text = (
         "Danh sách thôn, làng xã Vĩnh Kim\n"
