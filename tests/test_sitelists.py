@@ -240,6 +240,36 @@ def test_tcvn3_csv_with_a_title_block(tmp_path: Path) -> None:
     assert validated.notes[1] == "thon_tcvn3.csv: skipped rows 1–2 (title)."
 
 
+def windows_1258(text: str) -> bytes:
+    """Encode as Windows-1258 writes Vietnamese: letters with their tone as a combining mark."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_windows_1258_csv_with_a_title_block(tmp_path: Path) -> None:
+    path = tmp_path / "thon.csv"
+    path.write_bytes(
+        windows_1258(
+            "DANH SÁCH THÔN, LÀNG XÃ VĨNH KIM;;;;;\n"
+            "Mã thôn;Tên thôn;Mã xã;Số hộ;Kinh độ;Vĩ độ\n"
+            "21790-01;Làng O2;21790;48;108,70;14,25\n"
+            "21790-03;Làng Kon Trú;21790;95;108,75;14,30\n"
+            "Cộng;;;143;;\n"
+        )
+    )
+    validated = load_layer(path, layer="villages")
+    assert validated.frame["name"].tolist() == ["Làng O2", "Làng Kon Trú"]
+    assert validated.notes == [
+        "thon.csv: header found on row 2.",
+        "thon.csv: skipped row 1 (title), row 5 (total 'Cộng').",
+    ]
+
+
 def test_skipped_rows_are_written_as_ranges() -> None:
     assert describe_skipped([(1, "title"), (2, "title"), (3, "blank"), (9, "total 'Cộng'")]) == (
         "rows 1–2 (title), row 3 (blank), row 9 (total 'Cộng')"
