@@ -369,6 +369,8 @@ def locate_table(grid: Grid, known: Collection[str]) -> Table:
         if score > best_score:
             best, best_score = i, score
     found = best_score >= 2
+    if not found:  # no row reads as a header: the first non-blank one, as a plain CSV
+        best = nonblank[0]
     first, last = _band(rows, best, keys) if found else (best, best)
     columns = _combine(rows[first : last + 1], keys)
     title = list(dict.fromkeys(_text(v) for i in range(first) for v in rows[i] if v is not None))
