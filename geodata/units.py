@@ -108,6 +108,11 @@ def name_key(text: str) -> str:
 _TYPE_KEYS: Final = _type_keys()
 
 
+def _plain(text: str) -> str:
+    """Return the whole name folded, type word kept, marked apart from the other keys."""
+    return "~" + " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())
+
+
 def _exact_key(text: str) -> str:
     return tone_key(_strip_type(text))
 
@@ -164,6 +169,7 @@ class UnitNames:
         }
         levels = units["level"].astype(str).tolist() if "level" in units else [None] * len(ids)
         self._ids = [i for i, lv in zip(ids, levels, strict=True) if level is None or lv == level]
+        self._full: dict[str, set[str]] = defaultdict(set)
         self._exact: dict[str, set[str]] = defaultdict(set)
         self._folded: dict[str, set[str]] = defaultdict(set)
         names: list[tuple[str, str]] = [(i, self._name[i]) for i in self._ids]
@@ -173,6 +179,8 @@ class UnitNames:
                     names += [(i, n) for n in text.split(";") if n.strip()]
         names += [(str(u), str(n)) for n, u in (former or {}).items() if str(u) in self._name]
         for unit_id, text in names:
+            self._full[tone_key(text)].add(unit_id)
+            self._full[_plain(text)].add(unit_id)
             self._exact[_exact_key(text)].add(unit_id)
             self._folded[name_key(text)].add(unit_id)
 
@@ -216,6 +224,9 @@ class UnitNames:
         return UnitMatch(text, None, suggestions=close)
 
     def _lookup(self, text: str) -> set[str]:
+        full = self._full.get(tone_key(text), set()) or self._full.get(_plain(text), set())
+        if len(full) == 1:  # "Phường Ngô Mây": the type word tells two "Ngô Mây" apart
+            return set(full)
         exact = self._exact.get(_exact_key(text), set())
         if exact:
             return set(exact)

@@ -9,6 +9,7 @@ message is written out in full.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +33,7 @@ from geodata import (
 from geodata.crs import VN2000_BINHDINH
 from geodata.mapping import ImportProfile, id_preference, operator_from_codes, operator_from_title
 from geodata.sheets import describe_skipped, split_header
-from geodata.text import encode_legacy
+from geodata.text import encode_legacy, fold
 from geodata.units import UnitNames, name_key, tone_key
 from geodata.validate import ValidationContext
 from hatangso.cli import main
@@ -497,6 +498,34 @@ def test_ambiguous_and_unknown_commune_names_are_refused(tmp_path: Path) -> None
         "name of a known commune (closest: 21790 Xã Vĩnh Kim (Huyện Vĩnh Thạnh)). Fix: "
         "write the unit's code (GSO) or its name as the layout has it."
     )
+
+
+@pytest.mark.basedata
+def test_every_commune_of_binh_dinh_is_found_by_its_name(base: Path) -> None:
+    """The real 2024 list (155 communes): each found by its full name, with or without
+    diacritics; without the type word only the two Ngô Mây share a name, and without
+    diacritics An Nghĩa (An Lão) and Ân Nghĩa (Hoài Ân) too."""
+    rows = pd.read_csv(base / "dvhcvn" / "binh_dinh_admin_units.csv", dtype=str)
+    districts = rows.drop_duplicates("level2_id")
+    units = pd.DataFrame(
+        {
+            "unit_id": [*rows["level3_id"], *districts["level2_id"]],
+            "name": [*rows["commune"], *districts["district"]],
+            "level": ["commune"] * len(rows) + ["district"] * len(districts),
+            "parent_id": [*rows["level2_id"], *["52"] * len(districts)],
+        }
+    )
+    names = UnitNames(units)
+    pairs = list(zip(rows["commune"], rows["level3_id"], strict=True))
+    assert len(pairs) == 155
+    assert all(names.match(name).unit_id == code for name, code in pairs)
+    bare = {name: re.sub(r"^(Xã|Phường|Thị trấn) ", "", name) for name, _ in pairs}
+    shared = {name for name, code in pairs if names.match(bare[name]).unit_id != code}
+    assert shared == {"Phường Ngô Mây", "Thị trấn Ngô Mây"}
+    plain = {name for name, code in pairs if names.match(fold(name)).unit_id != code}
+    assert plain == {"Xã An Nghĩa", "Xã Ân Nghĩa"}
+    assert names.match("An Nghia").candidates == ("21634", "21727")
+    assert names.match("Ngo May, Phu Cat").unit_id == "21853"
 
 
 def test_former_names_match_through_a_layout_s_list() -> None:
