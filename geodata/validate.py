@@ -429,6 +429,8 @@ def _file_operator(  # noqa: C901, PLR0913
                 )
         frame["operator"] = cells
         return chosen
+    if chosen is None and not schema.columns["operator"].required:
+        return None  # a complaint's operator is its own: never guessed for a whole file
     if chosen is None:
         chosen = operator_from_title(raw.title)
         line = next((t for t in raw.title.split(" / ") if operator_from_title(t)), "")

@@ -31,11 +31,12 @@ from geodata import (
     load_layer,
 )
 from geodata.crs import VN2000_BINHDINH
+from geodata.load import read_raw
 from geodata.mapping import ImportProfile, id_preference, operator_from_codes, operator_from_title
 from geodata.sheets import describe_skipped, split_header
 from geodata.text import encode_legacy, fold
 from geodata.units import UnitNames, name_key, tone_key
-from geodata.validate import ValidationContext
+from geodata.validate import ValidationContext, validate_layer
 from hatangso.cli import main
 
 #: Three MobiFone sites: two in Xã Vĩnh Kim (21790), one in Phường Nhơn Bình (21550).
@@ -402,6 +403,20 @@ def test_no_operator_anywhere_is_refused_with_the_option(tmp_path: Path) -> None
     assert info.value.errors[0].fix.endswith(
         "Or give the operator of the whole file with --operator NAME (the app: 'Nhà mạng của tệp')."
     )
+
+
+def test_a_complaint_s_operator_is_never_guessed_for_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "phan_anh.csv"
+    path.write_text(
+        "TỔNG HỢP PHẢN ÁNH MẤT SÓNG VIETTEL THÁNG 10/2026\n"
+        "Mã phản ánh,Ngày,Loại,Kinh độ,Vĩ độ\n"
+        "PA-01,05/10/2026,mất sóng,108.72,14.28\n",
+        encoding="utf-8",
+    )
+    # through the contract reader (geodata.evidence reads complaint tables its own way)
+    validated = validate_layer(read_raw(path, layer="complaints"), "complaints")
+    assert validated.frame["operator"].tolist() == [None]
+    assert not any("operator" in note for note in validated.notes)
 
 
 def test_operator_column_disagreeing_with_the_option(tmp_path: Path) -> None:
