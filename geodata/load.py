@@ -350,15 +350,8 @@ def _read_table(  # noqa: PLR0913
     columns: Mapping[str, str] | None,
 ) -> RawLayer:
     name = path.name
-    if path.suffix.lower().startswith(".xls"):
-        grid = read_excel_grid(path, sheet)
-    else:
-        grid = grid_from_text(_csv_text(path, legacy, codec))
-    if legacy:
-        codec_name: LegacyEncoding = "vni" if legacy == "vni" else "tcvn3"
-        grid.map_text(functools.partial(_decode_cell, encoding=codec_name))
-    table = locate_table(grid, known_column_keys(layer))
-    notes = _table_notes(name, grid, table)
+    grid, table, first_note = _locate(path, sheet, legacy, codec, layer)
+    notes = [*first_note, *_table_notes(name, grid, table)]
     frame = pd.DataFrame(table.rows, columns=table.columns, dtype=object)
     if not len(table.columns):
         msg = f"{name}: the {'sheet' if grid.sheet else 'file'} is empty. Check the file."
@@ -458,14 +451,7 @@ def preview_table(
         raise InputFileError(msg)
     legacy = encoding.lower() if encoding and encoding.lower() in LEGACY else None
     codec = None if legacy or not encoding or encoding.lower() == "none" else encoding
-    if path.suffix.lower().startswith(".xls"):
-        grid = read_excel_grid(path, sheet)
-    else:
-        grid = grid_from_text(_csv_text(path, legacy, codec))
-    if legacy:
-        codec_name: LegacyEncoding = "vni" if legacy == "vni" else "tcvn3"
-        grid.map_text(functools.partial(_decode_cell, encoding=codec_name))
-    table = locate_table(grid, known_column_keys(layer))
+    grid, table, first_note = _locate(path, sheet, legacy, codec, layer)
     head = pd.DataFrame(table.rows[:rows], columns=table.columns, dtype=object)
     head = head.map(lambda v: "" if v is None else str(v))
     frame = pd.DataFrame(table.rows, columns=table.columns, dtype=object)
@@ -487,7 +473,39 @@ def preview_table(
         found = _find_column(frame, aliases)
         if found is not None:
             suggested[target] = found
-    return TablePreview(list(table.columns), head, suggested, _table_notes(path.name, grid, table))
+    notes = [*first_note, *_table_notes(path.name, grid, table)]
+    return TablePreview(list(table.columns), head, suggested, notes)
+
+
+def _locate(
+    path: Path, sheet: str | int | None, legacy: str | None, codec: str | None, layer: str
+) -> tuple[Grid, Table, list[str]]:
+    """Read a table's cells and find its header.
+
+    Without ``sheet``, a workbook whose first sheet holds no recognisable table (a cover
+    page, instructions) is read from the first sheet that does, and said so.
+    """
+    keys = known_column_keys(layer)
+    excel = path.suffix.lower().startswith(".xls")
+    grid = read_excel_grid(path, sheet) if excel else grid_from_text(_csv_text(path, legacy, codec))
+    _decode_grid(grid, legacy)
+    table = locate_table(grid, keys)
+    if not excel or sheet is not None or table.found or len(grid.sheets) < 2:
+        return grid, table, []
+    for other in grid.sheets[1:]:
+        candidate = read_excel_grid(path, other)
+        _decode_grid(candidate, legacy)
+        found = locate_table(candidate, keys)
+        if found.found:
+            note = f"{path.name}: the first sheet {grid.sheet!r} holds no table of {layer}."
+            return candidate, found, [note]
+    return grid, table, []
+
+
+def _decode_grid(grid: Grid, legacy: str | None) -> None:
+    if legacy:
+        codec_name: LegacyEncoding = "vni" if legacy == "vni" else "tcvn3"
+        grid.map_text(functools.partial(_decode_cell, encoding=codec_name))
 
 
 def known_column_keys(layer: str) -> set[str]:

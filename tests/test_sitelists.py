@@ -184,6 +184,25 @@ def test_sheet_by_name_index_or_refused_with_the_sheets(tmp_path: Path) -> None:
     )
 
 
+def test_a_cover_sheet_first_is_passed_over_and_said_so(tmp_path: Path) -> None:
+    path = site_list(tmp_path / "bts.xlsx")
+    book = openpyxl.load_workbook(path)
+    cover = book.create_sheet("Bìa", 0)
+    cover["A1"] = "BÁO CÁO HẠ TẦNG TRẠM BTS"
+    book.save(path)
+    validated = load_layer(path, layer="mobile_sites")
+    assert validated.frame["site_id"].tolist() == ["BDH0101", "BDH0102", "BDH0103"]
+    assert validated.notes[:2] == [
+        "bts.xlsx: the first sheet 'Bìa' holds no table of mobile_sites.",
+        (
+            "bts.xlsx: read sheet 'Danh sách BTS' (the workbook also has 'Bìa', 'Ghi chú'; "
+            "choose another with --sheet)."
+        ),
+    ]
+    with pytest.raises(InputFileError, match="This is sheet 'Bìa'"):
+        load_layer(path, layer="mobile_sites", sheet="Bìa")
+
+
 def test_total_row_of_sums_without_text_and_section_headings(tmp_path: Path) -> None:
     path = tmp_path / "thon.csv"
     path.write_text(
