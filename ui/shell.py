@@ -329,9 +329,13 @@ def covered_rule(context: Context) -> str:
     -------
     str
         E.g. "Có sóng 4G: ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm; 5G: …", from the
-        coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`).
+        coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`),
+        followed by its warning when sites or points lie outside the elevation raster
+        (:meth:`coverage.engine.CoverageResult.terrain_warning`).
     """
     lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
     result = coverage_result(context.version)
     rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
-    return context.t("covered_rule", **rules)
+    text = context.t("covered_rule", **rules)
+    warning = result.terrain_warning(lang)  # sites or points outside the elevation raster
+    return f"{text} ⚠️ {warning}" if warning else text

@@ -153,6 +153,9 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
     if rules:
         covered = "; ".join(f"{t}: {rules[t]['outdoor']['en']}" for t in ("4G", "5G") if t in rules)
         lines.append(f"covered means {covered} (model card: docs/MODEL.md)")
+    warning = payload.get("terrain_outside", {}).get("warning")
+    if warning:
+        lines.append(f"cảnh báo: {warning['vi']}")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]
