@@ -375,6 +375,7 @@ def _terrain_loss_db(  # noqa: PLR0913
     freq = params["band_mhz"].to_numpy(dtype=np.float64)
     height = params["height_m"].to_numpy(dtype=np.float64)
     extra = np.zeros(len(s))
+    h_base = height[s]  # per pair; the effective height where the terrain is known
     sites_here, starts = np.unique(s, return_index=True)
     bounds = [*starts.tolist(), len(s)]
     for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
@@ -395,17 +396,21 @@ def _terrain_loss_db(  # noqa: PLR0913
             transform=elevation.transform,
             freq_mhz=float(freq[site]),
         )
-        h_base = terrain.bounded_effective_height_m(
+        h_base[part] = terrain.bounded_effective_height_m(
             terms.effective_height_m, height[site], freq[site]
         )
-        moved = h_base != height[site]
-        if moved.any():
-            d = distance[part][moved]
-            args = {"freq_mhz": freq[site], "h_mobile_m": settings.mobile_height_m}
-            extra[part[moved]] = pathloss.path_loss_db(
-                d, h_base_m=h_base[moved], clutter=clutter, **args
-            ) - pathloss.path_loss_db(d, h_base_m=height[site], clutter=clutter, **args)
-        extra[part] += terms.diffraction_db
+        extra[part] = terms.diffraction_db
+    moved = np.flatnonzero(h_base != height[s])
+    if len(moved):  # one call for all pairs: the model's loss at both heights
+        f, dm, mast = freq[s[moved]], distance[moved], height[s[moved]]
+        hm = settings.mobile_height_m
+        at_effective = pathloss.path_loss_db(
+            dm, freq_mhz=f, h_base_m=h_base[moved], h_mobile_m=hm, clutter=clutter
+        )
+        at_mast = pathloss.path_loss_db(
+            dm, freq_mhz=f, h_base_m=mast, h_mobile_m=hm, clutter=clutter
+        )
+        extra[moved] += at_effective - at_mast
     return extra
 
 

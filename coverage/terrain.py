@@ -390,13 +390,16 @@ def _deygout_db(  # noqa: PLR0913 - the profile's arrays
     total = loss(v_p)
     if not depth:
         return total
-    main = v_p > threshold
-    rows = np.arange(len(p))
-    d_p = np.where(main, d[rows, p], np.nan)[:, np.newaxis]
-    g_p = np.where(main, g[rows, p], np.nan)[:, np.newaxis]
+    rows = np.flatnonzero(v_p > threshold)  # only shadowed paths have sub-edges
+    if not len(rows):
+        return total
+    g, d, dist, z_rx, lam = g[rows], d[rows], dist[rows], z_rx[rows], lam[rows]
+    d_p = d[np.arange(len(rows)), p[rows]][:, np.newaxis]
+    g_p = g[np.arange(len(rows)), p[rows]][:, np.newaxis]
     v_t, _ = _edge(g, d, 0.0, z_tx, d_p, g_p, lam)  # transmitter to the main edge
     v_r, _ = _edge(g, d, d_p, g_p, dist, z_rx, lam)  # main edge to the receiver
-    return np.asarray(np.where(main, total + loss(v_t) + loss(v_r), 0.0), dtype=np.float64)
+    total[rows] += loss(v_t) + loss(v_r)
+    return total
 
 
 def _mean_terrain_m(
@@ -564,12 +567,12 @@ class _Profile:
                 f"point ({n})."
             )
             raise ValueError(msg) from e
-        grid = np.array(elevation, dtype=np.float64)  # a copy: nodata is replaced below
+        grid = np.asarray(elevation, dtype=np.float64)  # no copy: a DEM can be large
         if grid.ndim != 2:
             msg = f"`elevation` must be a 2-D array[row, col]; got shape {grid.shape!r}."
             raise ValueError(msg)
         if nodata is not None and not np.isnan(nodata):
-            grid[grid == nodata] = np.nan
+            grid = np.where(grid == nodata, np.nan, grid)  # a copy; the caller's is kept
         return cls(
             site=site,
             z_tx=float(site_ground_m) + float(h_base_m),
@@ -584,17 +587,32 @@ class _Profile:
             k_factor=float(k_factor),
         )
 
-    def chunks(self) -> list[slice]:
-        """Return slices of points whose (points, samples) arrays stay within a budget."""
-        if self.t is not None:
-            width = len(self.t)
-        else:
-            dist = np.hypot(*(self.points - self.site).T) if self.n else np.zeros(1)
-            width = max(int(np.nanmax(dist, initial=0.0) // self.spacing_m), 1)
-        step = int(min(_CHUNK_POINTS, max(1, _CHUNK_CELLS // width)))
-        return [slice(i, i + step) for i in range(0, self.n, step)]
+    def chunks(self) -> list[npt.NDArray[np.intp]]:
+        """Return groups of point indices whose (points, samples) arrays fit a budget.
 
-    def heights(self, chunk: slice) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        At the raster's resolution a group's width is its longest path, so the points
+        are grouped by length (each group's paths within a factor of 2 of each other):
+        short paths are not padded to the longest one's samples.
+        """
+        order = np.arange(self.n)
+        if self.t is not None:
+            groups = [(order, len(self.t))]
+        else:
+            cells = np.hypot(*(self.points - self.site).T) / self.spacing_m if self.n else order
+            octave = np.floor(np.log2(np.maximum(np.nan_to_num(cells), 1.0))).astype(np.int64)
+            groups = []
+            for o in np.unique(octave).tolist():
+                members = order[octave == o]
+                groups.append((members, max(int(np.nanmax(cells[members])), 1)))
+        out: list[npt.NDArray[np.intp]] = []
+        for members, width in groups:
+            step = int(min(_CHUNK_POINTS, max(1, _CHUNK_CELLS // width)))
+            out += [members[i : i + step] for i in range(0, len(members), step)]
+        return out
+
+    def heights(
+        self, chunk: slice | npt.NDArray[np.intp]
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Return the profiles of ``chunk``: heights, positions, lengths and raw terrain.
 
         ``g`` is the terrain raised by the Earth's bulge ``d (D - d) / (2 k R)`` (NaN: no
@@ -621,7 +639,9 @@ class _Profile:
         bulge = d * (dist - d) / (2.0 * self.k_factor * EARTH_RADIUS_M)
         return terrain + bulge, d, dist, terrain
 
-    def clearance(self, chunk: slice) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def clearance(
+        self, chunk: slice | npt.NDArray[np.intp]
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Return terrain height above the ray (NaN: no data), d1 and d2, m, (k, samples)."""
         g, d, dist, _ = self.heights(chunk)
         ray = self.z_tx + d / dist * (self.z_rx[chunk, np.newaxis] - self.z_tx)
