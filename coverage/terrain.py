@@ -1,15 +1,21 @@
-"""Terrain: elevation profiles, knife-edge diffraction and line of sight.
+"""Terrain: elevation profiles, Deygout diffraction, effective height and line of sight.
 
 Pure, vectorised numpy functions on an elevation raster (``array[row, col]`` with its
 affine transform) in the project's metric CRS. The straight profile from a site to each
-point is sampled from the raster with the Earth's bulge; :func:`terrain_diffraction_db`
-gives the loss over its dominant obstacle (the mobile engine adds it to the path loss of
-:mod:`coverage.pathloss`), :func:`line_of_sight` whether the ray, or a fraction of its
-first Fresnel zone, clears the terrain (the planner's microwave backhaul).
+point is sampled from the raster every cell size, with the Earth's bulge;
+:func:`terrain_terms` gives the diffraction loss over up to three edges (Deygout) and the
+antenna's effective height above the mean terrain of the path (the mobile engine adds
+the one to the path loss and gives the other, bounded by
+:func:`bounded_effective_height_m`, to :mod:`coverage.pathloss`);
+:func:`line_of_sight` says whether the ray, or a fraction of its first Fresnel zone,
+clears the terrain (the planner's microwave backhaul).
 
 References
 ----------
-.. [1] ITU-R P.526-15, "Propagation by diffraction", 2019, §4.1 (single knife edge).
+.. [1] ITU-R P.526-15, "Propagation by diffraction", 2019, §4.1 (single knife edge),
+   §4.5 (several edges, the Deygout construction).
+.. [2] ITU-R P.1546-6, "Method for point-to-area predictions for terrestrial services",
+   2019, Annex 5 §3 (the transmitting antenna's effective height h1).
 """
 
 from __future__ import annotations
