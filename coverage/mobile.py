@@ -26,7 +26,8 @@ are evaluated in bounded chunks: memory does not grow with sites × points.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -84,6 +85,10 @@ class SignalResult:
     points_without_land_cover
         With land cover, the points outside it or on its no-data pixels, whose clutter
         came from density; 0 without land cover.
+    terrain_outside
+        With an elevation raster, what got no terrain term because its ground is
+        unknown (outside the raster or no data): ``{"sites": ids, "points": count}``,
+        the sites' ``site_id`` values and the number of points; empty without one.
     """
 
     rsrp_dbm: pd.DataFrame
@@ -96,6 +101,7 @@ class SignalResult:
     indoor_required_dbm: pd.Series
     land_cover_used: bool = False
     points_without_land_cover: int = 0
+    terrain_outside: dict[str, Any] = field(default_factory=dict)
 
     @property
     def covered(self) -> pd.Series:
@@ -163,17 +169,9 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     n = len(pts)
     idx = index if index is not None else pd.RangeIndex(n)
     threshold = float(settings.min_rsrp_dbm[tech])
-    if sites is not None and len(sites):
-        check_work_crs(sites, "mobile_sites")
-        params = site_parameters(sites, tech)
-    else:
-        params = site_parameters(
-            gpd.GeoDataFrame(
-                {"site_id": [], "operator": [], "tech": []}, geometry=gpd.GeoSeries([])
-            ),
-            tech,
-        )
+    params = _site_params(sites, tech)
     operators = sorted(set(params["operator"]))
+    terrain_outside: dict[str, Any] = {}
     best = np.full((n, len(operators)), -np.inf)
     best_in = np.full((n, len(operators)), -np.inf)
     crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None and len(sites) else WORK_CRS
@@ -185,6 +183,9 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         ground = sample(elevation, pts, crs=crs) if elevation is not None else None
         op_col = params["operator"].map({op: i for i, op in enumerate(operators)}).to_numpy()
         model = site_model(params, threshold, settings)
+        if elevation is not None and ground is not None:
+            model, outside = _terrain_reach(params, model, elevation, crs, threshold, settings)
+            terrain_outside = {"sites": outside, "points": int(np.isnan(ground).sum())}
         site_geoms = np.asarray(shapely.points(params[["x", "y"]].to_numpy()), dtype=object)
         site_tree = shapely.STRtree(site_geoms)
         flat, flat_in = best.reshape(-1), best_in.reshape(-1)
@@ -249,7 +250,52 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         indoor_required_dbm=pd.Series(required_in, index=idx, dtype=np.float64),
         land_cover_used=land_cover is not None,
         points_without_land_cover=without,
+        terrain_outside=terrain_outside,
     )
+
+
+def _site_params(sites: gpd.GeoDataFrame | None, tech: str) -> pd.DataFrame:
+    """Return the radio parameters of the sites carrying ``tech`` (none without sites)."""
+    if sites is not None and len(sites):
+        check_work_crs(sites, "mobile_sites")
+        return site_parameters(sites, tech)
+    empty = gpd.GeoDataFrame(
+        {"site_id": [], "operator": [], "tech": []}, geometry=gpd.GeoSeries([])
+    )
+    return site_parameters(empty, tech)
+
+
+def _terrain_reach(  # noqa: PLR0913
+    params: pd.DataFrame,
+    model: SiteModel,
+    elevation: Grid,
+    crs: pyproj.CRS,
+    threshold: float,
+    settings: CoverageSettings,
+) -> tuple[SiteModel, list[str]]:
+    """Widen each site's reach to its highest possible effective height; sites outside.
+
+    The effective height of a path never exceeds the antenna's elevation less the
+    raster's lowest ground (bounded as in the model), and diffraction only adds loss,
+    so the reach at that height still bounds every pair that can count. Returns the
+    model with that reach and the ids of the sites whose ground is unknown.
+    """
+    site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
+    known = np.isfinite(site_ground)
+    outside = sorted(params.loc[~known, "site_id"].astype(str).tolist())
+    lowest = np.nanmin(elevation.array) if np.isfinite(elevation.array).any() else np.nan
+    height = params["height_m"].to_numpy(dtype=np.float64)
+    highest = terrain.bounded_effective_height_m(
+        np.where(known, site_ground + height - lowest, np.nan),
+        height,
+        params["band_mhz"].to_numpy(dtype=np.float64),
+    )
+    if not np.any(highest > height):
+        return model, outside
+    # Rounded up to 10 m: the same bound, and few distinct heights for the reach grid.
+    bound = np.maximum(np.ceil(highest / 10.0) * 10.0, height)
+    wide = site_model(params.assign(height_m=bound), threshold, settings)
+    return replace(model, reach_m=np.maximum(model.reach_m, wide.reach_m)), outside
 
 
 def _spatial_blocks(pts: FloatArray, size: int) -> list[npt.NDArray[np.intp]]:
@@ -341,26 +387,74 @@ def _pair_rsrp(  # noqa: PLR0913
         bearings = antenna.bearing_deg(dx[sectored], dy[sectored])
         gain[sectored] = antenna.sector_gain_rows_db(bearings, azimuths[sectored])
     if elevation is not None and ground is not None:
-        site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
-        freq = params["band_mhz"].to_numpy()
-        height = params["height_m"].to_numpy()
-        sites_here, starts = np.unique(s, return_index=True)
-        bounds = [*starts.tolist(), len(s)]
-        for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
-            part = slice(bounds[k], bounds[k + 1])
-            sg = float(site_ground[site]) if np.isfinite(site_ground[site]) else 0.0
-            loss[part] += terrain.terrain_diffraction_db(
-                (float(x[site]), float(y[site])),
-                sg,
-                float(height[site]),
-                pts[part],
-                np.nan_to_num(ground[part]),
-                settings.mobile_height_m,
-                elevation=elevation.array,
-                transform=elevation.transform,
-                freq_mhz=float(freq[site]),
-            )
+        loss += _terrain_loss_db(
+            params, s, pts, distance, clutter, ground, elevation, crs, settings
+        )
     return np.asarray(model.re_eirp_dbm[s] - loss + gain, dtype=np.float64)
+
+
+def _terrain_loss_db(  # noqa: PLR0913
+    params: pd.DataFrame,
+    s: npt.NDArray[np.intp],
+    pts: FloatArray,
+    distance: FloatArray,
+    clutter: int,
+    ground: FloatArray,
+    elevation: Grid,
+    crs: pyproj.CRS,
+    settings: CoverageSettings,
+) -> FloatArray:
+    """Loss the terrain adds to each site-point pair (pairs sorted by site), dB.
+
+    The path loss at the effective height less the one at the mast height (the model's
+    own, :func:`coverage.pathloss.path_loss_db`), plus the diffraction over the profile
+    (:func:`coverage.terrain.terrain_terms`). A pair whose site or point has no ground
+    elevation (outside the raster, or no data) gets 0 dB: no terrain term, never a
+    ground at 0 m; :func:`best_signal` counts them.
+    """
+    x = params["x"].to_numpy()
+    y = params["y"].to_numpy()
+    site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
+    freq = params["band_mhz"].to_numpy(dtype=np.float64)
+    height = params["height_m"].to_numpy(dtype=np.float64)
+    extra = np.zeros(len(s))
+    h_base = height[s]  # per pair; the effective height where the terrain is known
+    sites_here, starts = np.unique(s, return_index=True)
+    bounds = [*starts.tolist(), len(s)]
+    for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
+        part = np.arange(bounds[k], bounds[k + 1])
+        if not np.isfinite(site_ground[site]):
+            continue
+        part = part[np.isfinite(ground[part])]
+        if not len(part):
+            continue
+        terms = terrain.terrain_terms(
+            (float(x[site]), float(y[site])),
+            float(site_ground[site]),
+            float(height[site]),
+            pts[part],
+            ground[part],
+            settings.mobile_height_m,
+            elevation=elevation.array,
+            transform=elevation.transform,
+            freq_mhz=float(freq[site]),
+        )
+        h_base[part] = terrain.bounded_effective_height_m(
+            terms.effective_height_m, height[site], freq[site]
+        )
+        extra[part] = terms.diffraction_db
+    moved = np.flatnonzero(h_base != height[s])
+    if len(moved):  # one call for all pairs: the model's loss at both heights
+        f, dm, mast = freq[s[moved]], distance[moved], height[s[moved]]
+        hm = settings.mobile_height_m
+        at_effective = pathloss.path_loss_db(
+            dm, freq_mhz=f, h_base_m=h_base[moved], h_mobile_m=hm, clutter=clutter
+        )
+        at_mast = pathloss.path_loss_db(
+            dm, freq_mhz=f, h_base_m=mast, h_mobile_m=hm, clutter=clutter
+        )
+        extra[moved] += at_effective - at_mast
+    return extra
 
 
 def coverage_grid(  # noqa: PLR0913

@@ -165,6 +165,9 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
     clutter = payload.get("clutter", {})
     if clutter:
         lines.append(clutter["note"]["en"])
+    warning = payload.get("terrain_outside", {}).get("warning")
+    if warning:
+        lines.append(f"warning: {warning['en']}")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]
