@@ -19,6 +19,7 @@ The package, by what it reads:
 * :mod:`~geodata.evidence.common`: the rejected rows, column reading, the outcome;
 * :mod:`~geodata.evidence.layouts`: the apps' export layouts and column matching;
 * :mod:`~geodata.evidence.measurements`: measurement logs;
+* :mod:`~geodata.evidence.drives`: the drive a sample belongs to;
 * :mod:`~geodata.evidence.tiles`: speed-test tiles;
 * :mod:`~geodata.evidence.complaints`: complaints.
 """
@@ -29,8 +30,9 @@ from collections.abc import Callable
 
 from geodata.evidence.common import EvidenceLayer, row_ranges
 from geodata.evidence.complaints import read_complaints
+from geodata.evidence.drives import TRACK_GAP_S
 from geodata.evidence.layouts import LAYOUTS, ExportLayout
-from geodata.evidence.measurements import PLMN_OPERATORS, TRACK_GAP_S, read_measurements
+from geodata.evidence.measurements import PLMN_OPERATORS, check_measurements, read_measurements
 from geodata.evidence.tiles import read_speed_tiles
 from geodata.validate import ValidatedLayer
 
@@ -41,6 +43,7 @@ __all__ = [
     "TRACK_GAP_S",
     "EvidenceLayer",
     "ExportLayout",
+    "check_measurements",
     "read_complaints",
     "read_measurements",
     "read_speed_tiles",

@@ -36,6 +36,7 @@ from geodata.evidence.common import (
     _Rejections,
     _text,
 )
+from geodata.evidence.drives import _drive_identity
 from geodata.evidence.layouts import ExportLayout, _columns_of, _detect_layout
 from geodata.load import LEGACY, X_ALIASES, Y_ALIASES, find_column, read_table
 from geodata.schemas import LAYERS, OPERATORS, RSRP_RANGE_DBM, SOURCE_KINDS, TECHS, column_key
@@ -46,14 +47,12 @@ __all__ = [
     "EARLIEST_SAMPLE",
     "FUTURE_TOLERANCE_S",
     "PLMN_OPERATORS",
-    "TRACK_GAP_S",
+    "check_measurements",
     "read_measurements",
 ]
 
 log = logging.getLogger(__name__)
 
-#: A new track starts when one device's consecutive samples are this far apart in time.
-TRACK_GAP_S = 600
 #: A sample's time may be this far ahead of the importing computer's clock (clock drift).
 FUTURE_TOLERANCE_S = 300
 #: Samples before this day are refused: a phone whose clock was never set logs 1970.
@@ -142,19 +141,73 @@ def read_measurements(  # noqa: PLR0913
         The file cannot be read.
     """
     path = Path(path)
-    layer = "measurements"
     frame = read_table(path, encoding=encoding, sheet=sheet)
-    legacy = encoding.lower() if encoding and encoding.lower() in LEGACY else None
+    return check_measurements(
+        frame,
+        source=path.name,
+        campaign=campaign,
+        source_kind=source_kind,
+        layout=layout,
+        crs=crs,
+        legacy=encoding.lower() if encoding and encoding.lower() in LEGACY else None,
+        swap_xy=swap_xy,
+        context=context,
+        strict=strict,
+        now=now,
+    )
+
+
+def check_measurements(  # noqa: PLR0913
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    campaign: str | None = None,
+    source_kind: str | None = None,
+    layout: str | None = None,
+    crs: str | int | pyproj.CRS | None = None,
+    legacy: str | None = None,
+    swap_xy: bool = False,
+    context: ValidationContext | None = None,
+    strict: bool = False,
+    now: pd.Timestamp | None = None,
+) -> EvidenceLayer:
+    """Check a table of samples already read, as :func:`read_measurements` does a file's.
+
+    For generated samples (the demo's) and readers of other formats: the same checks, the
+    same drive identity and the same report.
+
+    Parameters
+    ----------
+    frame
+        One sample a row, with the columns a file would have (contract names or aliases).
+    source
+        The file name the samples stand for: ``source_file``, part of ``drive_id``, and
+        the default campaign (without its suffix).
+    campaign, source_kind, layout, crs, swap_xy, context, strict, now
+        As for :func:`read_measurements`.
+    legacy
+        ``tcvn3`` or ``vni`` when the text is in a legacy Vietnamese encoding.
+
+    Returns
+    -------
+    EvidenceLayer
+
+    Raises
+    ------
+    LayerValidationError
+        As for :func:`read_measurements`.
+    """
+    layer = "measurements"
     chosen_layout = _detect_layout(frame, layout)
     columns = _columns_of(frame, layer, chosen_layout)
     keys = {column_key(str(c)): str(c) for c in frame.columns}
     frame, rows, skipped = _serving_cells(frame, keys, chosen_layout)
     n = len(frame)
     plmn = _plmn_operator(frame, keys)
-    x_col, y_col = _required_columns(frame, columns, plmn is not None, path.name)
+    x_col, y_col = _required_columns(frame, columns, plmn is not None, source)
     out = _Rejections(rows)
     xs, ys = _check_positions(
-        frame, (x_col, y_col), out, crs=crs, swap_xy=swap_xy, source=path.name, context=context
+        frame, (x_col, y_col), out, crs=crs, swap_xy=swap_xy, source=source, context=context
     )
     times = _check_times(frame, columns["measured_at"], out, now)
     operator = _check_operator(frame, columns, keys, plmn, out)
@@ -179,9 +232,9 @@ def read_measurements(  # noqa: PLR0913
     kind = _check_source_kind(frame, columns, default_kind, out)
     _duplicates(frame, rows, out, "nothing: the sample was logged twice; the first copy is kept.")
     ok = out.ok
-    problems = _outcome(out, skipped, strict=strict, source=path.name, layer=layer, total=n)
+    problems = _outcome(out, skipped, strict=strict, source=source, layer=layer, total=n)
 
-    campaign_value = to_nfc(campaign).strip() if campaign else path.stem
+    campaign_value = to_nfc(campaign).strip() if campaign else Path(source).stem
     campaigns, devices, tracks, sample_ids = _drive_identity(
         frame,
         columns,
@@ -189,7 +242,7 @@ def read_measurements(  # noqa: PLR0913
         ok,
         campaign_value,
         legacy,
-        f"/{path.name}#" + pd.Series(rows).astype(str),
+        f"/{source}#" + pd.Series(rows).astype(str),
     )
     cells = (
         _text(frame[columns["cell_id"]], legacy)
@@ -216,51 +269,26 @@ def read_measurements(  # noqa: PLR0913
         kept["campaign"].astype(str)
         + "/"
         + kept["device_id"].astype(str)
-        + f"/{path.name}/"
+        + f"/{source}/"
         + kept["track_id"].astype(str)
     )
-    kept["source_file"] = path.name
+    kept["source_file"] = source
     kept = kept[list(_MEASUREMENT_COLUMNS)]
     gdf = gpd.GeoDataFrame(kept, geometry=shapely.points(xs[ok], ys[ok]), crs=STORE_CRS)
     if chosen_layout is not None:
-        log.info("%s: read as %s", path.name, chosen_layout.title)
+        log.info("%s: read as %s", source, chosen_layout.title)
     return EvidenceLayer(
         layer=layer,
-        source=path.name,
+        source=source,
         frame=gdf,
         problems=problems,
         rejected=out.table(),
         skipped=skipped,
-        batch={"campaign": campaign_value, "source_file": path.name}
+        batch={"campaign": campaign_value, "source_file": source}
         if "campaign" not in columns
-        else {"source_file": path.name},
+        else {"source_file": source},
         read_rows=n + sum(skipped.values()),
     )
-
-
-def _drive_identity(  # noqa: PLR0913
-    frame: pd.DataFrame,
-    columns: Mapping[str, str],
-    times: pd.Series,
-    ok: npt.NDArray[np.bool_],
-    campaign: str,
-    legacy: str | None,
-    row_suffix: pd.Series,
-) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """Return each sample's campaign, device, track and id (``campaign/file#row`` if none).
-
-    A drive is ``campaign/device/file/track``: the file's track column when it has one,
-    else a device's samples split where more than :data:`TRACK_GAP_S` passes between two.
-    """
-    campaigns = _identity(frame, columns, "campaign", campaign, legacy)
-    devices = _identity(frame, columns, "device_id", "unknown", legacy)
-    if "track_id" in columns:
-        tracks = _identity(frame, columns, "track_id", "1", legacy)
-    else:
-        tracks = _tracks(times, campaigns, devices, ok)
-    sample_ids = _identity(frame, columns, "sample_id", "", legacy)
-    generated = campaigns.astype(str) + row_suffix
-    return campaigns, devices, tracks, sample_ids.where(sample_ids != "", generated)
 
 
 def _serving_cells(
@@ -547,33 +575,3 @@ def _plmn_text(frame: pd.DataFrame, keys: Mapping[str, str]) -> pd.Series | None
     if "mcc_mnc" in keys:
         return frame[keys["mcc_mnc"]].astype(str)
     return None
-
-
-def _identity(
-    frame: pd.DataFrame, columns: Mapping[str, str], col: str, default: str, legacy: str | None
-) -> pd.Series:
-    if col not in columns:
-        return pd.Series([default] * len(frame), dtype=object)
-    values = _text(frame[columns[col]], legacy).reset_index(drop=True)
-    return values.where(values.notna(), default).astype(object)
-
-
-def _tracks(
-    times: pd.Series, campaigns: pd.Series, devices: pd.Series, ok: npt.NDArray[np.bool_]
-) -> pd.Series:
-    """Return each sample's track number: a device's new track after a gap > TRACK_GAP_S."""
-    key = pd.MultiIndex.from_arrays([campaigns.to_numpy(), devices.to_numpy()])
-    group = pd.factorize(key)[0]
-    seconds = times.dt.tz_convert(None).to_numpy(dtype="datetime64[s]").astype(np.int64)
-    valid = np.flatnonzero(ok)
-    order = valid[np.lexsort((seconds[valid], group[valid]))]
-    g, t = group[order], seconds[order]
-    start = np.ones(len(order), dtype=bool)
-    start[1:] = (g[1:] != g[:-1]) | (np.diff(t) > TRACK_GAP_S)
-    count = np.cumsum(start)
-    first_of_group = np.ones(len(order), dtype=bool)
-    first_of_group[1:] = g[1:] != g[:-1]
-    base = np.maximum.accumulate(np.where(first_of_group, count - 1, 0))
-    out = np.full(len(ok), "0", dtype=object)
-    out[order] = (count - base).astype(str)
-    return pd.Series(out, dtype=object)
