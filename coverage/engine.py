@@ -23,6 +23,7 @@ import shapely
 
 from coverage import landcover
 from coverage._checks import check_work_crs
+from coverage.calibration import Calibration, model_note
 from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
@@ -146,6 +147,9 @@ class CoverageResult:
     villages_without_land_cover
         With land cover, the villages whose interior point lies outside it or on no
         data (their clutter came from density); 0 without land cover.
+    calibration
+        The calibration of the path-loss model applied (:mod:`coverage.calibration`),
+        ``None`` for the uncalibrated model; :meth:`model_note` says which.
     """
 
     villages: pd.DataFrame
@@ -155,6 +159,14 @@ class CoverageResult:
     settings: CoverageSettings = field(default_factory=CoverageSettings)
     land_cover_used: bool = False
     villages_without_land_cover: int = 0
+    calibration: Calibration | None = None
+
+    def model_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
+        """Say which model produced the figures (:func:`coverage.calibration.model_note`).
+
+        ``"mô hình chưa hiệu chỉnh"`` or ``"hiệu chỉnh 'NAME' (ngày …)"``.
+        """
+        return model_note(self.calibration, language=language)
 
     def rule(
         self, tech: str = "4G", *, indoor: bool = False, language: Literal["vi", "en"] = "vi"
@@ -240,6 +252,13 @@ class CoverageResult:
                 "land_cover": self.land_cover_used,
                 "villages_without_land_cover": self.villages_without_land_cover,
                 "note": {lang: self.clutter_note(language=lang) for lang in ("vi", "en")},
+            },
+            "model": {
+                "calibration": None if self.calibration is None else self.calibration.name,
+                "calibration_created_at": (
+                    None if self.calibration is None else self.calibration.created_at
+                ),
+                "note": {lang: self.model_note(language=lang) for lang in ("vi", "en")},
             },
             "settings": self.settings.as_dict(),
             "province": _records(province)[0],
@@ -384,6 +403,7 @@ def _mobile_columns(
     frame: gpd.GeoDataFrame,
     techs: tuple[str, ...],
     settings: CoverageSettings,
+    calibration: Calibration | None = None,
 ) -> dict[str, Any]:
     """Outdoor columns of every tech; indoor ones of :data:`INDOOR_TECHS`."""
     xy = _xy(frame) if len(frame) else np.empty((0, 2))
@@ -398,6 +418,7 @@ def _mobile_columns(
             settings=settings,
             index=frame.index,
             land_cover=inputs.land_cover,
+            calibration=calibration,
         )
         key = tech.lower()
         out[f"operators_{key}"] = signal.covered_by
@@ -411,7 +432,10 @@ def _mobile_columns(
 
 
 def compute_coverage(
-    inputs: CoverageInputs, *, settings: CoverageSettings = DEFAULT_SETTINGS
+    inputs: CoverageInputs,
+    *,
+    settings: CoverageSettings = DEFAULT_SETTINGS,
+    calibration: Calibration | None = None,
 ) -> CoverageResult:
     """Compute fiber and mobile coverage of every village, cluster and priority place.
 
@@ -421,11 +445,16 @@ def compute_coverage(
         Validated layers in the metric working CRS.
     settings
         The coverage rules.
+    calibration
+        A calibration of the path-loss model (:mod:`coverage.calibration`) applied to
+        every predicted signal; its σ per environment replaces the settings' where it
+        measured one (the result's ``settings`` are those used).
 
     Returns
     -------
     CoverageResult
     """
+    settings = settings if calibration is None else calibration.settings_for(settings)
     for name in ("admin_units", "villages", "clusters", "priority_places"):
         layer = getattr(inputs, name)
         if layer is not None:
@@ -442,7 +471,7 @@ def compute_coverage(
     v["has_electricity"] = v["has_electricity"].astype(bool)
     fiber = fiber_reach(villages, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
     v = v.join(fiber)
-    mobile = _mobile_columns(inputs, villages, TECHS, settings)
+    mobile = _mobile_columns(inputs, villages, TECHS, settings, calibration)
     for key, value in mobile.items():
         v[key] = value
     v["nearest_4g_site_m"] = _nearest_site(villages, inputs.mobile_sites, "4G")
@@ -458,7 +487,9 @@ def compute_coverage(
         c = c.join(
             fiber_reach(clusters, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
         )
-        for key, value in _mobile_columns(inputs, clusters, ("4G", "5G"), settings).items():
+        for key, value in _mobile_columns(
+            inputs, clusters, ("4G", "5G"), settings, calibration
+        ).items():
             c[key] = value
     else:
         c = _villages_as_clusters(v)
@@ -471,11 +502,12 @@ def compute_coverage(
         elevation=inputs.elevation,
         settings=settings,
         land_cover=inputs.land_cover,
+        calibration=calibration,
     )
     for key in shares.columns:  # the village status by the share rule replaces the point's
         v[key] = shares[key]
 
-    places = _places(inputs, units, settings)
+    places = _places(inputs, units, settings, calibration)
     log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))
     outside = 0
     if inputs.land_cover is not None and len(villages):
@@ -498,6 +530,7 @@ def compute_coverage(
         settings=settings,
         land_cover_used=inputs.land_cover is not None,
         villages_without_land_cover=outside,
+        calibration=calibration,
     )
 
 
@@ -536,7 +569,10 @@ def _nearest_site(
 
 
 def _places(
-    inputs: CoverageInputs, units: pd.DataFrame, settings: CoverageSettings
+    inputs: CoverageInputs,
+    units: pd.DataFrame,
+    settings: CoverageSettings,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     columns = ["place_id", "name", "kind", "commune_id", "district_id", "mobile_5g"]
     places = inputs.priority_places
@@ -557,7 +593,7 @@ def _places(
     p = pd.DataFrame(places.drop(columns="geometry")).copy()
     p["commune_id"] = where["unit_id"].astype(object).reindex(p.index)
     p["district_id"] = p["commune_id"].map(_district_of(units))
-    mobile = _mobile_columns(inputs, places, ("5G",), settings)
+    mobile = _mobile_columns(inputs, places, ("5G",), settings, calibration)
     p["mobile_5g"] = mobile["mobile_5g"]
     p["operators_5g"] = mobile["operators_5g"]
     return p.reset_index(drop=True)
@@ -569,6 +605,7 @@ def coverage_rasters(
     techs: tuple[str, ...] = ("4G", "5G"),
     resolution_m: float = 1000.0,
     settings: CoverageSettings = DEFAULT_SETTINGS,
+    calibration: Calibration | None = None,
 ) -> dict[str, Grid]:
     """Predict coverage rasters per operator and technology over the province.
 
@@ -582,6 +619,8 @@ def coverage_rasters(
         Pixel size.
     settings
         The rules.
+    calibration
+        As for :func:`compute_coverage`.
 
     Returns
     -------
@@ -612,5 +651,6 @@ def coverage_rasters(
                 elevation=inputs.elevation,
                 settings=settings,
                 land_cover=inputs.land_cover,
+                calibration=calibration,
             )
     return out
