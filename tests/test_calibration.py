@@ -467,3 +467,30 @@ def test_cli_calibrate_without_measurements_says_what_to_import(
     status, _, err = run(capsys, "calibrate", str(store.location), "--save", "x")
     assert status == 2
     assert "has no measurements; import it first" in err
+
+
+def test_the_app_offers_the_calibration_and_says_which_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import sign_in
+
+    store = tiny_store(tmp_path / "bd.gpkg")
+    assert main(["calibrate", str(store.location), "--save", "do-2024"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("HATANGSO_STORE", str(store.location))
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    shown = {}
+    for choice in ("", "do-2024"):
+        at = AppTest.from_file(app, default_timeout=180)
+        sign_in(at, store.location)
+        at.session_state["page"] = "overview"
+        at.session_state["calibration"] = choice
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        box = at.sidebar.selectbox(key="calibration")
+        assert box.options == ["Chưa hiệu chỉnh", "do-2024"]
+        shown[choice] = "\n".join(str(c.value) for c in at.caption)
+    assert "Mô hình dự báo: mô hình chưa hiệu chỉnh." in shown[""]
+    assert "Mô hình dự báo: hiệu chỉnh 'do-2024' (ngày " in shown["do-2024"]
