@@ -168,9 +168,10 @@ class FitSettings:
 
 DEFAULT_FIT = FitSettings()
 
-#: How far below the lowest floor the sample prediction searches sites, dB (more than
-#: any location-probability margin or building loss, so no site above the floor is missed).
-_SEARCH_BELOW_DB = 40.0
+#: How far below the lowest floor the sample prediction searches sites, dB: the second
+#: selection keeps samples whose median, corrected, is 15 dB above the floor, so a
+#: correction of up to +30 dB still finds every site that matters.
+_SEARCH_BELOW_DB = 15.0
 
 #: The columns of a samples frame (:func:`predict_samples`).
 SAMPLE_COLUMNS = (
@@ -223,9 +224,10 @@ def predict_samples(  # noqa: PLR0913 - the model's inputs, keyword-only
     """
     fit = fit or DEFAULT_FIT
     xy = np.column_stack([measurements.geometry.x, measurements.geometry.y])
-    # Every site within reach of the floor counts, not only those that could meet a rule:
-    # the search threshold is set below any floor by more than any margin.
-    low = min([*fit.floor_dbm.values(), *settings.min_rsrp_dbm.values()]) - _SEARCH_BELOW_DB
+    # Every site whose median can come within _SEARCH_BELOW_DB of the floor is searched,
+    # not only those that could meet a rule: the threshold is that, less any margin.
+    floor = min(fit.floor_dbm.values())
+    low = floor - _SEARCH_BELOW_DB - max(settings.margin_db())
     search = dataclasses.replace(settings, min_rsrp_dbm=dict.fromkeys(settings.min_rsrp_dbm, low))
     ops = measurements["operator"].astype(str).to_numpy()
     techs = measurements["tech"].astype(str).to_numpy()

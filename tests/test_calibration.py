@@ -494,3 +494,26 @@ def test_the_app_offers_the_calibration_and_says_which_model(
         shown[choice] = "\n".join(str(c.value) for c in at.caption)
     assert "Mô hình dự báo: mô hình chưa hiệu chỉnh." in shown[""]
     assert "Mô hình dự báo: hiệu chỉnh 'do-2024' (ngày " in shown["do-2024"]
+
+
+@pytest.mark.parametrize("offset_db", [2.0, 8.0])
+def test_a_positive_offset_never_shrinks_the_engine_coverage(
+    tmp_path: Path, offset_db: float
+) -> None:
+    from coverage.engine import CoverageInputs, compute_coverage
+    from geodata.crs import WORK_CRS
+
+    store = tiny_store(tmp_path / "bd.gpkg")
+    inputs = CoverageInputs.from_layers(
+        store.read_all(crs=WORK_CRS), density=store.read_grid("population_density")
+    )
+    plain = compute_coverage(inputs)
+    raised = compute_coverage(inputs, calibration=calibration_with(offset_db))
+    for col in ("mobile_4g", "mobile_4g_indoor"):
+        assert (raised.villages[col].to_numpy() >= plain.villages[col].to_numpy()).all()
+    before = plain.villages["rsrp_4g_dbm"].fillna(-np.inf).to_numpy()  # NaN: out of reach
+    after = raised.villages["rsrp_4g_dbm"].fillna(-np.inf).to_numpy()
+    assert (after >= before).all()
+    assert np.isfinite(after).sum() >= np.isfinite(before).sum()
+    assert raised.model_note() == "hiệu chỉnh 'thu' (ngày 05/12/2026)"
+    assert plain.model_note(language="en") == "uncalibrated model"
