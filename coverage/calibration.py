@@ -56,7 +56,8 @@ class OperatorFit:
     operator, tech
         The group.
     offset_db
-        Robust (Huber) mean residual, measured − predicted, dB; 0 when too few samples.
+        Robust (Huber) mean residual, measured − predicted, dB (an operator and
+        technology with too few samples has no ``OperatorFit`` and is not corrected).
     samples, drives
         Samples and distinct drives (routes) it rests on.
     """

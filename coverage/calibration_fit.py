@@ -396,16 +396,16 @@ def _fit_once(
     level: dict[tuple[str, str], float] = {}
     for (op, tech), part in frame.groupby(["operator", "tech"], sort=True):
         n, drives = len(part), int(part["drive"].nunique())
-        a_op = 0.0
-        if n >= fit.min_operator_samples:
-            a_op, _, _ = huber_fit(part["_x"], part["_r"], c=fit.huber_c, slope=False)
+        if n < fit.min_operator_samples:
+            continue  # too few: this operator and technology are not corrected
+        a_op, _, _ = huber_fit(part["_x"], part["_r"], c=fit.huber_c, slope=False)
         level[(str(op), str(tech))] = a_op
         operators.append(OperatorFit(str(op), str(tech), round(a_op, 4), n, drives))
     groups: list[GroupFit] = []
     for (op, tech, env), part in frame.groupby(["operator", "tech", "environment"], sort=True):
+        if (str(op), str(tech)) not in level:
+            continue
         a_op = level[(str(op), str(tech))]
-        if a_op == 0.0 and len(part) < fit.min_operator_samples:
-            continue  # the operator is not corrected
         gx, gr = part["_x"].to_numpy(), part["_r"].to_numpy()
         n, drives = len(part), int(part["drive"].nunique())
         with_slope = n >= 3 and float(np.std(gx)) >= fit.min_log_spread
@@ -522,7 +522,8 @@ class CrossValidation:
     Attributes
     ----------
     fold
-        Per sample its fold (-1: not evaluated, outside the first selection).
+        Per sample the fold of its block (-1: a block without any evaluated sample,
+        always in training); only samples of the first selection are evaluated.
     before_dbm, after_dbm
         Per sample the residual before (uncalibrated) and after (the held-out fold's
         calibration), NaN where not evaluated.
@@ -578,14 +579,19 @@ def cross_validate(samples: pd.DataFrame, fit: FitSettings = DEFAULT_FIT) -> Cro
     """
     evaluated = selection(samples, fit)["used"]
     keys = block_keys(samples, fit.blocks, size_m=fit.block_size_m)
-    fold = np.full(len(samples), -1, dtype=np.int64)
     if len(set(keys[evaluated].tolist())) < 2:
         msg = (
             f"cross-validation needs the usable samples in at least two {fit.blocks} blocks; "
             f"they are in {len(set(keys[evaluated].tolist()))}."
         )
         raise ValueError(msg)
+    # Every sample of a block goes with its block (even one the first selection leaves
+    # out: the second may take it); the folds are balanced on the evaluated samples.
+    fold = np.full(len(samples), -1, dtype=np.int64)
     fold[evaluated] = assign_folds(keys[evaluated], fit.folds, seed=fit.seed)
+    of_block = dict(zip(keys[evaluated].tolist(), fold[evaluated].tolist(), strict=True))
+    rest = ~evaluated
+    fold[rest] = [of_block.get(key, -1) for key in keys[rest].tolist()]
     resid = (samples["measured_dbm"] - samples["predicted_dbm"]).to_numpy(dtype=np.float64)
     before = np.where(evaluated, resid, np.nan)
     after = np.full(len(samples), np.nan)
@@ -595,7 +601,8 @@ def cross_validate(samples: pd.DataFrame, fit: FitSettings = DEFAULT_FIT) -> Cro
         train = samples[~held]  # the held-out blocks' samples never reach the fit
         groups, operators, used = fit_groups(train, fit)
         fits.append((groups, operators, used))
-        after[held] = resid[held] - corrections_for(samples[held], groups, operators)
+        scored = held & evaluated
+        after[scored] = resid[scored] - corrections_for(samples[scored], groups, operators)
     report = _report(samples, evaluated, before, after, fit, int(fold.max()) + 1)
     return CrossValidation(fold, before, after, fits, report)
 
