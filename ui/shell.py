@@ -362,15 +362,19 @@ def covered_rule(context: Context) -> str:
         E.g. "Có sóng 4G: ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm; 5G: …", from the
         coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`), then
         where the clutter came from (land cover, or its absence:
-        :meth:`coverage.engine.CoverageResult.clutter_note`), then which model produced
-        the figures (:meth:`coverage.engine.CoverageResult.model_note`).
+        :meth:`coverage.engine.CoverageResult.clutter_note`), which model produced the
+        figures (:meth:`coverage.engine.CoverageResult.model_note`), and a warning when
+        sites or points lie outside the elevation raster
+        (:meth:`coverage.engine.CoverageResult.terrain_warning`).
     """
     lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
     result = coverage_result(context.version)
     rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
     text = context.t("covered_rule", **rules, village=result.settings.village_rule(lang))
-    model = context.t("model_line", model=result.model_note(language=lang))
-    return text + " " + result.clutter_note(language=lang) + " " + model
+    text += " " + result.clutter_note(language=lang)
+    text += " " + context.t("model_line", model=result.model_note(language=lang))
+    warning = result.terrain_warning(lang)  # sites or points outside the elevation raster
+    return f"{text} ⚠️ {warning}" if warning else text
 
 
 #: The model card, beside the app in a checkout (``docs/MODEL.md``).

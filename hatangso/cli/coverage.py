@@ -185,6 +185,9 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
     model = payload.get("model", {})
     if model:
         lines.append(f"model: {model['note']['en']}")
+    warning = payload.get("terrain_outside", {}).get("warning")
+    if warning:
+        lines.append(f"warning: {warning['en']}")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]
