@@ -23,6 +23,7 @@ import shapely
 
 from coverage import landcover
 from coverage._checks import check_work_crs
+from coverage.calibration import Calibration, model_note
 from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
@@ -151,6 +152,9 @@ class CoverageResult:
         have no ground elevation (outside the raster or no data) and so got no terrain
         term (``{"sites": 2, "villages": 0, "clusters": 5, "places": 0}``); empty
         without a raster. :meth:`terrain_warning` says it in words.
+    calibration
+        The calibration of the path-loss model applied (:mod:`coverage.calibration`),
+        ``None`` for the uncalibrated model; :meth:`model_note` says which.
     """
 
     villages: pd.DataFrame
@@ -161,6 +165,14 @@ class CoverageResult:
     land_cover_used: bool = False
     villages_without_land_cover: int = 0
     terrain_outside: dict[str, int] = field(default_factory=dict)
+    calibration: Calibration | None = None
+
+    def model_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
+        """Say which model produced the figures (:func:`coverage.calibration.model_note`).
+
+        ``"mô hình chưa hiệu chỉnh"`` or ``"hiệu chỉnh 'NAME' (ngày …)"``.
+        """
+        return model_note(self.calibration, language=language)
 
     def terrain_warning(self, language: Literal["vi", "en"] = "vi") -> str | None:
         """Return the warning about what lies outside the elevation raster, or ``None``.
@@ -276,6 +288,13 @@ class CoverageResult:
                 "land_cover": self.land_cover_used,
                 "villages_without_land_cover": self.villages_without_land_cover,
                 "note": {lang: self.clutter_note(language=lang) for lang in ("vi", "en")},
+            },
+            "model": {
+                "calibration": None if self.calibration is None else self.calibration.name,
+                "calibration_created_at": (
+                    None if self.calibration is None else self.calibration.created_at
+                ),
+                "note": {lang: self.model_note(language=lang) for lang in ("vi", "en")},
             },
             "settings": self.settings.as_dict(),
             "province": _records(province)[0],
@@ -434,6 +453,7 @@ def _mobile_columns(  # noqa: PLR0913 - the inputs, and what lies outside the ra
     settings: CoverageSettings,
     outside: dict[str, Any] | None = None,
     what: str = "villages",
+    calibration: Calibration | None = None,
 ) -> dict[str, Any]:
     """Outdoor columns of every tech; indoor ones of :data:`INDOOR_TECHS`.
 
@@ -452,6 +472,7 @@ def _mobile_columns(  # noqa: PLR0913 - the inputs, and what lies outside the ra
             settings=settings,
             index=frame.index,
             land_cover=inputs.land_cover,
+            calibration=calibration,
         )
         if outside is not None and signal.terrain_outside:
             outside.setdefault("site_ids", set()).update(signal.terrain_outside["sites"])
@@ -468,7 +489,10 @@ def _mobile_columns(  # noqa: PLR0913 - the inputs, and what lies outside the ra
 
 
 def compute_coverage(
-    inputs: CoverageInputs, *, settings: CoverageSettings = DEFAULT_SETTINGS
+    inputs: CoverageInputs,
+    *,
+    settings: CoverageSettings = DEFAULT_SETTINGS,
+    calibration: Calibration | None = None,
 ) -> CoverageResult:
     """Compute fiber and mobile coverage of every village, cluster and priority place.
 
@@ -478,11 +502,16 @@ def compute_coverage(
         Validated layers in the metric working CRS.
     settings
         The coverage rules.
+    calibration
+        A calibration of the path-loss model (:mod:`coverage.calibration`) applied to
+        every predicted signal; its σ per environment replaces the settings' where it
+        measured one (the result's ``settings`` are those used).
 
     Returns
     -------
     CoverageResult
     """
+    settings = settings if calibration is None else calibration.settings_for(settings)
     for name in ("admin_units", "villages", "clusters", "priority_places"):
         layer = getattr(inputs, name)
         if layer is not None:
@@ -500,7 +529,7 @@ def compute_coverage(
     fiber = fiber_reach(villages, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
     v = v.join(fiber)
     outside: dict[str, Any] = {}
-    mobile = _mobile_columns(inputs, villages, TECHS, settings, outside, "villages")
+    mobile = _mobile_columns(inputs, villages, TECHS, settings, outside, "villages", calibration)
     for key, value in mobile.items():
         v[key] = value
     v["nearest_4g_site_m"] = _nearest_site(villages, inputs.mobile_sites, "4G")
@@ -517,7 +546,7 @@ def compute_coverage(
             fiber_reach(clusters, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
         )
         cluster_columns = _mobile_columns(
-            inputs, clusters, ("4G", "5G"), settings, outside, "clusters"
+            inputs, clusters, ("4G", "5G"), settings, outside, "clusters", calibration
         )
         for key, value in cluster_columns.items():
             c[key] = value
@@ -532,11 +561,12 @@ def compute_coverage(
         elevation=inputs.elevation,
         settings=settings,
         land_cover=inputs.land_cover,
+        calibration=calibration,
     )
     for key in shares.columns:  # the village status by the share rule replaces the point's
         v[key] = shares[key]
 
-    places = _places(inputs, units, settings, outside)
+    places = _places(inputs, units, settings, outside, calibration)
     log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))
     no_land_cover = 0
     if inputs.land_cover is not None and len(villages):
@@ -560,6 +590,7 @@ def compute_coverage(
         land_cover_used=inputs.land_cover is not None,
         villages_without_land_cover=no_land_cover,
         terrain_outside=_terrain_outside(outside) if inputs.elevation is not None else {},
+        calibration=calibration,
     )
 
 
@@ -612,6 +643,7 @@ def _places(
     units: pd.DataFrame,
     settings: CoverageSettings,
     outside: dict[str, Any] | None = None,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     columns = ["place_id", "name", "kind", "commune_id", "district_id", "mobile_5g"]
     places = inputs.priority_places
@@ -632,7 +664,7 @@ def _places(
     p = pd.DataFrame(places.drop(columns="geometry")).copy()
     p["commune_id"] = where["unit_id"].astype(object).reindex(p.index)
     p["district_id"] = p["commune_id"].map(_district_of(units))
-    mobile = _mobile_columns(inputs, places, ("5G",), settings, outside, "places")
+    mobile = _mobile_columns(inputs, places, ("5G",), settings, outside, "places", calibration)
     p["mobile_5g"] = mobile["mobile_5g"]
     p["operators_5g"] = mobile["operators_5g"]
     return p.reset_index(drop=True)
@@ -644,6 +676,7 @@ def coverage_rasters(
     techs: tuple[str, ...] = ("4G", "5G"),
     resolution_m: float = 1000.0,
     settings: CoverageSettings = DEFAULT_SETTINGS,
+    calibration: Calibration | None = None,
 ) -> dict[str, Grid]:
     """Predict coverage rasters per operator and technology over the province.
 
@@ -657,6 +690,8 @@ def coverage_rasters(
         Pixel size.
     settings
         The rules.
+    calibration
+        As for :func:`compute_coverage`.
 
     Returns
     -------
@@ -687,5 +722,6 @@ def coverage_rasters(
                 elevation=inputs.elevation,
                 settings=settings,
                 land_cover=inputs.land_cover,
+                calibration=calibration,
             )
     return out
