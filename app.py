@@ -25,6 +25,7 @@ from ui.data import store_periods, store_version
 from ui.i18n import tr
 from ui.shell import (
     Context,
+    calibration_choice,
     guarded,
     header,
     language,
@@ -71,6 +72,9 @@ def main() -> None:
     try:
         period = period_choice(store_periods(path), lang)
         version = store_version(path, period)
+        calibration = calibration_choice(version, lang)
+        if calibration:
+            version = store_version(path, period, calibration)
         district, commune = selection(version, lang)
     except (HatangsoError, OSError) as err:
         st.title(tr("app_title", lang))

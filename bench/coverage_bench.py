@@ -12,7 +12,10 @@ It builds the Bình Định demo in memory, then times, in the same run and on t
   every site-point pair evaluated for mobile (no spatial index, no range cut-off);
 * a scaled run with about ``--scale`` times the clusters and sites (the province tiled
   side by side: a national-sized load), engine only, and the baseline on a sample of the
-  points to extrapolate its time.
+  points to extrapolate its time;
+* the province's 4G with a synthetic elevation raster (``--dem-cell-m``, 30 m like SRTM
+  by default; the demo has no elevation), the terrain model's cost (diffraction over
+  the profiles and the effective antenna height).
 
 It prints the machine, times, peak memory (tracemalloc, Python-side allocations) and the
 ratios. Shared machines are noisy: compare ratios from one run, not absolute times.
@@ -59,7 +62,7 @@ from coverage.fiber import eligible_fiber, fiber_reach  # noqa: E402
 from coverage.mobile import best_signal  # noqa: E402
 from coverage.settings import DEFAULT_SETTINGS  # noqa: E402
 from geodata.crs import WORK_CRS  # noqa: E402
-from geodata.raster import grid_from_bytes  # noqa: E402
+from geodata.raster import Grid, grid_from_bytes  # noqa: E402
 from hatangso.demo import build_demo  # noqa: E402
 
 
@@ -184,9 +187,34 @@ ENGINE_CASES = (
     "province: whole engine",
     "province: 1 km village polygons, no clusters",
     "province 4G (villages + clusters)",
+    "province 4G, synthetic elevation raster",
     "scaled fiber",
     "scaled 4G (no density raster: rural)",
 )
+
+
+def synthetic_dem(layers: dict[str, gpd.GeoDataFrame], cell_m: float) -> Grid:
+    """A deterministic hilly terrain over the province's extent, ``cell_m`` pixels.
+
+    Ridges 300 +- 250 m on a 7 x 9 km pattern with 150 m hills on a 2-3 km one, clipped
+    at sea level: the demo has no elevation, and this gives the profiles real work
+    (Bình Định rises from the coast to about 1,000 m in the west).
+    """
+    from affine import Affine
+
+    minx, miny, maxx, maxy = layers["admin_units"].total_bounds
+    cols = int((maxx - minx) // cell_m) + 1
+    rows = int((maxy - miny) // cell_m) + 1
+    x = minx + cell_m * (np.arange(cols) + 0.5)
+    y = maxy - cell_m * (np.arange(rows) + 0.5)
+    gx, gy = np.meshgrid(x, y)
+    z = 300.0 + 250.0 * np.sin(gx / 7000.0) * np.cos(gy / 9000.0)
+    z += 150.0 * np.sin(gx / 2300.0 + gy / 3100.0)
+    return Grid(
+        array=np.clip(z, 0.0, None),
+        transform=Affine(cell_m, 0.0, minx, 0.0, -cell_m, maxy),
+        crs=WORK_CRS,
+    )
 
 
 def as_polygons(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
@@ -217,22 +245,31 @@ def engine_times(data_path: Path) -> dict[str, float]:
     )
     points = gpd.GeoDataFrame(geometry=shapely.points(big_xy), crs=WORK_CRS)
     areas = CoverageInputs.from_layers(as_polygons(layers), density=density)
+    dem = synthetic_dem(layers, float(data["dem_cell_m"]))
     runs: list[Callable[[], Any]] = [
         lambda: compute_coverage(inputs),
         lambda: compute_coverage(areas),
         lambda: best_signal(layers["mobile_sites"], xy, tech="4G", density=density),
+        lambda: best_signal(layers["mobile_sites"], xy, tech="4G", density=density, elevation=dem),
         lambda: fiber_reach(points, big["fiber_routes"], big["fiber_nodes"]),
         lambda: best_signal(big["mobile_sites"], big_xy, tech="4G"),
     ]
     return {name: measure(run)[0] for name, run in zip(ENGINE_CASES, runs, strict=True)}
 
 
-def compare(layers: dict[str, gpd.GeoDataFrame], density: bytes, scale: int, other: Path) -> None:
+def compare(
+    layers: dict[str, gpd.GeoDataFrame],
+    density: bytes,
+    scale: int,
+    other: Path,
+    dem_cell_m: float,
+) -> None:
     """Time this checkout against ``other`` on the same layers; print the table."""
     with tempfile.TemporaryDirectory() as tmp:
         data_path = Path(tmp) / "layers.pickle"
         with data_path.open("wb") as fh:
-            pickle.dump({"layers": layers, "density": density, "scale": scale}, fh)
+            data = {"layers": layers, "density": density, "scale": scale, "dem_cell_m": dem_cell_m}
+            pickle.dump(data, fh)
         best: dict[str, dict[str, float]] = {"before": {}, "after": {}}
         for _ in range(2):
             for label, code in (("before", other), ("after", ROOT)):
@@ -273,6 +310,12 @@ def main() -> None:
         type=Path,
         metavar="DIR",
         help="a checkout of another version: time it against this one on the same data",
+    )
+    parser.add_argument(
+        "--dem-cell-m",
+        type=float,
+        default=30.0,
+        help="pixel size of the synthetic elevation raster, m (default 30, like SRTM)",
     )
     parser.add_argument("--engine-times", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -328,6 +371,13 @@ def main() -> None:
         ("province 4G: engine (index + range cut-off, chunks)", t_m, mem_m),
         ("province 4G: baseline (all site-point pairs)", t_mb, mem_mb),
     ]
+    dem = synthetic_dem(layers, args.dem_cell_m)
+    t_e, mem_e, hilly = measure(
+        lambda: best_signal(sites, xy, tech="4G", density=density, elevation=dem)
+    )
+    rows.append(
+        (f"province 4G: engine, synthetic {args.dem_cell_m:g} m elevation raster", t_e, mem_e)
+    )
 
     big = tiled(layers, scale)
     big_xy = shapely.get_coordinates(
@@ -370,6 +420,11 @@ def main() -> None:
         f"(same covered flag on {agree:.2%} of points)"
     )
     print(f"ratio 4G, scaled:      baseline (extrapolated) / engine = {extrapolated / t_sm:,.1f}x")
+    print(
+        f"terrain, province 4G:  with / without the elevation raster = {t_e / t_m:,.1f}x "
+        f"({int(hilly.covered.sum()):,} of {len(xy):,} points covered with terrain, "
+        f"{int(fast_m.sum()):,} without)"
+    )
     total = rows[0][1]
     print(
         f"targets: province < 2 s: {total:.2f} s -> {'met' if total < 2 else 'NOT met'}; "
@@ -378,7 +433,13 @@ def main() -> None:
     if args.compare_with is not None:
         del big
         gc.collect()
-        compare(layers, demo.rasters["population_density"], scale, args.compare_with.resolve())
+        compare(
+            layers,
+            demo.rasters["population_density"],
+            scale,
+            args.compare_with.resolve(),
+            args.dem_cell_m,
+        )
 
 
 if __name__ == "__main__":

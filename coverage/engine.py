@@ -23,6 +23,7 @@ import shapely
 
 from coverage import landcover
 from coverage._checks import check_work_crs
+from coverage.calibration import Calibration, model_note
 from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
@@ -146,6 +147,14 @@ class CoverageResult:
     villages_without_land_cover
         With land cover, the villages whose interior point lies outside it or on no
         data (their clutter came from density); 0 without land cover.
+    terrain_outside
+        With an elevation raster: how many sites, villages, clusters and priority places
+        have no ground elevation (outside the raster or no data) and so got no terrain
+        term (``{"sites": 2, "villages": 0, "clusters": 5, "places": 0}``); empty
+        without a raster. :meth:`terrain_warning` says it in words.
+    calibration
+        The calibration of the path-loss model applied (:mod:`coverage.calibration`),
+        ``None`` for the uncalibrated model; :meth:`model_note` says which.
     """
 
     villages: pd.DataFrame
@@ -155,6 +164,45 @@ class CoverageResult:
     settings: CoverageSettings = field(default_factory=CoverageSettings)
     land_cover_used: bool = False
     villages_without_land_cover: int = 0
+    terrain_outside: dict[str, int] = field(default_factory=dict)
+    calibration: Calibration | None = None
+
+    def model_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
+        """Say which model produced the figures (:func:`coverage.calibration.model_note`).
+
+        ``"mô hình chưa hiệu chỉnh"`` or ``"hiệu chỉnh 'NAME' (ngày …)"``.
+        """
+        return model_note(self.calibration, language=language)
+
+    def terrain_warning(self, language: Literal["vi", "en"] = "vi") -> str | None:
+        """Return the warning about what lies outside the elevation raster, or ``None``.
+
+        Parameters
+        ----------
+        language
+            ``"vi"`` or ``"en"``.
+
+        Returns
+        -------
+        str or None
+            ``None`` when there is no raster or everything lies on it.
+        """
+        counts = self.terrain_outside
+        if not any(counts.values()):
+            return None
+        sites = _count(counts.get("sites", 0), language)
+        points = _count(sum(counts.get(k, 0) for k in ("villages", "clusters", "places")), language)
+        if language == "vi":
+            return (
+                f"Độ cao địa hình: {sites} trạm và {points} điểm (thôn, cụm dân cư, điểm "
+                "ưu tiên) nằm ngoài bản đồ độ cao hoặc thiếu dữ liệu; các tuyến đó được "
+                "tính không có địa hình (không nhiễu xạ, độ cao anten bằng chiều cao cột)."
+            )
+        return (
+            f"Elevation: {sites} sites and {points} points (villages, clusters, priority "
+            "places) lie outside the elevation raster or on no data; their paths are "
+            "computed without terrain (no diffraction, the mast height as antenna height)."
+        )
 
     def rule(
         self, tech: str = "4G", *, indoor: bool = False, language: Literal["vi", "en"] = "vi"
@@ -241,6 +289,13 @@ class CoverageResult:
                 "villages_without_land_cover": self.villages_without_land_cover,
                 "note": {lang: self.clutter_note(language=lang) for lang in ("vi", "en")},
             },
+            "model": {
+                "calibration": None if self.calibration is None else self.calibration.name,
+                "calibration_created_at": (
+                    None if self.calibration is None else self.calibration.created_at
+                ),
+                "note": {lang: self.model_note(language=lang) for lang in ("vi", "en")},
+            },
             "settings": self.settings.as_dict(),
             "province": _records(province)[0],
             "targets": self.targets(operator=operator),
@@ -257,6 +312,12 @@ class CoverageResult:
                 villages.loc[~villages["has_electricity"], "village_id"].astype(str)
             ),
             "village_shares": _village_shares(villages, self.settings.village_min_share_pct),
+            "terrain_outside": dict(self.terrain_outside)
+            | (
+                {"warning": {lang: self.terrain_warning(lang) for lang in ("vi", "en")}}
+                if self.terrain_warning() is not None
+                else {}
+            ),
             "priority_places_without_5g": _records(
                 self.places.loc[~self.places["mobile_5g"], ["place_id", "name", "kind"]]
             ),
@@ -319,6 +380,12 @@ def clutter_note(*, used: bool, outside: int = 0, language: Literal["vi", "en"] 
     return text + "."
 
 
+def _count(n: int, language: str) -> str:
+    """Return an integer with the thousands separator of ``language`` (``1.176`` in vi)."""
+    text = f"{int(n):,}"
+    return text.replace(",", ".") if language == "vi" else text
+
+
 def _village_shares(villages: pd.DataFrame, min_share_pct: float) -> dict[str, Any]:
     """How much of each village is covered: the bases used, the villages not fully covered."""
     if "share_4g_pct" not in villages:
@@ -379,13 +446,20 @@ def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
 INDOOR_TECHS = ("4G", "5G")
 
 
-def _mobile_columns(
+def _mobile_columns(  # noqa: PLR0913 - the inputs, and what lies outside the raster
     inputs: CoverageInputs,
     frame: gpd.GeoDataFrame,
     techs: tuple[str, ...],
     settings: CoverageSettings,
+    outside: dict[str, Any] | None = None,
+    what: str = "villages",
+    calibration: Calibration | None = None,
 ) -> dict[str, Any]:
-    """Outdoor columns of every tech; indoor ones of :data:`INDOOR_TECHS`."""
+    """Outdoor columns of every tech; indoor ones of :data:`INDOOR_TECHS`.
+
+    ``outside`` collects what has no ground elevation: the site ids (``"site_ids"``)
+    and the number of points of ``frame`` (under ``what``).
+    """
     xy = _xy(frame) if len(frame) else np.empty((0, 2))
     out: dict[str, Any] = {}
     for tech in techs:
@@ -398,7 +472,11 @@ def _mobile_columns(
             settings=settings,
             index=frame.index,
             land_cover=inputs.land_cover,
+            calibration=calibration,
         )
+        if outside is not None and signal.terrain_outside:
+            outside.setdefault("site_ids", set()).update(signal.terrain_outside["sites"])
+            outside[what] = int(signal.terrain_outside["points"])
         key = tech.lower()
         out[f"operators_{key}"] = signal.covered_by
         out[f"mobile_{key}"] = signal.covered
@@ -411,7 +489,10 @@ def _mobile_columns(
 
 
 def compute_coverage(
-    inputs: CoverageInputs, *, settings: CoverageSettings = DEFAULT_SETTINGS
+    inputs: CoverageInputs,
+    *,
+    settings: CoverageSettings = DEFAULT_SETTINGS,
+    calibration: Calibration | None = None,
 ) -> CoverageResult:
     """Compute fiber and mobile coverage of every village, cluster and priority place.
 
@@ -421,11 +502,16 @@ def compute_coverage(
         Validated layers in the metric working CRS.
     settings
         The coverage rules.
+    calibration
+        A calibration of the path-loss model (:mod:`coverage.calibration`) applied to
+        every predicted signal; its σ per environment replaces the settings' where it
+        measured one (the result's ``settings`` are those used).
 
     Returns
     -------
     CoverageResult
     """
+    settings = settings if calibration is None else calibration.settings_for(settings)
     for name in ("admin_units", "villages", "clusters", "priority_places"):
         layer = getattr(inputs, name)
         if layer is not None:
@@ -442,7 +528,8 @@ def compute_coverage(
     v["has_electricity"] = v["has_electricity"].astype(bool)
     fiber = fiber_reach(villages, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
     v = v.join(fiber)
-    mobile = _mobile_columns(inputs, villages, TECHS, settings)
+    outside: dict[str, Any] = {}
+    mobile = _mobile_columns(inputs, villages, TECHS, settings, outside, "villages", calibration)
     for key, value in mobile.items():
         v[key] = value
     v["nearest_4g_site_m"] = _nearest_site(villages, inputs.mobile_sites, "4G")
@@ -458,7 +545,10 @@ def compute_coverage(
         c = c.join(
             fiber_reach(clusters, inputs.fiber_routes, inputs.fiber_nodes, settings=settings)
         )
-        for key, value in _mobile_columns(inputs, clusters, ("4G", "5G"), settings).items():
+        cluster_columns = _mobile_columns(
+            inputs, clusters, ("4G", "5G"), settings, outside, "clusters", calibration
+        )
+        for key, value in cluster_columns.items():
             c[key] = value
     else:
         c = _villages_as_clusters(v)
@@ -471,23 +561,24 @@ def compute_coverage(
         elevation=inputs.elevation,
         settings=settings,
         land_cover=inputs.land_cover,
+        calibration=calibration,
     )
     for key in shares.columns:  # the village status by the share rule replaces the point's
         v[key] = shares[key]
 
-    places = _places(inputs, units, settings)
+    places = _places(inputs, units, settings, outside, calibration)
     log.info("coverage: %d villages, %d clusters, %d places", len(v), len(c), len(places))
-    outside = 0
+    no_land_cover = 0
     if inputs.land_cover is not None and len(villages):
         codes = landcover.sample_codes(
             inputs.land_cover, _xy(villages), crs=pyproj.CRS.from_user_input(villages.crs)
         )
-        outside = int(np.count_nonzero(codes == 0))
-        if outside:
+        no_land_cover = int(np.count_nonzero(codes == 0))
+        if no_land_cover:
             log.warning(
                 "%d of %d villages lie outside the land cover or on its no-data pixels: "
                 "their clutter comes from population density",
-                outside,
+                no_land_cover,
                 len(villages),
             )
     return CoverageResult(
@@ -497,8 +588,20 @@ def compute_coverage(
         units=units,
         settings=settings,
         land_cover_used=inputs.land_cover is not None,
-        villages_without_land_cover=outside,
+        villages_without_land_cover=no_land_cover,
+        terrain_outside=_terrain_outside(outside) if inputs.elevation is not None else {},
+        calibration=calibration,
     )
+
+
+def _terrain_outside(outside: dict[str, Any]) -> dict[str, int]:
+    """Return the counts of :attr:`CoverageResult.terrain_outside` from the collected ids."""
+    return {
+        "sites": len(outside.get("site_ids", ())),
+        "villages": int(outside.get("villages", 0)),
+        "clusters": int(outside.get("clusters", 0)),
+        "places": int(outside.get("places", 0)),
+    }
 
 
 def _villages_as_clusters(v: pd.DataFrame) -> pd.DataFrame:
@@ -536,7 +639,11 @@ def _nearest_site(
 
 
 def _places(
-    inputs: CoverageInputs, units: pd.DataFrame, settings: CoverageSettings
+    inputs: CoverageInputs,
+    units: pd.DataFrame,
+    settings: CoverageSettings,
+    outside: dict[str, Any] | None = None,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     columns = ["place_id", "name", "kind", "commune_id", "district_id", "mobile_5g"]
     places = inputs.priority_places
@@ -557,7 +664,7 @@ def _places(
     p = pd.DataFrame(places.drop(columns="geometry")).copy()
     p["commune_id"] = where["unit_id"].astype(object).reindex(p.index)
     p["district_id"] = p["commune_id"].map(_district_of(units))
-    mobile = _mobile_columns(inputs, places, ("5G",), settings)
+    mobile = _mobile_columns(inputs, places, ("5G",), settings, outside, "places", calibration)
     p["mobile_5g"] = mobile["mobile_5g"]
     p["operators_5g"] = mobile["operators_5g"]
     return p.reset_index(drop=True)
@@ -569,6 +676,7 @@ def coverage_rasters(
     techs: tuple[str, ...] = ("4G", "5G"),
     resolution_m: float = 1000.0,
     settings: CoverageSettings = DEFAULT_SETTINGS,
+    calibration: Calibration | None = None,
 ) -> dict[str, Grid]:
     """Predict coverage rasters per operator and technology over the province.
 
@@ -582,6 +690,8 @@ def coverage_rasters(
         Pixel size.
     settings
         The rules.
+    calibration
+        As for :func:`compute_coverage`.
 
     Returns
     -------
@@ -612,5 +722,6 @@ def coverage_rasters(
                 elevation=inputs.elevation,
                 settings=settings,
                 land_cover=inputs.land_cover,
+                calibration=calibration,
             )
     return out

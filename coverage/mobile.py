@@ -26,7 +26,8 @@ are evaluated in bounded chunks: memory does not grow with sites × points.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +43,9 @@ from coverage.radio import SiteModel, site_model, site_parameters
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import WORK_CRS
 from geodata.raster import Grid
+
+if TYPE_CHECKING:
+    from coverage.calibration import Calibration
 
 __all__ = ["SignalResult", "best_signal", "coverage_grid"]
 
@@ -84,6 +88,17 @@ class SignalResult:
     points_without_land_cover
         With land cover, the points outside it or on its no-data pixels, whose clutter
         came from density; 0 without land cover.
+    clutter
+        Each point's clutter class (0 urban … 3 open, :mod:`coverage.pathloss`).
+    best_distance_m
+        With ``with_distance=True``, per operator the distance from each point to the
+        site that gives its best outdoor RSRP (NaN where none reaches); else ``None``.
+    calibration
+        The name of the calibration applied (:mod:`coverage.calibration`), or ``None``.
+    terrain_outside
+        With an elevation raster, what got no terrain term because its ground is
+        unknown (outside the raster or no data): ``{"sites": ids, "points": count}``,
+        the sites' ``site_id`` values and the number of points; empty without one.
     """
 
     rsrp_dbm: pd.DataFrame
@@ -96,6 +111,10 @@ class SignalResult:
     indoor_required_dbm: pd.Series
     land_cover_used: bool = False
     points_without_land_cover: int = 0
+    clutter: pd.Series | None = None
+    best_distance_m: pd.DataFrame | None = None
+    calibration: str | None = None
+    terrain_outside: dict[str, Any] = field(default_factory=dict)
 
     @property
     def covered(self) -> pd.Series:
@@ -114,7 +133,7 @@ class SignalResult:
         return frame.max(axis=1) if frame.shape[1] else pd.Series(-np.inf, index=frame.index)
 
 
-def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
+def best_signal(  # noqa: PLR0913, PLR0915 - the model's inputs, keyword-only; one pipeline
     sites: gpd.GeoDataFrame | None,
     points_xy: npt.ArrayLike,
     *,
@@ -124,6 +143,8 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     settings: CoverageSettings = DEFAULT_SETTINGS,
     index: pd.Index | None = None,
     land_cover: Grid | None = None,
+    calibration: Calibration | None = None,
+    with_distance: bool = False,
 ) -> SignalResult:
     """Predict the best signal per operator of ``tech`` at each point.
 
@@ -149,6 +170,15 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         ESA WorldCover class codes: each point's clutter class and vegetation loss
         (:mod:`coverage.landcover`); points outside it or on no data (0) fall back to
         density and are counted in ``points_without_land_cover``.
+    calibration
+        A fitted correction (:class:`coverage.calibration.Calibration`): every site-point
+        pair's RSRP gains ``a + b·log10(d_km)`` of the site's operator, ``tech`` and the
+        point's clutter class, each site's search reach widened (or narrowed) by the
+        largest correction so it stays an upper bound, and the margins use the
+        calibration's σ (:meth:`~coverage.calibration.Calibration.settings_for`).
+    with_distance
+        Also return, per operator, the distance to the best site
+        (``SignalResult.best_distance_m``; the calibration's fit needs it).
 
     Returns
     -------
@@ -162,20 +192,14 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
     pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
     n = len(pts)
     idx = index if index is not None else pd.RangeIndex(n)
+    settings = settings if calibration is None else calibration.settings_for(settings)
     threshold = float(settings.min_rsrp_dbm[tech])
-    if sites is not None and len(sites):
-        check_work_crs(sites, "mobile_sites")
-        params = site_parameters(sites, tech)
-    else:
-        params = site_parameters(
-            gpd.GeoDataFrame(
-                {"site_id": [], "operator": [], "tech": []}, geometry=gpd.GeoSeries([])
-            ),
-            tech,
-        )
+    params = _site_params(sites, tech)
     operators = sorted(set(params["operator"]))
+    terrain_outside: dict[str, Any] = {}
     best = np.full((n, len(operators)), -np.inf)
     best_in = np.full((n, len(operators)), -np.inf)
+    best_d = np.full((n, len(operators)), np.nan) if with_distance else None
     crs = pyproj.CRS.from_user_input(sites.crs) if sites is not None and len(sites) else WORK_CRS
     codes, without = _land_cover_codes(land_cover, pts, crs)
     clutter = _clutter(pts, density, crs, codes) if n else np.zeros(0, dtype=np.int8)
@@ -184,7 +208,14 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
             elevation = reproject_grid(elevation, crs)
         ground = sample(elevation, pts, crs=crs) if elevation is not None else None
         op_col = params["operator"].map({op: i for i, op in enumerate(operators)}).to_numpy()
-        model = site_model(params, threshold, settings)
+        fix = _Correction.of(calibration, tech, operators, op_col, settings.max_range_m)
+        fix.site_xy, fix.want_distance = params[["x", "y"]].to_numpy(), best_d is not None
+        model = site_model(params, threshold, settings, extra_db=fix.extra_db)
+        if elevation is not None and ground is not None:
+            model, outside = _terrain_reach(
+                params, model, elevation, crs, threshold, settings, fix.extra_db
+            )
+            terrain_outside = {"sites": outside, "points": int(np.isnan(ground).sum())}
         site_geoms = np.asarray(shapely.points(params[["x", "y"]].to_numpy()), dtype=object)
         site_tree = shapely.STRtree(site_geoms)
         flat, flat_in = best.reshape(-1), best_in.reshape(-1)
@@ -228,9 +259,11 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
                             h_mobile_m=settings.mobile_height_m,
                             overrides=settings.land_cover_loss_db,
                         )
+                    distance = fix.apply(rsrp, s, pts[p], c)  # calibration: rsrp += Δ
                     cell = p * len(operators) + op_col[s]
                     np.maximum.at(flat, cell, rsrp)
                     np.maximum.at(flat_in, cell, rsrp - model.indoor_loss_db[s, c])
+                    _keep_distance(best_d, flat, cell, rsrp, distance)
     required = threshold + np.asarray(settings.margin_db(), dtype=np.float64)[clutter]
     required_in = threshold + np.asarray(settings.margin_db(indoor=True), dtype=np.float64)[clutter]
     frame = pd.DataFrame(best, index=idx, columns=operators)
@@ -249,7 +282,112 @@ def best_signal(  # noqa: PLR0913 - the model's inputs, all keyword-only
         indoor_required_dbm=pd.Series(required_in, index=idx, dtype=np.float64),
         land_cover_used=land_cover is not None,
         points_without_land_cover=without,
+        clutter=pd.Series(clutter, index=idx),
+        best_distance_m=None
+        if best_d is None
+        else pd.DataFrame(best_d, index=idx, columns=operators),
+        calibration=None if calibration is None else calibration.name,
+        terrain_outside=terrain_outside,
     )
+
+
+class _Correction:
+    """A calibration's correction per site-point pair, and the distances the fit needs."""
+
+    def __init__(
+        self, a: FloatArray | None, b: FloatArray | None, extra: FloatArray | None
+    ) -> None:
+        self.a, self.b = a, b  # (n_sites, 4): each site's operator's a and b per clutter
+        self.extra_db = extra  # (n_sites, 4): the largest correction, for the reach
+        self.site_xy = np.zeros((0, 2))
+        self.want_distance = False
+
+    @classmethod
+    def of(
+        cls,
+        calibration: Calibration | None,
+        tech: str,
+        operators: list[str],
+        op_col: npt.NDArray[np.intp],
+        max_range_m: float,
+    ) -> _Correction:
+        if calibration is None:
+            return cls(None, None, None)
+        a, b = calibration.corrections(tech, operators)
+        widest = calibration.max_correction_db(tech, operators, max_range_m)
+        return cls(a[op_col], b[op_col], widest[op_col])
+
+    def apply(
+        self, rsrp: FloatArray, s: npt.NDArray[np.intp], pts: FloatArray, clutter: int
+    ) -> FloatArray | None:
+        """Add ``a + b·log10(d_km)`` to ``rsrp`` in place; return the distances if needed."""
+        if self.a is None and not self.want_distance:
+            return None
+        distance = np.hypot(*(pts - self.site_xy[s]).T)
+        if self.a is not None and self.b is not None:
+            log_km = np.log10(np.maximum(distance, pathloss.MIN_DISTANCE_M) / 1000.0)
+            rsrp += self.a[s, clutter] + self.b[s, clutter] * log_km
+        return np.asarray(distance, dtype=np.float64)
+
+
+def _keep_distance(
+    best_d: FloatArray | None,
+    flat: FloatArray,
+    cell: npt.NDArray[np.intp],
+    rsrp: FloatArray,
+    distance: FloatArray | None,
+) -> None:
+    """Record the distance of the pairs that are now the best of their point and operator."""
+    if best_d is None or distance is None:
+        return
+    hit = rsrp >= flat[cell]
+    best_d.reshape(-1)[cell[hit]] = distance[hit]
+
+
+def _site_params(sites: gpd.GeoDataFrame | None, tech: str) -> pd.DataFrame:
+    """Return the radio parameters of the sites carrying ``tech`` (none without sites)."""
+    if sites is not None and len(sites):
+        check_work_crs(sites, "mobile_sites")
+        return site_parameters(sites, tech)
+    empty = gpd.GeoDataFrame(
+        {"site_id": [], "operator": [], "tech": []}, geometry=gpd.GeoSeries([])
+    )
+    return site_parameters(empty, tech)
+
+
+def _terrain_reach(  # noqa: PLR0913
+    params: pd.DataFrame,
+    model: SiteModel,
+    elevation: Grid,
+    crs: pyproj.CRS,
+    threshold: float,
+    settings: CoverageSettings,
+    extra_db: FloatArray | None = None,
+) -> tuple[SiteModel, list[str]]:
+    """Widen each site's reach to its highest possible effective height; sites outside.
+
+    The effective height of a path never exceeds the antenna's elevation less the
+    raster's lowest ground (bounded as in the model), and diffraction only adds loss,
+    so the reach at that height still bounds every pair that can count. Returns the
+    model with that reach and the ids of the sites whose ground is unknown. ``extra_db``
+    is a calibration's widest correction (:func:`coverage.radio.site_model`).
+    """
+    site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
+    known = np.isfinite(site_ground)
+    outside = sorted(params.loc[~known, "site_id"].astype(str).tolist())
+    lowest = np.nanmin(elevation.array) if np.isfinite(elevation.array).any() else np.nan
+    height = params["height_m"].to_numpy(dtype=np.float64)
+    highest = terrain.bounded_effective_height_m(
+        np.where(known, site_ground + height - lowest, np.nan),
+        height,
+        params["band_mhz"].to_numpy(dtype=np.float64),
+    )
+    if not np.any(highest > height):
+        return model, outside
+    # Rounded up to 10 m: the same bound, and few distinct heights for the reach grid.
+    bound = np.maximum(np.ceil(highest / 10.0) * 10.0, height)
+    wide = site_model(params.assign(height_m=bound), threshold, settings, extra_db=extra_db)
+    return replace(model, reach_m=np.maximum(model.reach_m, wide.reach_m)), outside
 
 
 def _spatial_blocks(pts: FloatArray, size: int) -> list[npt.NDArray[np.intp]]:
@@ -341,26 +479,74 @@ def _pair_rsrp(  # noqa: PLR0913
         bearings = antenna.bearing_deg(dx[sectored], dy[sectored])
         gain[sectored] = antenna.sector_gain_rows_db(bearings, azimuths[sectored])
     if elevation is not None and ground is not None:
-        site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
-        freq = params["band_mhz"].to_numpy()
-        height = params["height_m"].to_numpy()
-        sites_here, starts = np.unique(s, return_index=True)
-        bounds = [*starts.tolist(), len(s)]
-        for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
-            part = slice(bounds[k], bounds[k + 1])
-            sg = float(site_ground[site]) if np.isfinite(site_ground[site]) else 0.0
-            loss[part] += terrain.terrain_diffraction_db(
-                (float(x[site]), float(y[site])),
-                sg,
-                float(height[site]),
-                pts[part],
-                np.nan_to_num(ground[part]),
-                settings.mobile_height_m,
-                elevation=elevation.array,
-                transform=elevation.transform,
-                freq_mhz=float(freq[site]),
-            )
+        loss += _terrain_loss_db(
+            params, s, pts, distance, clutter, ground, elevation, crs, settings
+        )
     return np.asarray(model.re_eirp_dbm[s] - loss + gain, dtype=np.float64)
+
+
+def _terrain_loss_db(  # noqa: PLR0913
+    params: pd.DataFrame,
+    s: npt.NDArray[np.intp],
+    pts: FloatArray,
+    distance: FloatArray,
+    clutter: int,
+    ground: FloatArray,
+    elevation: Grid,
+    crs: pyproj.CRS,
+    settings: CoverageSettings,
+) -> FloatArray:
+    """Loss the terrain adds to each site-point pair (pairs sorted by site), dB.
+
+    The path loss at the effective height less the one at the mast height (the model's
+    own, :func:`coverage.pathloss.path_loss_db`), plus the diffraction over the profile
+    (:func:`coverage.terrain.terrain_terms`). A pair whose site or point has no ground
+    elevation (outside the raster, or no data) gets 0 dB: no terrain term, never a
+    ground at 0 m; :func:`best_signal` counts them.
+    """
+    x = params["x"].to_numpy()
+    y = params["y"].to_numpy()
+    site_ground = sample(elevation, params[["x", "y"]].to_numpy(), crs=crs)
+    freq = params["band_mhz"].to_numpy(dtype=np.float64)
+    height = params["height_m"].to_numpy(dtype=np.float64)
+    extra = np.zeros(len(s))
+    h_base = height[s]  # per pair; the effective height where the terrain is known
+    sites_here, starts = np.unique(s, return_index=True)
+    bounds = [*starts.tolist(), len(s)]
+    for k, site in enumerate(sites_here.tolist()):  # pairs arrive sorted by site
+        part = np.arange(bounds[k], bounds[k + 1])
+        if not np.isfinite(site_ground[site]):
+            continue
+        part = part[np.isfinite(ground[part])]
+        if not len(part):
+            continue
+        terms = terrain.terrain_terms(
+            (float(x[site]), float(y[site])),
+            float(site_ground[site]),
+            float(height[site]),
+            pts[part],
+            ground[part],
+            settings.mobile_height_m,
+            elevation=elevation.array,
+            transform=elevation.transform,
+            freq_mhz=float(freq[site]),
+        )
+        h_base[part] = terrain.bounded_effective_height_m(
+            terms.effective_height_m, height[site], freq[site]
+        )
+        extra[part] = terms.diffraction_db
+    moved = np.flatnonzero(h_base != height[s])
+    if len(moved):  # one call for all pairs: the model's loss at both heights
+        f, dm, mast = freq[s[moved]], distance[moved], height[s[moved]]
+        hm = settings.mobile_height_m
+        at_effective = pathloss.path_loss_db(
+            dm, freq_mhz=f, h_base_m=h_base[moved], h_mobile_m=hm, clutter=clutter
+        )
+        at_mast = pathloss.path_loss_db(
+            dm, freq_mhz=f, h_base_m=mast, h_mobile_m=hm, clutter=clutter
+        )
+        extra[moved] += at_effective - at_mast
+    return extra
 
 
 def coverage_grid(  # noqa: PLR0913
@@ -374,6 +560,7 @@ def coverage_grid(  # noqa: PLR0913
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
     land_cover: Grid | None = None,
+    calibration: Calibration | None = None,
 ) -> Grid:
     """Predict a raster of the best signal (dBm) of one operator (or all) for ``tech``.
 
@@ -389,7 +576,7 @@ def coverage_grid(  # noqa: PLR0913
         Extent in the sites' CRS.
     resolution_m
         Pixel size.
-    density, elevation, settings, land_cover
+    density, elevation, settings, land_cover, calibration
         As for :func:`best_signal`.
 
     Returns
@@ -407,6 +594,7 @@ def coverage_grid(  # noqa: PLR0913
         elevation=elevation,
         settings=settings,
         land_cover=land_cover,
+        calibration=calibration,
     )
     values = result.best_rsrp_dbm.to_numpy(dtype=np.float64, copy=True)
     values[~np.isfinite(values)] = np.nan

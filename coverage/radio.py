@@ -181,7 +181,13 @@ class SiteModel:
     indoor_loss_db: FloatArray  # (n_sites, 4): median building entry loss
 
 
-def site_model(params: pd.DataFrame, threshold_dbm: float, settings: CoverageSettings) -> SiteModel:
+def site_model(
+    params: pd.DataFrame,
+    threshold_dbm: float,
+    settings: CoverageSettings,
+    *,
+    extra_db: FloatArray | None = None,
+) -> SiteModel:
     """Return the per-site constants of the model for the sites of ``params``.
 
     Parameters
@@ -192,6 +198,10 @@ def site_model(params: pd.DataFrame, threshold_dbm: float, settings: CoverageSet
         The technology's ``min_rsrp_dbm``.
     settings
         The rules: margins (outdoor and indoor), building loss, handset height, range.
+    extra_db
+        Optional ``(n_sites, 4)``: the most a calibration can add to a site's signal in
+        each clutter class (:meth:`coverage.calibration.Calibration.max_correction_db`);
+        the reach is computed with the budget widened by it, so it stays an upper bound.
 
     Returns
     -------
@@ -226,6 +236,8 @@ def site_model(params: pd.DataFrame, threshold_dbm: float, settings: CoverageSet
         indoor + np.asarray(settings.margin_db(indoor=True), dtype=np.float64)[None, :],
     )
     budget = re_eirp[:, None] - threshold_dbm - need  # the largest loss that can still count
+    if extra_db is not None:
+        budget = budget + np.asarray(extra_db, dtype=np.float64).reshape(n, 4)
     intercept = np.full((n, 4), np.nan)
     slope = np.full(n, np.nan)
     reach = np.zeros((n, 4))

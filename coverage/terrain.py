@@ -1,15 +1,21 @@
-"""Terrain: elevation profiles, knife-edge diffraction and line of sight.
+"""Terrain: elevation profiles, Deygout diffraction, effective height and line of sight.
 
 Pure, vectorised numpy functions on an elevation raster (``array[row, col]`` with its
 affine transform) in the project's metric CRS. The straight profile from a site to each
-point is sampled from the raster with the Earth's bulge; :func:`terrain_diffraction_db`
-gives the loss over its dominant obstacle (the mobile engine adds it to the path loss of
-:mod:`coverage.pathloss`), :func:`line_of_sight` whether the ray, or a fraction of its
-first Fresnel zone, clears the terrain (the planner's microwave backhaul).
+point is sampled from the raster every cell size, with the Earth's bulge;
+:func:`terrain_terms` gives the diffraction loss over up to three edges (Deygout) and the
+antenna's effective height above the mean terrain of the path (the mobile engine adds
+the one to the path loss and gives the other, bounded by
+:func:`bounded_effective_height_m`, to :mod:`coverage.pathloss`);
+:func:`line_of_sight` says whether the ray, or a fraction of its first Fresnel zone,
+clears the terrain (the planner's microwave backhaul).
 
 References
 ----------
-.. [1] ITU-R P.526-15, "Propagation by diffraction", 2019, §4.1 (single knife edge).
+.. [1] ITU-R P.526-15, "Propagation by diffraction", 2019, §4.1 (single knife edge),
+   §4.5 (several edges, the Deygout construction).
+.. [2] ITU-R P.1546-6, "Method for point-to-area predictions for terrestrial services",
+   2019, Annex 5 §3 (the transmitting antenna's effective height h1).
 """
 
 from __future__ import annotations
@@ -23,7 +29,16 @@ from affine import Affine
 
 from coverage._checks import check_positive
 
-__all__ = ["knife_edge_loss_db", "line_of_sight", "terrain_diffraction_db"]
+__all__ = [
+    "TERRAIN_METHODS",
+    "TerrainTerms",
+    "bounded_effective_height_m",
+    "cell_size_m",
+    "knife_edge_loss_db",
+    "line_of_sight",
+    "terrain_diffraction_db",
+    "terrain_terms",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -40,6 +55,16 @@ K_FACTOR: Final = 4.0 / 3.0
 KNIFE_EDGE_MIN_V: Final = -0.78
 #: Points per chunk in the terrain functions: bounds memory to a few (chunk, samples) arrays.
 _CHUNK_POINTS: Final = 16_384
+#: Profile samples (points × samples) per chunk: about 16 MB per float64 array.
+_CHUNK_CELLS: Final = 2_000_000
+#: The diffraction constructions of :func:`terrain_terms`.
+TERRAIN_METHODS: Final = ("deygout", "single")
+#: Lowest effective base height the model uses, m (TR 38.901 RMa, ITU-R P.1546 curves).
+EFFECTIVE_HEIGHT_MIN_M: Final = 10.0
+#: Distances from the site over which P.1546 averages the terrain for ``h1``, m.
+EFFECTIVE_HEIGHT_RANGE_M: Final = (3_000.0, 15_000.0)
+#: Highest band of the Okumura-Hata / COST-231 family, MHz (its effective-height cap).
+HATA_FAMILY_MAX_MHZ: Final = 2000.0
 
 
 def knife_edge_loss_db(v: npt.ArrayLike) -> FloatArray:
@@ -75,7 +100,77 @@ def knife_edge_loss_db(v: npt.ArrayLike) -> FloatArray:
     return np.asarray(np.where(np.isnan(v_arr), np.nan, np.maximum(loss, 0.0)), dtype=np.float64)
 
 
-def terrain_diffraction_db(  # noqa: PLR0913 - a profile needs both ends and the raster
+@dataclass(frozen=True)
+class TerrainTerms:
+    """What the terrain does to each site-point path (:func:`terrain_terms`).
+
+    Attributes
+    ----------
+    diffraction_db
+        Diffraction loss over the terrain, dB (>= 0), shape (n,).
+    effective_height_m
+        Height of the site's antenna above the average terrain of the path, m, before
+        any bound (NaN where no terrain sample is known); see :func:`terrain_terms` and
+        :func:`bounded_effective_height_m`.
+    """
+
+    diffraction_db: FloatArray
+    effective_height_m: FloatArray
+
+
+def cell_size_m(transform: Affine) -> float:
+    """Return the raster's cell size, m: the shorter side of a cell.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> cell_size_m(Affine(30.0, 0.0, 0.0, 0.0, -25.0, 0.0))
+    25.0
+    """
+    return float(min(np.hypot(transform.a, transform.d), np.hypot(transform.b, transform.e)))
+
+
+def bounded_effective_height_m(
+    effective_height_m: npt.ArrayLike, mast_height_m: npt.ArrayLike, freq_mhz: npt.ArrayLike
+) -> FloatArray:
+    """Return the base height the path-loss model gets from an effective height.
+
+    Where the effective height is unknown (NaN: no terrain), the mast height. Otherwise
+    the effective height kept within ``[min(mast, 10 m), max(mast, cap)]``: 10 m is the
+    lowest base height of TR 38.901 RMa and of the ITU-R P.1546 curves, below which an
+    empirical model says nothing (a mast in a valley is not a 2 m antenna: the ridges
+    around it are the diffraction term's business); the cap is the top of each model's
+    base-height range, 200 m for Okumura-Hata / COST-231 (up to 2000 MHz) and 150 m for
+    TR 38.901 RMa, so that a hilltop site is not extrapolated beyond the fitted data.
+
+    Parameters
+    ----------
+    effective_height_m
+        Raw effective height (:attr:`TerrainTerms.effective_height_m`), m.
+    mast_height_m
+        Antenna height above the ground at the site, m.
+    freq_mhz
+        Frequency, MHz (chooses the cap).
+
+    Returns
+    -------
+    numpy.ndarray
+        Base height, m (broadcast shape).
+
+    Examples
+    --------
+    >>> bounded_effective_height_m([np.nan, -40.0, 80.0, 900.0], 30.0, 1800.0).tolist()
+    [30.0, 10.0, 80.0, 200.0]
+    """
+    heff = np.asarray(effective_height_m, dtype=np.float64)
+    mast = np.asarray(mast_height_m, dtype=np.float64)
+    cap = np.where(np.asarray(freq_mhz, dtype=np.float64) <= HATA_FAMILY_MAX_MHZ, 200.0, 150.0)
+    low = np.minimum(mast, EFFECTIVE_HEIGHT_MIN_M)
+    high = np.maximum(mast, cap)
+    return np.asarray(np.where(np.isnan(heff), mast, np.clip(heff, low, high)), dtype=np.float64)
+
+
+def terrain_terms(  # noqa: PLR0913 - a profile needs both ends and the raster
     site_xy: npt.ArrayLike,
     site_ground_m: float,
     h_base_m: float,
@@ -86,20 +181,41 @@ def terrain_diffraction_db(  # noqa: PLR0913 - a profile needs both ends and the
     elevation: npt.ArrayLike,
     transform: Affine,
     freq_mhz: npt.ArrayLike,
-    samples: int = 64,
+    samples: int | None = None,
     nodata: float | None = None,
     k_factor: float = K_FACTOR,
     partial_obstruction: bool = False,
-) -> FloatArray:
-    """Return the diffraction loss over the dominant terrain obstacle to each point.
+    method: str = "deygout",
+) -> TerrainTerms:
+    """Return the diffraction loss and the effective antenna height of each path.
 
-    The straight profile from the site to each point is sampled at ``samples`` evenly
-    spaced interior points from the elevation raster (nearest cell). At each sample the
-    terrain, raised by the Earth's bulge ``d1 d2 / (2 k R)``, stands ``h`` above the
-    direct ray (negative below it), giving the Fresnel-Kirchhoff parameter
-    ``v = h sqrt(2 (d1 + d2) / (λ d1 d2))``. The sample with the largest ``v`` is the
-    dominant obstacle and its knife-edge loss :func:`knife_edge_loss_db` is the result
-    (a single-edge model: several ridges in a row are underestimated).
+    **Profile.** The straight path from the site to each point is sampled from the
+    elevation raster (nearest cell) every cell size (:func:`cell_size_m`) from the site,
+    so a 10 km path over a 30 m raster has 333 samples (``samples``: a fixed number of
+    evenly spaced samples instead, the former behaviour). Each sample's terrain is
+    raised by the Earth's bulge ``d1 d2 / (2 k R)``.
+
+    **Diffraction** (ITU-R P.526 [1]_). An edge at ``d1`` from one end and ``d2`` from
+    the other of a (sub-)path stands ``h`` above the straight line joining the ends
+    (negative below); its Fresnel-Kirchhoff parameter is
+    ``v = h sqrt(2 (d1 + d2) / (λ d1 d2))`` and its loss ``J(v)``
+    (:func:`knife_edge_loss_db`). ``method="deygout"`` (the default) is the Deygout
+    construction of P.526 §4.5: the edge of largest ``v`` on the whole path is the main
+    edge p; the sub-path from the transmitting antenna to the top of p and the one from
+    the top of p to the receiving antenna each give their edge of largest ``v`` (t and
+    r), and ``L = J(v_p) + J(v_t) + J(v_r)``: three edges at most. The empirical
+    correction some editions of P.526 attach to this construction
+    (``T [J(v_t) + J(v_r) + C]``, ``C = 10 + 0.04 D``) is not applied: it adds at least
+    10 dB whenever a sub-edge exists, was fitted to its own measurements, and the
+    plain sum is already the conservative reading (Deygout overestimates the loss of
+    close edges of similar height). ``method="single"``: only ``J(v_p)``.
+
+    **Effective height.** The height of the site's antenna above the mean terrain of
+    the path, as ITU-R P.1546 Annex 5 §3 defines the transmitting height ``h1`` when the
+    terrain is known [2]_: the mean of the samples between 3 and 15 km from the site for
+    a path of 15 km or more; between ``0.2 D`` and ``D`` (the point's own ground
+    included) for a shorter path ``D``. NaN where no such sample is known. The model
+    then bounds it (:func:`bounded_effective_height_m`).
 
     Parameters
     ----------
@@ -108,7 +224,7 @@ def terrain_diffraction_db(  # noqa: PLR0913 - a profile needs both ends and the
     site_ground_m
         Ground elevation at the site, m.
     h_base_m
-        Antenna height above the ground at the site, m.
+        Antenna height above the ground at the site (the mast), m.
     points_xy
         Points' (x, y), m, shape (n, 2).
     point_ground_m
@@ -117,38 +233,49 @@ def terrain_diffraction_db(  # noqa: PLR0913 - a profile needs both ends and the
         Antenna height above the ground at each point, m, shape (n,) or scalar.
     elevation
         Elevation raster, m, ``array[row, col]``. NaN (and ``nodata``) cells, and
-        samples outside the raster, are no obstacle.
+        samples outside the raster, are no obstacle and are left out of the means.
     transform
-        The raster's affine transform, (col, row) → (x, y); samples are located with
-        ``~transform @ (x, y)``.
+        The raster's affine transform, (col, row) → (x, y).
     freq_mhz
         Frequency, MHz, scalar or shape (n,).
     samples
-        Profile samples per point (>= 1). For a faithful profile use about the distance
-        over the raster's cell size; ridges narrower than the sample spacing are missed.
+        ``None`` (default): one sample per cell size along each path. An integer: that
+        many evenly spaced samples per path, whatever its length.
     nodata
         Value of the raster's no-data cells, if not NaN.
     k_factor
         Effective Earth-radius factor (4/3 for the standard atmosphere).
     partial_obstruction
-        ``False`` (default): a loss only where an obstacle cuts the direct ray
-        (``v > 0``), so points with a clear line of sight get 0 dB. The empirical
-        path-loss model already contains the obstruction of the first Fresnel zone by
-        the ground and clutter around the mobile, which P.526 would add again for
+        ``False`` (default): an edge counts only where it cuts its (sub-)path's straight
+        line (``v > 0``), so a clear line of sight costs 0 dB. The empirical path-loss
+        model already contains the obstruction of the first Fresnel zone by the ground
+        and clutter around the mobile, which P.526 would add again for
         ``-0.78 < v <= 0``; the price is a step from 0 to 6 dB at grazing incidence.
-        ``True``: the full P.526 loss, also for obstacles that only enter the Fresnel
-        zone.
+        The same rule applies to the sub-edges. ``True``: the full P.526 loss, also for
+        edges that only enter the Fresnel zone.
+    method
+        ``"deygout"`` (three edges) or ``"single"`` (the main edge only).
 
     Returns
     -------
-    numpy.ndarray
-        Diffraction loss per point, dB (>= 0), shape (n,).
+    TerrainTerms
 
     Raises
     ------
     ValueError
-        If the shapes do not match, ``samples`` < 1 or a frequency is not positive.
+        If the shapes do not match, ``samples`` < 1, a frequency is not positive or the
+        method is unknown.
+
+    References
+    ----------
+    .. [1] ITU-R P.526-15, "Propagation by diffraction", 2019: §4.1 (single knife edge,
+       eq. 31), §4.5 (several isolated edges, the Deygout construction).
+    .. [2] ITU-R P.1546-6, "Method for point-to-area predictions for terrestrial
+       services", 2019, Annex 5 §3 (transmitting/base antenna height h1).
     """
+    if method not in TERRAIN_METHODS:
+        msg = f"`method` must be one of {TERRAIN_METHODS!r}; got {method!r}."
+        raise ValueError(msg)
     profile = _Profile.build(
         site_xy,
         site_ground_m,
@@ -164,16 +291,139 @@ def terrain_diffraction_db(  # noqa: PLR0913 - a profile needs both ends and the
     )
     f = np.broadcast_to(check_positive("freq_mhz", freq_mhz), (profile.n,))
     wavelength_m = SPEED_OF_LIGHT_M_S / (f * 1e6)
+    ground = np.broadcast_to(np.asarray(point_ground_m, dtype=np.float64), (profile.n,))
+    threshold = KNIFE_EDGE_MIN_V if partial_obstruction else 0.0
     loss = np.zeros(profile.n, dtype=np.float64)
+    heff = np.full(profile.n, np.nan)
     for chunk in profile.chunks():
-        h, d1, d2 = profile.clearance(chunk)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = h * np.sqrt(2.0 * (d1 + d2) / (wavelength_m[chunk, np.newaxis] * d1 * d2))
-        v_max = np.where(np.isnan(v), -np.inf, v).max(axis=1)
-        if not partial_obstruction:
-            v_max = np.where(v_max > 0.0, v_max, -np.inf)
-        loss[chunk] = knife_edge_loss_db(v_max)
-    return loss
+        g, d, dist, raw = profile.heights(chunk)
+        lam = wavelength_m[chunk, np.newaxis]
+        z_rx = profile.z_rx[chunk, np.newaxis]
+        loss[chunk] = _deygout_db(
+            g, d, dist, profile.z_tx, z_rx, lam, threshold, depth=method == "deygout"
+        )
+        heff[chunk] = profile.z_tx - _mean_terrain_m(raw, d, dist, ground[chunk])
+    return TerrainTerms(diffraction_db=loss, effective_height_m=heff)
+
+
+def terrain_diffraction_db(  # noqa: PLR0913 - a profile needs both ends and the raster
+    site_xy: npt.ArrayLike,
+    site_ground_m: float,
+    h_base_m: float,
+    points_xy: npt.ArrayLike,
+    point_ground_m: npt.ArrayLike,
+    h_mobile_m: npt.ArrayLike,
+    *,
+    elevation: npt.ArrayLike,
+    transform: Affine,
+    freq_mhz: npt.ArrayLike,
+    samples: int | None = None,
+    nodata: float | None = None,
+    k_factor: float = K_FACTOR,
+    partial_obstruction: bool = False,
+    method: str = "deygout",
+) -> FloatArray:
+    """Return the diffraction loss over the terrain to each point, dB.
+
+    :attr:`TerrainTerms.diffraction_db` of :func:`terrain_terms` (same parameters):
+    Deygout's three edges by default, ``method="single"`` for the dominant edge only,
+    profiles sampled at the raster's resolution unless ``samples`` is given.
+
+    Returns
+    -------
+    numpy.ndarray
+        Diffraction loss per point, dB (>= 0), shape (n,).
+    """
+    return terrain_terms(
+        site_xy,
+        site_ground_m,
+        h_base_m,
+        points_xy,
+        point_ground_m,
+        h_mobile_m,
+        elevation=elevation,
+        transform=transform,
+        freq_mhz=freq_mhz,
+        samples=samples,
+        nodata=nodata,
+        k_factor=k_factor,
+        partial_obstruction=partial_obstruction,
+        method=method,
+    ).diffraction_db
+
+
+def _edge(  # noqa: PLR0913 - one sub-path: its ends and the samples between them
+    g: FloatArray,
+    d: FloatArray,
+    a: FloatArray | float,
+    za: FloatArray | float,
+    b: FloatArray,
+    zb: FloatArray,
+    lam: FloatArray,
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """Return the largest ``v`` of the samples strictly between ``a`` and ``b`` and where.
+
+    The sub-path joins ``(a, za)`` and ``(b, zb)`` (distance from the site, height, m);
+    rows without a sample inside get ``-inf``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d1 = d - a
+        d2 = b - d
+        h = g - (za + d1 / (b - a) * (zb - za))
+        v = h * np.sqrt(2.0 * (b - a) / (lam * d1 * d2))
+        v = np.where((d1 > 0.0) & (d2 > 0.0) & np.isfinite(v), v, -np.inf)
+    at = np.argmax(v, axis=1)
+    return np.take_along_axis(v, at[:, np.newaxis], axis=1)[:, 0], at
+
+
+def _deygout_db(  # noqa: PLR0913 - the profile's arrays
+    g: FloatArray,
+    d: FloatArray,
+    dist: FloatArray,
+    z_tx: float,
+    z_rx: FloatArray,
+    lam: FloatArray,
+    threshold: float,
+    *,
+    depth: bool,
+) -> FloatArray:
+    """Deygout's loss (main edge and, with ``depth``, one sub-edge a side), dB, (k,)."""
+
+    def loss(v: FloatArray) -> FloatArray:
+        return knife_edge_loss_db(np.where(v > threshold, v, -np.inf))
+
+    v_p, p = _edge(g, d, 0.0, z_tx, dist, z_rx, lam)
+    total = loss(v_p)
+    if not depth:
+        return total
+    rows = np.flatnonzero(v_p > threshold)  # only shadowed paths have sub-edges
+    if not len(rows):
+        return total
+    g, d, dist, z_rx, lam = g[rows], d[rows], dist[rows], z_rx[rows], lam[rows]
+    d_p = d[np.arange(len(rows)), p[rows]][:, np.newaxis]
+    g_p = g[np.arange(len(rows)), p[rows]][:, np.newaxis]
+    v_t, _ = _edge(g, d, 0.0, z_tx, d_p, g_p, lam)  # transmitter to the main edge
+    v_r, _ = _edge(g, d, d_p, g_p, dist, z_rx, lam)  # main edge to the receiver
+    total[rows] += loss(v_t) + loss(v_r)
+    return total
+
+
+def _mean_terrain_m(
+    terrain: FloatArray, d: FloatArray, dist: FloatArray, point_ground: FloatArray
+) -> FloatArray:
+    """Mean terrain of each path for the effective height (P.1546 Annex 5 §3), m."""
+    long_path = dist >= EFFECTIVE_HEIGHT_RANGE_M[1]
+    lo = np.where(long_path, EFFECTIVE_HEIGHT_RANGE_M[0], 0.2 * dist)
+    hi = np.where(long_path, EFFECTIVE_HEIGHT_RANGE_M[1], dist)
+    with np.errstate(invalid="ignore"):
+        use = (d >= lo) & (d <= hi) & np.isfinite(terrain)
+    total = np.where(use, terrain, 0.0).sum(axis=1)
+    count = use.sum(axis=1).astype(np.float64)
+    end = ~long_path[:, 0] & np.isfinite(point_ground)  # the point's own ground
+    total = total + np.where(end, point_ground, 0.0)
+    count = count + end
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(count > 0, total / count, np.nan), dtype=np.float64)
 
 
 def line_of_sight(  # noqa: PLR0913 - a profile needs both ends and the raster
@@ -186,7 +436,7 @@ def line_of_sight(  # noqa: PLR0913 - a profile needs both ends and the raster
     *,
     elevation: npt.ArrayLike,
     transform: Affine,
-    samples: int = 64,
+    samples: int | None = None,
     nodata: float | None = None,
     k_factor: float = K_FACTOR,
     freq_mhz: npt.ArrayLike | None = None,
@@ -259,7 +509,12 @@ def line_of_sight(  # noqa: PLR0913 - a profile needs both ends and the raster
 
 @dataclass(frozen=True)
 class _Profile:
-    """Validated inputs of the terrain functions; profiles are built chunk by chunk."""
+    """Validated inputs of the terrain functions; profiles are built chunk by chunk.
+
+    Sample positions are either ``samples`` fixed fractions of each path (``t``) or, when
+    ``samples`` is ``None``, every ``spacing_m`` metres from the site (the raster's cell
+    size), so that the number of samples grows with the distance.
+    """
 
     site: FloatArray  # (2,)
     z_tx: float  # antenna elevation at the site, m
@@ -267,7 +522,8 @@ class _Profile:
     z_rx: FloatArray  # (n,) antenna elevation at the points, m
     elevation: FloatArray  # (rows, cols), NaN for no data
     inverse: Affine  # (x, y) -> (col, row)
-    t: FloatArray  # (samples,) fractions of the way from the site
+    t: FloatArray | None  # (samples,) fractions of the way from the site, or None
+    spacing_m: float  # sample spacing along the path when ``t`` is None, m
     k_factor: float
 
     @property
@@ -286,7 +542,7 @@ class _Profile:
         *,
         elevation: npt.ArrayLike,
         transform: Affine,
-        samples: int,
+        samples: int | None,
         nodata: float | None,
         k_factor: float,
     ) -> _Profile:
@@ -301,8 +557,8 @@ class _Profile:
                 "Stack the coordinates with np.column_stack([x, y])."
             )
             raise ValueError(msg)
-        if samples < 1:
-            msg = f"`samples` must be >= 1; got {samples!r}."
+        if samples is not None and samples < 1:
+            msg = f"`samples` must be >= 1 (or None: the raster's resolution); got {samples!r}."
             raise ValueError(msg)
         if not k_factor > 0.0:
             msg = f"`k_factor` must be > 0; got {k_factor!r}."
@@ -317,12 +573,12 @@ class _Profile:
                 f"point ({n})."
             )
             raise ValueError(msg) from e
-        grid = np.array(elevation, dtype=np.float64)  # a copy: nodata is replaced below
+        grid = np.asarray(elevation, dtype=np.float64)  # no copy: a DEM can be large
         if grid.ndim != 2:
             msg = f"`elevation` must be a 2-D array[row, col]; got shape {grid.shape!r}."
             raise ValueError(msg)
         if nodata is not None and not np.isnan(nodata):
-            grid[grid == nodata] = np.nan
+            grid = np.where(grid == nodata, np.nan, grid)  # a copy; the caller's is kept
         return cls(
             site=site,
             z_tx=float(site_ground_m) + float(h_base_m),
@@ -330,38 +586,84 @@ class _Profile:
             z_rx=ground + h_mobile,
             elevation=grid,
             inverse=~transform,
-            t=np.arange(1, samples + 1, dtype=np.float64) / (samples + 1),
+            t=None
+            if samples is None
+            else np.arange(1, samples + 1, dtype=np.float64) / (samples + 1),
+            spacing_m=cell_size_m(transform),
             k_factor=float(k_factor),
         )
 
-    def chunks(self) -> list[slice]:
-        """Return slices of at most ``_CHUNK_POINTS`` points."""
-        return [slice(i, i + _CHUNK_POINTS) for i in range(0, self.n, _CHUNK_POINTS)]
+    def chunks(self) -> list[npt.NDArray[np.intp]]:
+        """Return groups of point indices whose (points, samples) arrays fit a budget.
 
-    def clearance(self, chunk: slice) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Return terrain height above the ray (NaN: no data), d1 and d2, m, (k, samples)."""
+        At the raster's resolution a group's width is its longest path, so the points
+        are grouped by length (each group's paths within a factor of 2 of each other):
+        short paths are not padded to the longest one's samples.
+        """
+        order = np.arange(self.n)
+        if self.t is not None:
+            groups = [(order, len(self.t))]
+        else:
+            cells = np.hypot(*(self.points - self.site).T) / self.spacing_m if self.n else order
+            octave = np.floor(np.log2(np.maximum(np.nan_to_num(cells), 1.0))).astype(np.int64)
+            groups = []
+            for o in np.unique(octave).tolist():
+                members = order[octave == o]
+                groups.append((members, max(int(np.nanmax(cells[members])), 1)))
+        out: list[npt.NDArray[np.intp]] = []
+        for members, width in groups:
+            step = int(min(_CHUNK_POINTS, max(1, _CHUNK_CELLS // width)))
+            out += [members[i : i + step] for i in range(0, len(members), step)]
+        return out
+
+    def heights(
+        self, chunk: slice | npt.NDArray[np.intp]
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Return the profiles of ``chunk``: heights, positions, lengths and raw terrain.
+
+        ``g`` is the terrain raised by the Earth's bulge ``d (D - d) / (2 k R)`` (NaN: no
+        data or beyond the point), ``d`` the samples' distances from the site and ``D``
+        the path lengths (k, 1), all in m; ``terrain`` the elevation at the samples.
+        A parabola less its chord between any two samples is ``(d - a)(b - d) / (2 k R)``,
+        so the bulge of the whole path is exact for every sub-path too.
+        """
         offset = self.points[chunk] - self.site  # (k, 2)
         dist = np.hypot(offset[:, 0], offset[:, 1])
         # A point on the site has no profile: NaN makes it obstacle-free.
         dist = np.where(dist > 0.0, dist, np.nan)[:, np.newaxis]
-        t = self.t[np.newaxis, :]
+        if self.t is not None:
+            d = self.t[np.newaxis, :] * dist
+        else:
+            width = max(int(np.nanmax(dist, initial=0.0) // self.spacing_m), 1)
+            d = np.arange(1, width + 1, dtype=np.float64)[np.newaxis, :] * self.spacing_m
+            d = np.where(d < dist, d, np.nan)  # only the samples inside each path
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = d / dist
         x = self.site[0] + t * offset[:, 0, np.newaxis]
         y = self.site[1] + t * offset[:, 1, np.newaxis]
         terrain = self._sample(x, y)
-        d1 = t * dist
-        d2 = dist - d1
-        bulge = d1 * d2 / (2.0 * self.k_factor * EARTH_RADIUS_M)
-        ray = self.z_tx + t * (self.z_rx[chunk, np.newaxis] - self.z_tx)
-        return terrain + bulge - ray, d1, d2
+        bulge = d * (dist - d) / (2.0 * self.k_factor * EARTH_RADIUS_M)
+        return terrain + bulge, d, dist, terrain
+
+    def clearance(
+        self, chunk: slice | npt.NDArray[np.intp]
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Return terrain height above the ray (NaN: no data), d1 and d2, m, (k, samples)."""
+        g, d, dist, _ = self.heights(chunk)
+        ray = self.z_tx + d / dist * (self.z_rx[chunk, np.newaxis] - self.z_tx)
+        return g - ray, d, dist - d
 
     def _sample(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Return the elevation of the cells holding (x, y); NaN outside the raster."""
         inv = self.inverse
+        ok = np.isfinite(x) & np.isfinite(y)
+        x = np.where(ok, x, 0.0)
+        y = np.where(ok, y, 0.0)
         # ``~transform @ (x, y)`` written out, so that it maps whole arrays at once.
         col = np.floor(inv.a * x + inv.b * y + inv.c)
         row = np.floor(inv.d * x + inv.e * y + inv.f)
         rows, cols = self.elevation.shape
-        inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+        inside = ok & (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
         out = np.full(x.shape, np.nan)
         out[inside] = self.elevation[row[inside].astype(np.intp), col[inside].astype(np.intp)]
         return out

@@ -23,6 +23,7 @@ The village's ``rsrp_4g_dbm`` stays the median prediction at its interior point.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +34,9 @@ import shapely
 from coverage.mobile import best_signal
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.raster import Grid
+
+if TYPE_CHECKING:
+    from coverage.calibration import Calibration
 
 __all__ = ["SHARE_BASES", "SHARE_TECHS", "sample_points", "village_shares", "weighted_share"]
 
@@ -176,6 +180,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     elevation: Grid | None = None,
     settings: CoverageSettings = DEFAULT_SETTINGS,
     land_cover: Grid | None = None,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     """Return each village's share covered by 4G and 5G, its basis, and its status.
 
@@ -194,7 +199,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
     clusters
         Cluster status with ``village_id``, ``households`` and the same operator
         columns; ``None`` when the data has no clusters.
-    sites, density, elevation, settings, land_cover
+    sites, density, elevation, settings, land_cover, calibration
         As for :func:`coverage.mobile.best_signal`, to predict the area samples.
 
     Returns
@@ -257,6 +262,7 @@ def village_shares(  # noqa: PLR0913 - the layers and rasters of the engine, key
                 elevation=elevation,
                 settings=settings,
                 land_cover=land_cover,
+                calibration=calibration,
             )
             key = tech.lower()
             for suffix, lists in (("", signal.covered_by), ("_indoor", signal.indoor_covered_by)):

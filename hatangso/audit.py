@@ -58,6 +58,7 @@ ACTIONS = frozenset(
         "access_denied",
         "import",
         "plan_run",
+        "calibration_saved",
         "plan_published",
         "review_closed",
         "review_decision",

@@ -447,6 +447,32 @@ def test_map_html_refers_to_no_other_host(demo_store_accounts: Path, tiles: bool
         assert not hosts, hosts
 
 
+def test_covered_rule_carries_the_terrain_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the rule, the app says how many sites and points lie outside the elevation."""
+    import unicodedata as ud
+
+    import ui.shell
+    from coverage.engine import CoverageResult
+    from ui.data import StoreVersion
+
+    empty = pd.DataFrame()
+    outside = {"sites": 3, "villages": 1200, "clusters": 0, "places": 0}
+    results = {
+        "none": CoverageResult(empty, empty, empty, empty),
+        "outside": CoverageResult(empty, empty, empty, empty, terrain_outside=outside),
+    }
+    for name, result in results.items():
+        monkeypatch.setattr(ui.shell, "coverage_result", lambda _v, r=result: r)
+        context = ui.shell.Context(lang="vi", version=StoreVersion("x.gpkg", None, "t"))
+        text = ui.shell.covered_rule(context)
+        assert text.startswith("Có sóng 4G: ngoài trời, 90 % vị trí")
+        if name == "none":
+            assert "Độ cao" not in text
+        else:
+            assert "⚠️ Độ cao địa hình: 3 trạm và 1.200 điểm" in text
+            assert ud.is_normalized("NFC", text)
+
+
 def test_columns_mapped_by_hand_over_a_preview_then_imported_and_saved(
     tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -162,3 +162,27 @@ def test_an_imported_land_cover_is_used_and_said(
     assert clutter["land_cover"] is True
     assert 0 < clutter["villages_without_land_cover"] < 1176
     assert clutter["note"]["vi"].startswith("Môi trường quanh máy thu theo lớp phủ mặt đất")
+
+
+def test_text_warns_about_sites_and_points_outside_the_elevation_raster() -> None:
+    import dataclasses
+
+    import numpy as np
+    from affine import Affine
+
+    from coverage.engine import compute_coverage
+    from geodata.raster import Grid
+    from hatangso.cli.coverage import _coverage_text
+    from tests.test_engine import CRS, X0, Y0, province
+
+    dem = Grid(
+        array=np.full((30, 30), 10.0),
+        transform=Affine(1000.0, 0.0, X0, 0.0, -1000.0, Y0 + 30_000.0),
+        crs=gpd.GeoSeries(crs=CRS).crs,
+    )
+    result = compute_coverage(dataclasses.replace(province(), elevation=dem))
+    payload = result.to_dict() | {"dataset": "test", "as_of": "2026-01-01"}
+    text = _coverage_text(payload, result.summary("province"), "province")
+    assert "warning: Elevation: 1 sites and 5 points" in text
+    plain = compute_coverage(province()).to_dict() | {"dataset": "test", "as_of": "2026-01-01"}
+    assert "warning:" not in _coverage_text(plain, result.summary("province"), "province")

@@ -502,6 +502,16 @@ def test_same_seed_gives_identical_layers(demo: DemoDataset) -> None:
         other = again.later[0].layers[name]
         assert_geodataframe_equal(frame, other)
         assert list(frame.geometry.to_wkb()) == list(other.geometry.to_wkb()), name
+    # the evidence (measurements drawn from the hidden truth, complaints) of both periods
+    assert again.evidence_meta == demo.evidence_meta
+    assert again.later[0].evidence_meta == demo.later[0].evidence_meta
+    for mine, theirs in (
+        (demo.evidence, again.evidence),
+        (demo.later[0].evidence, again.later[0].evidence),
+    ):
+        assert set(mine) == set(theirs) == {"measurements", "complaints"}
+        for name, frame in mine.items():
+            assert_geodataframe_equal(frame, theirs[name])
 
 
 @basedata

@@ -257,3 +257,39 @@ def test_unknown_setting_is_refused() -> None:
     assert CoverageSettings.from_mapping({"fiber_reach_m": 300.0}).fiber_reach_m == 300.0
     with pytest.raises(KeyError, match=r"unknown coverage setting\(s\) \['fiber_reach'\]"):
         CoverageSettings.from_mapping({"fiber_reach": 300.0})
+
+
+def test_sites_and_points_outside_the_elevation_raster_are_counted_and_warned() -> None:
+    """A flat 10 m raster over commune A only (x < 30 km): commune B lies outside it.
+
+    Outside: site S2, villages B1 and B2, clusters B1-1 and B2-1, place P1. On flat
+    ground every path keeps its mast height and no diffraction, so the statuses are
+    those without terrain.
+    """
+    import dataclasses
+
+    import numpy as np
+    from affine import Affine
+
+    from geodata.raster import Grid
+
+    dem = Grid(
+        array=np.full((30, 30), 10.0),
+        transform=Affine(1000.0, 0.0, X0, 0.0, -1000.0, Y0 + 30_000.0),
+        crs=gpd.GeoSeries(crs=CRS).crs,
+    )
+    plain = compute_coverage(province())
+    hilly = compute_coverage(dataclasses.replace(province(), elevation=dem))
+    assert hilly.terrain_outside == {"sites": 1, "villages": 2, "clusters": 2, "places": 1}
+    assert hilly.villages["mobile_4g"].tolist() == plain.villages["mobile_4g"].tolist()
+    np.testing.assert_array_equal(hilly.villages["rsrp_4g_dbm"], plain.villages["rsrp_4g_dbm"])
+    warning = hilly.terrain_warning()
+    assert warning is not None
+    assert warning.startswith("Độ cao địa hình: 1 trạm và 5 điểm")
+    payload = hilly.to_dict()["terrain_outside"]
+    assert payload["sites"] == 1
+    assert payload["warning"]["vi"] == warning
+    # Without a raster there is nothing to count and no warning.
+    assert plain.terrain_outside == {}
+    assert plain.terrain_warning() is None
+    assert plain.to_dict()["terrain_outside"] == {}

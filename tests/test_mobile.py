@@ -345,3 +345,96 @@ def test_a_higher_location_probability_never_adds_coverage(
             op in a.split(",") or op not in b.split(",")
             for a, b in zip(lenient.covered_by, strict.covered_by, strict=True)
         )
+
+
+# --- terrain: effective height, outside the raster (issue 12, item 5) -----------------------
+
+
+def expected_rsrp_at(distance_m: float, h_base_m: float) -> float:
+    """As :func:`expected_rsrp`, with the base height the effective height gives."""
+    loss = float(
+        pathloss.hata_cost231_db(
+            distance_m, freq_mhz=1800.0, h_base_m=h_base_m, h_mobile_m=1.5, clutter=pathloss.RURAL
+        )
+    )
+    return 61.0 - 10 * np.log10(2) - 10 * np.log10(1200) - loss
+
+
+def ridge_dem(x_from: float) -> Grid:
+    """250 m cells from ``X0 + x_from`` eastwards (2.5 km), 0 m, a 200 m ridge in column 5."""
+    array = np.zeros((10, 10))
+    array[:, 5] = 200.0
+    transform = Affine(250.0, 0.0, X0 + x_from, 0.0, -250.0, Y0 + 1250.0)
+    return Grid(array=array, transform=transform, crs=gpd.GeoSeries(crs=CRS).crs)
+
+
+def test_site_on_a_plateau_gets_its_height_above_the_plain() -> None:
+    # The site on a 100 m plateau 1 km wide, the plain at 0 m beyond; 100 m cells with
+    # the site at the centre of column 0. To a point 6 km east, the mean terrain
+    # between 1.2 and 6 km (P.1546 Annex 5 §3) is 0 m: h_eff = 100 + 30 = 130 m, and
+    # the ray clears the plateau's edge (108.6 m above sea at 1 km), so no diffraction.
+    array = np.where(np.arange(80) * 100.0 < 1000.0, 100.0, 0.0)[np.newaxis, :].repeat(3, 0)
+    transform = Affine(100.0, 0.0, X0 - 50.0, 0.0, -100.0, Y0 + 150.0)
+    dem = Grid(array=array, transform=transform, crs=gpd.GeoSeries(crs=CRS).crs)
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    pts = np.array([[X0 + 6000.0, Y0], [X0 + 500.0, Y0]])
+    flat = best_signal(net, pts, tech="4G").rsrp_dbm["Viettel"]
+    got = best_signal(net, pts, tech="4G", elevation=dem)
+    # 6 km is beyond a 30 m mast's reach in rural clutter (-109.5 dBm), within a 130 m
+    # one's (-97.4 dBm >= -99.75): the reach widens with the highest effective height.
+    assert flat.iloc[0] == -np.inf
+    assert got.rsrp_dbm["Viettel"].iloc[0] == pytest.approx(expected_rsrp_at(6000.0, 130.0))
+    assert got.covered.iloc[0]
+    # On the plateau itself (500 m): mean terrain 100 m, the mast height.
+    assert got.rsrp_dbm["Viettel"].iloc[1] == pytest.approx(expected_rsrp_at(500.0, 30.0))
+    assert got.terrain_outside == {"sites": [], "points": 0}
+
+
+def test_site_outside_the_raster_gets_no_terrain_and_is_counted() -> None:
+    # The raster starts 500 m east of the site: its ground is unknown, never 0 m.
+    dem = ridge_dem(500.0)  # the ridge at x = X0 + 1750-2000
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    behind = np.array([[X0 + 2250.0, Y0]])
+    flat = best_signal(net, behind, tech="4G")
+    got = best_signal(net, behind, tech="4G", elevation=dem)
+    assert got.rsrp_dbm["Viettel"].iloc[0] == flat.rsrp_dbm["Viettel"].iloc[0]
+    assert got.rsrp_dbm["Viettel"].iloc[0] == pytest.approx(expected_rsrp(2250.0))
+    assert got.terrain_outside == {"sites": ["S0"], "points": 0}
+    # The same site on the raster is shadowed by the ridge.
+    inside = best_signal(net, behind, tech="4G", elevation=ridge_dem(-125.0))
+    assert inside.rsrp_dbm["Viettel"].iloc[0] < flat.rsrp_dbm["Viettel"].iloc[0] - 10.0
+    assert inside.terrain_outside == {"sites": [], "points": 0}
+
+
+def test_point_outside_the_raster_gets_no_terrain_and_is_counted() -> None:
+    dem = ridge_dem(-125.0)  # x from X0 - 125 to X0 + 2375, the ridge at X0 + 1125-1375
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    pts = np.array([[X0 + 3000.0, Y0], [X0 + 2000.0, Y0]])  # outside; inside, shadowed
+    flat = best_signal(net, pts, tech="4G").rsrp_dbm["Viettel"]
+    got = best_signal(net, pts, tech="4G", elevation=dem)
+    assert got.rsrp_dbm["Viettel"].iloc[0] == flat.iloc[0]
+    assert got.rsrp_dbm["Viettel"].iloc[1] < flat.iloc[1] - 10.0
+    assert got.terrain_outside == {"sites": [], "points": 1}
+    assert best_signal(net, pts, tech="4G").terrain_outside == {}
+
+
+@settings(max_examples=25, deadline=None)
+@given(col=st.integers(1, 8), rise=st.floats(1.0, 300.0))
+def test_raising_a_lone_ridge_never_adds_coverage(col: int, rise: float) -> None:
+    # One ridge is the main edge alone, so raising it only adds loss (Deygout is not
+    # monotone when a raised main edge lifts the chords of its sub-paths: docs/MODEL.md).
+    base = np.zeros((3, 10))
+    base[:, col] = 50.0
+    raised = base.copy()
+    raised[:, col] += rise
+    transform = Affine(1000.0, 0.0, X0 - 500.0, 0.0, -1000.0, Y0 + 1500.0)
+
+    def grid(a: np.ndarray) -> Grid:
+        return Grid(array=a, transform=transform, crs=gpd.GeoSeries(crs=CRS).crs)
+
+    net = sites((0.0, 0.0, "Viettel", "4G"))
+    pts = np.column_stack([X0 + np.arange(500.0, 9500.0, 250.0), np.full(36, Y0)])
+    low = best_signal(net, pts, tech="4G", elevation=grid(base))
+    high = best_signal(net, pts, tech="4G", elevation=grid(raised))
+    assert (high.rsrp_dbm["Viettel"] <= low.rsrp_dbm["Viettel"] + 1e-9).all()
+    assert not (high.covered & ~low.covered).any()

@@ -24,10 +24,12 @@ from geodata import Store
 from geodata.crs import WORK_CRS
 from geodata.raster import Grid
 from geodata.schemas import OPERATOR_NAMES
+from hatangso.calibration import calibration_names, load_calibration
 
 __all__ = [
     "OPERATOR_COLOURS",
     "StoreVersion",
+    "calibrations",
     "cluster_table",
     "coverage_inputs",
     "coverage_result",
@@ -71,11 +73,15 @@ class StoreVersion:
     token
         :meth:`geodata.Store.version`: changes with every committed write, so an import
         through the Data page (into any period) makes the app recompute.
+    calibration
+        The calibration of the path-loss model the figures use (saved in the period by
+        ``hatangso calibrate --save NAME``), ``None`` for the uncalibrated model.
     """
 
     path: str
     period: str | None
     token: str
+    calibration: str | None = None
 
     def store(self) -> Store:
         """Return the store bound to this period."""
@@ -93,8 +99,12 @@ def store_periods(path: str) -> list[str]:
     return Store(path).periods()
 
 
-def store_version(path: str, period: str | None = None) -> StoreVersion:
+def store_version(
+    path: str, period: str | None = None, calibration: str | None = None
+) -> StoreVersion:
     """Return the key of every cache for ``period`` of the store (default the latest).
+
+    ``calibration`` names the calibration the figures use (``None``: uncalibrated).
 
     Raises
     ------
@@ -103,7 +113,15 @@ def store_version(path: str, period: str | None = None) -> StoreVersion:
     """
     store = Store(path, period=period)
     store.check()
-    return StoreVersion(path=path, period=store.period, token=store.version())
+    return StoreVersion(
+        path=path, period=store.period, token=store.version(), calibration=calibration
+    )
+
+
+@st.cache_data(show_spinner=False)
+def calibrations(version: StoreVersion) -> list[str]:
+    """Return the names of the calibrations saved in the period."""
+    return calibration_names(version.store())
 
 
 def operator_name(operator: str) -> str:
@@ -158,8 +176,16 @@ def coverage_inputs(version: StoreVersion) -> CoverageInputs:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def coverage_result(version: StoreVersion) -> CoverageResult:
-    """Compute the coverage of every village, cluster and priority place (once a version)."""
-    return compute_coverage(coverage_inputs(version), settings=DEFAULT_SETTINGS)
+    """Compute the coverage of every village, cluster and priority place (once a version).
+
+    With the version's calibration when it names one (:mod:`hatangso.calibration`).
+    """
+    calibration = (
+        load_calibration(version.store(), version.calibration) if version.calibration else None
+    )
+    return compute_coverage(
+        coverage_inputs(version), settings=DEFAULT_SETTINGS, calibration=calibration
+    )
 
 
 # ------------------------------------------------------------------ tables

@@ -157,7 +157,9 @@ def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
     scope = commune or district
     outcome.before = _targets(result, level, scope)
     if fiber_plan is not None or site_plan is not None:
-        after = compute_coverage(with_plans(inputs, fiber=fiber_plan, sites=site_plan))
+        after = compute_coverage(  # "after" with the same model as "before"
+            with_plans(inputs, fiber=fiber_plan, sites=site_plan), calibration=result.calibration
+        )
         outcome.after = _targets(after, level, scope)
     return outcome
 

@@ -23,13 +23,21 @@ from geodata import HatangsoError
 from hatangso.access import AccessDenied, Role, check_layer_request, visible_operators
 from hatangso.formatting import fmt_date, layer_title
 from ui.auth import deny
-from ui.data import StoreVersion, coverage_result, dataset_info, operator_name, units_table
+from ui.data import (
+    StoreVersion,
+    calibrations,
+    coverage_result,
+    dataset_info,
+    operator_name,
+    units_table,
+)
 from ui.i18n import LANGUAGES, tr
 
 __all__ = [
     "ALL",
     "PAGES",
     "Context",
+    "calibration_choice",
     "covered_rule",
     "guarded",
     "header",
@@ -250,6 +258,27 @@ def period_choice(periods: list[str], lang: str) -> str | None:
     return str(choice or options[0])
 
 
+def calibration_choice(version: StoreVersion, lang: str) -> str | None:
+    """Draw the model chooser (uncalibrated, or a calibration saved in the period).
+
+    Nothing is drawn when the period holds no calibration; the choice is kept per session.
+    """
+    names = calibrations(version)
+    if not names:
+        return None
+    options = [ALL, *names]
+    if st.session_state.get("calibration") not in options:
+        st.session_state["calibration"] = ALL
+    choice = st.sidebar.selectbox(
+        tr("calibration", lang),
+        options=options,
+        format_func=lambda name: name or tr("calibration_none", lang),
+        key="calibration",
+        help=tr("calibration_help", lang),
+    )
+    return str(choice) or None
+
+
 def _reset_commune() -> None:
     st.session_state["commune"] = ALL
 
@@ -333,13 +362,19 @@ def covered_rule(context: Context) -> str:
         E.g. "Có sóng 4G: ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm; 5G: …", from the
         coverage result's own rule (:meth:`coverage.engine.CoverageResult.rule`), then
         where the clutter came from (land cover, or its absence:
-        :meth:`coverage.engine.CoverageResult.clutter_note`).
+        :meth:`coverage.engine.CoverageResult.clutter_note`), which model produced the
+        figures (:meth:`coverage.engine.CoverageResult.model_note`), and a warning when
+        sites or points lie outside the elevation raster
+        (:meth:`coverage.engine.CoverageResult.terrain_warning`).
     """
     lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
     result = coverage_result(context.version)
     rules = {f"rule_{t.lower()}": result.rule(t, language=lang) for t in ("4G", "5G")}
     text = context.t("covered_rule", **rules, village=result.settings.village_rule(lang))
-    return text + " " + result.clutter_note(language=lang)
+    text += " " + result.clutter_note(language=lang)
+    text += " " + context.t("model_line", model=result.model_note(language=lang))
+    warning = result.terrain_warning(lang)  # sites or points outside the elevation raster
+    return f"{text} ⚠️ {warning}" if warning else text
 
 
 #: The model card, beside the app in a checkout (``docs/MODEL.md``).

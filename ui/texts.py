@@ -46,6 +46,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "Các trang hiển thị số liệu của kỳ này (mặc định là kỳ mới nhất).",
         "Every page shows the figures of this period (the latest by default).",
     ),
+    "calibration": ("Mô hình dự báo", "Prediction model"),
+    "calibration_none": ("Chưa hiệu chỉnh", "Uncalibrated"),
+    "calibration_help": (
+        (
+            "Các số liệu sóng di động được tính bằng mô hình này: chưa hiệu chỉnh, hoặc một "
+            "bản hiệu chỉnh theo số liệu đo kiểm của kỳ (lệnh `hatangso calibrate`)."
+        ),
+        (
+            "The mobile figures are computed with this model: uncalibrated, or a calibration "
+            "on the period's measurements (`hatangso calibrate`)."
+        ),
+    ),
+    "model_line": ("Mô hình dự báo: {model}.", "Prediction model: {model}."),
     "synthetic_label": (
         "Dữ liệu tổng hợp (minh hoạ, không phải số liệu thực): {layers}.",
         "Synthetic data (illustration, not real figures): {layers}.",

@@ -51,11 +51,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--raster-resolution-m", type=float, default=1000.0, help="coverage raster pixel size"
     )
+    p.add_argument(
+        "--calibration",
+        metavar="NAME",
+        help="apply the calibration saved as NAME in the period (see `hatangso calibrate`)",
+    )
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.set_defaults(handler=_cmd_coverage)
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
+    from coverage.calibration import model_note
     from coverage.engine import CoverageInputs, compute_coverage, coverage_rasters
     from geodata.crs import WORK_CRS
     from geodata.export import write_table
@@ -84,8 +90,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     inputs = CoverageInputs.from_layers(
         layers, density=density, elevation=elevation, land_cover=land_cover
     )
-    log.info("computing coverage")
-    result = compute_coverage(inputs)
+    calibration = None
+    if args.calibration:
+        from hatangso.calibration import load_calibration
+
+        calibration = load_calibration(store, args.calibration)
+    log.info("computing coverage (%s)", model_note(calibration, language="en"))
+    result = compute_coverage(inputs, calibration=calibration)
     payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
     if not role.sees_all_operators:
         # Which villages have a single 4G operator tells an operator where its competitors
@@ -100,10 +111,16 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         log.info("wrote %s", written)
     if args.save:
         synthetic = any(row.synthetic for row in info.layers)
-        rasters = coverage_rasters(inputs, resolution_m=args.raster_resolution_m)
+        rasters = coverage_rasters(
+            inputs,
+            resolution_m=args.raster_resolution_m,
+            settings=result.settings,
+            calibration=calibration,
+        )
         meta = {
             name: LayerMeta(
                 source="median RSRP predicted by hatangso coverage (model: docs/MODEL.md, "
+                f"{model_note(calibration, language='en')}, "
                 f"{args.raster_resolution_m:g} m pixels)",
                 licence="derived from the store's layers",
                 synthetic=synthetic,
@@ -165,6 +182,12 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
     clutter = payload.get("clutter", {})
     if clutter:
         lines.append(clutter["note"]["en"])
+    model = payload.get("model", {})
+    if model:
+        lines.append(f"model: {model['note']['en']}")
+    warning = payload.get("terrain_outside", {}).get("warning")
+    if warning:
+        lines.append(f"warning: {warning['en']}")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
         lines += ["", table[shown].to_string(index=False, max_rows=400)]

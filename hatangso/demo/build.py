@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
+import pandas as pd
 
 from geodata.crs import STORE_CRS
 from geodata.errors import StoreError
@@ -26,10 +27,12 @@ from geodata.validate import ValidationContext, validate_layer
 from hatangso.demo.base import load_base, step_admin_units
 from hatangso.demo.common import Layers
 from hatangso.demo.context import Context
+from hatangso.demo.evidence import check_demo_measurements, step_evidence
 from hatangso.demo.fiber import step_fiber_network
 from hatangso.demo.mobile import step_mobile_sites
 from hatangso.demo.periods import step_later_networks
 from hatangso.demo.places import step_priority_places
+from hatangso.demo.provenance import evidence_meta
 from hatangso.demo.roads import step_power_lines, step_roads
 from hatangso.demo.sample import sample_base
 from hatangso.demo.targets import AS_OF, AS_OF_LATER
@@ -54,11 +57,19 @@ class DemoPeriod:
         change keep their ids (and geometry).
     meta : dict of str to LayerMeta
         One entry per layer in ``layers``.
+    evidence : dict of str to geopandas.GeoDataFrame
+        The evidence layers of the period (``measurements``, ``complaints``), complete:
+        the measurements of earlier periods included, complaints at their status of
+        ``as_of``.
+    evidence_meta : dict of str to LayerMeta
+        One entry per layer in ``evidence``.
     """
 
     as_of: dt.date
     layers: dict[str, gpd.GeoDataFrame]
     meta: dict[str, LayerMeta]
+    evidence: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    evidence_meta: dict[str, LayerMeta] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,12 @@ class DemoDataset:
     later : list of DemoPeriod
         Later periods, by ascending ``as_of``; each period's layers are the first
         period's overridden by ``later[k].layers``.
+    evidence : dict of str to geopandas.GeoDataFrame
+        The first period's evidence layers (``measurements``, ``complaints``; synthetic,
+        :mod:`hatangso.demo.evidence`), kept apart from the network layers as the store
+        keeps them apart.
+    evidence_meta : dict of str to LayerMeta
+        One entry per layer in ``evidence``.
     """
 
     name: str
@@ -89,6 +106,8 @@ class DemoDataset:
     meta: dict[str, LayerMeta]
     rasters: dict[str, bytes]
     later: list[DemoPeriod] = field(default_factory=list)
+    evidence: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    evidence_meta: dict[str, LayerMeta] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------ build
@@ -172,10 +191,13 @@ def build_demo(
     _check_layers(layers)
     changed = step_later_networks(ctx, layers)
     _check_layers(changed)
+    evidence, later_evidence = step_evidence(ctx, layers, changed)
     later = DemoPeriod(
         as_of=AS_OF_LATER,
         layers=changed,
         meta={name: base.later_meta[name] for name in changed},
+        evidence=later_evidence,
+        evidence_meta=evidence_meta(AS_OF_LATER.isoformat(), sample=base_dir is None),
     )
     return DemoDataset(
         name=base.name,
@@ -184,6 +206,8 @@ def build_demo(
         meta=dict(base.meta),
         rasters={"population_density": base.density_tif},
         later=[later],
+        evidence=evidence,
+        evidence_meta=evidence_meta(AS_OF.isoformat(), sample=base_dir is None),
     )
 
 
@@ -239,12 +263,16 @@ def write_demo(
     """
     context = ValidationContext()
     first = _validated_demo_layers(dataset.layers, context)
-    later = [(period, _validated_demo_layers(period.layers, context)) for period in dataset.later]
+    first |= _validated_evidence(dataset.evidence, context)
+    later = []
+    for period in dataset.later:
+        layers = _validated_demo_layers(period.layers, context)
+        later.append((period, layers | _validated_evidence(period.evidence, context)))
 
     def fill(target: Store) -> None:
         target.write(
             first,
-            dataset.meta,
+            {**dataset.meta, **dataset.evidence_meta},
             name=dataset.name,
             as_of=dataset.as_of,
             rasters=dataset.rasters,
@@ -254,7 +282,7 @@ def write_demo(
         for period, layers in later:
             target.write(
                 layers,
-                period.meta,
+                {**period.meta, **period.evidence_meta},
                 as_of=period.as_of,
                 imported_from="hatangso demo",
                 written_at=None
@@ -279,6 +307,32 @@ def write_demo(
     finally:
         fresh.path.unlink(missing_ok=True)
         fresh.path.with_name(fresh.path.name + ".lock").unlink(missing_ok=True)
+
+
+def _validated_evidence(
+    evidence: Mapping[str, gpd.GeoDataFrame], context: ValidationContext
+) -> dict[str, gpd.GeoDataFrame]:
+    """Check generated evidence as an import would: complaints, then measurements again.
+
+    The measurements passed the importer's strict bulk checks when built; they are checked
+    once more, file by file, from their stored form (what a hand-edited data set could
+    break).
+    """
+    out = _validated_demo_layers(
+        {k: v for k, v in evidence.items() if k != "measurements"}, context
+    )
+    if "measurements" in evidence:
+        frame = evidence["measurements"]
+        tables = {
+            str(source): pd.DataFrame(
+                group.drop(columns=["geometry", "drive_id", "source_file"]).assign(
+                    lon=group.geometry.x.to_numpy(), lat=group.geometry.y.to_numpy()
+                )
+            )
+            for source, group in frame.groupby("source_file", sort=False)
+        }
+        out["measurements"] = check_demo_measurements(tables, context)
+    return out
 
 
 def _validated_demo_layers(

@@ -30,6 +30,7 @@ __all__ = [
     "Place",
     "RemoteVillage",
     "commune_style",
+    "keyed_rng",
 ]
 
 _DOMAIN_INSET_M: Final = 20.0  # keep generated points this far inside their polygon
@@ -102,14 +103,19 @@ class Context:
 
     def rng(self, *keys: str) -> np.random.Generator:
         """Return a generator keyed by the seed and ``keys`` (independent of call order)."""
-        entropy = [self.seed, *(zlib.crc32(key.encode("utf-8")) for key in keys)]
-        return np.random.default_rng(entropy)
+        return keyed_rng(self.seed, *keys)
 
     def domains(self) -> dict[str, BaseGeometry]:
         """Return, per commune, the part of it inside the province, in metres, inset."""
         if self._domains is None:
             self._domains = _commune_domains(self.base)
         return self._domains
+
+
+def keyed_rng(seed: int, *keys: str) -> np.random.Generator:
+    """Return the generator of :meth:`Context.rng`: keyed by ``seed`` and ``keys``."""
+    entropy = [seed, *(zlib.crc32(key.encode("utf-8")) for key in keys)]
+    return np.random.default_rng(entropy)
 
 
 def _commune_domains(base: Base) -> dict[str, BaseGeometry]:

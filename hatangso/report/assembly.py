@@ -169,6 +169,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
                 "3GPP TR 38.901 theo băng tần, có tính suy hao che khuất)."
             ),
             result.clutter_note(language="vi"),
+            f"Mô hình dự báo: {result.model_note(language='vi')}.",
         ],
     )
 
