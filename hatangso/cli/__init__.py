@@ -8,6 +8,7 @@ Each command group lives in its own module and adds its subcommands with ``regis
 
 * :mod:`hatangso.cli.data`: ``validate``, ``import``, ``layers``;
 * :mod:`hatangso.cli.coverage`: ``coverage``;
+* :mod:`hatangso.cli.evidence`: ``evidence`` (predicted against measured);
 * :mod:`hatangso.cli.plan`: ``plan fiber``, ``plan sites``;
 * :mod:`hatangso.cli.report`: ``report``, ``export``;
 * :mod:`hatangso.cli.demo`: ``demo``;
@@ -31,7 +32,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning
-from hatangso.cli import coverage, data, demo, plan, progress, report, review, users
+from hatangso.cli import coverage, data, demo, evidence, plan, progress, report, review, users
 from hatangso.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 
 __all__ = ["main"]
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     # In the order `hatangso --help` lists the commands.
     data.register(sub)  # validate, import, layers
     coverage.register(sub)
+    evidence.register(sub)
     plan.register(sub)
     report.register(sub)  # report, export
     demo.register(sub)
