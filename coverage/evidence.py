@@ -376,9 +376,17 @@ def aggregate_samples(
     above = np.add.reduceat((rsrp_dbm >= threshold_dbm)[order].astype(np.int64), starts)
 
     def distinct(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        pairs = np.unique(np.stack([group, codes], axis=1), axis=0)
-        _, counts = np.unique(pairs[:, 0], return_counts=True)
-        return counts.astype(np.int64)
+        # One int64 key a (group, code) pair; sorted unique keys come grouped by group.
+        width = np.int64(codes.max()) + 1
+        pairs = np.sort(group * width + codes)
+        first = np.empty(len(pairs), dtype=bool)
+        first[0] = True
+        first[1:] = pairs[1:] != pairs[:-1]
+        groups = pairs[first] // width  # sorted, as ``keys``
+        change = np.empty(len(groups), dtype=bool)
+        change[0] = True
+        change[1:] = groups[1:] != groups[:-1]
+        return np.diff(np.append(np.flatnonzero(change), len(groups))).astype(np.int64)
 
     return pd.DataFrame(
         {
@@ -495,8 +503,9 @@ class _Samples:
         """Return the (operator, tech) pairs measured, among ``techs``, sorted."""
         if not len(self.operator):
             return []
-        pairs = np.unique(np.stack([self.operator, self.tech], axis=1), axis=0)
-        found = [(self.operators[o], self.techs[t]) for o, t in pairs]
+        width = len(self.techs)
+        pairs = np.unique(self.operator * width + self.tech)
+        found = [(self.operators[p // width], self.techs[p % width]) for p in pairs]
         return sorted(p for p in found if p[1] in techs)
 
     def combo_index(self, combos: Sequence[tuple[str, str]]) -> npt.NDArray[np.int64]:
@@ -541,7 +550,12 @@ def _cell_rows(
     keep = combo >= 0
     ix = np.floor(samples.xy[keep, 0] / cell_m).astype(np.int64)
     iy = np.floor(samples.xy[keep, 1] / cell_m).astype(np.int64)
-    cells, cell_code = np.unique(np.stack([ix, iy], axis=1), axis=0, return_inverse=True)
+    # One int64 key a cell (offsets keep both parts >= 0 in a 2**31 range).
+    x_min = ix.min() if len(ix) else 0
+    y_min = iy.min() if len(iy) else 0
+    span = np.int64(1) << 31
+    keys, cell_code = np.unique((ix - x_min) * span + (iy - y_min), return_inverse=True)
+    cells = np.column_stack([keys // span + x_min, keys % span + y_min])
     cell_code = np.asarray(cell_code, dtype=np.int64).ravel()
     n_combo = max(len(combos), 1)
     group = cell_code * n_combo + combo[keep]
@@ -556,7 +570,9 @@ def _cell_rows(
     cell = cells[codes // n_combo] if len(codes) else np.empty((0, 2), dtype=np.int64)
     out = pd.DataFrame(
         {
-            "cell_id": [f"{x * cell_m / 1000:g}_{y * cell_m / 1000:g}" for x, y in cell],
+            "cell_id": pd.Series((cell[:, 0] * cell_m).astype(np.int64)).astype(str)
+            + "_"
+            + pd.Series((cell[:, 1] * cell_m).astype(np.int64)).astype(str),
             "x_m": (cell[:, 0] + 0.5) * cell_m,
             "y_m": (cell[:, 1] + 0.5) * cell_m,
             "operator": [combos[i][0] for i in codes % n_combo],

@@ -279,7 +279,7 @@ def test_clusters_and_grid_cells() -> None:
     )
     cells = result.cells.set_index("cell_id")
     assert cells.loc["0_0", "n_samples"] == 20
-    assert cells.loc["10_0", "share_above_pct"] == pytest.approx(25.0)
+    assert cells.loc["10000_0", "share_above_pct"] == pytest.approx(25.0)
     assert cells.loc["0_0", "x_m"] == 500.0
 
 
