@@ -110,6 +110,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "u_cluster": ("cụm", "clusters"),
     "u_place": ("địa điểm", "places"),
     "key_figures": ("Số liệu chính", "Key figures"),
+    "evidence_title": ("Dự báo và đo kiểm", "Predicted against measured"),
+    "evidence_caption": (
+        (
+            "Mỗi thôn, theo nhà mạng và công nghệ: đo kiểm có sóng khi ít nhất {p} số mẫu đạt "
+            "ngưỡng ({rule}); đủ số liệu khi có {evidence}. Chi tiết: `hatangso evidence`."
+        ),
+        (
+            "Each village, per operator and technology: measured covered when at least {p} of "
+            "the samples reach the threshold ({rule}); enough evidence means {evidence}. "
+            "Details: `hatangso evidence`."
+        ),
+    ),
     "n_communes": ("Xã, phường, thị trấn", "Communes"),
     "n_villages": ("Thôn, làng, khu phố", "Villages"),
     "n_households": ("Hộ gia đình", "Households"),

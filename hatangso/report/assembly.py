@@ -20,6 +20,8 @@ from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 from geodata.store import Store
 from hatangso import progress
+from hatangso.access import Role
+from hatangso.evidence import EvidenceView, evidence_line, labelled_confusion, load_evidence
 from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
 
@@ -143,6 +145,16 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             widths=(0, 36, 36, 18, 13, 17),
         )
     )
+    evidence = _evidence(store, layers, result)
+    tables.append(
+        ReportTable(
+            "Dự báo và đo kiểm: số thôn theo nhà mạng và công nghệ",
+            "Đo kiểm",
+            pd.DataFrame() if evidence is None else labelled_confusion(evidence.confusion, "vi"),
+            widths=(14, 10, 13, 13, 15, 15, 13, 13),
+            empty=evidence_line(evidence, "vi"),
+        )
+    )
     tables.append(
         ReportTable(
             "Các phương án đầu tư đã lưu",
@@ -169,8 +181,19 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
                 "3GPP TR 38.901 theo băng tần, có tính suy hao che khuất)."
             ),
             result.clutter_note(language="vi"),
+            evidence_line(evidence, "vi"),
         ],
     )
+
+
+def _evidence(
+    store: Store, layers: dict[str, gpd.GeoDataFrame], result: CoverageResult
+) -> EvidenceView | None:
+    """Return the period's prediction against its measurements (the department's view)."""
+    if not store.has_layer("measurements"):
+        return None
+    view = load_evidence(store, role=Role("department"), result=result, layers=layers)
+    return view if view.share["measured"] else None
 
 
 def _change_tables(store: Store, period: str, result: CoverageResult) -> list[ReportTable]:
