@@ -257,7 +257,9 @@ def commune_table(view: EvidenceView, villages: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["commune_id", "operator", "tech"]).reset_index(drop=True)
 
 
-def labelled_confusion(confusion: pd.DataFrame, lang: Literal["vi", "en"] = "vi") -> pd.DataFrame:
+def labelled_confusion(
+    confusion: pd.DataFrame, lang: Literal["vi", "en"] = "vi", *, as_text: bool = True
+) -> pd.DataFrame:
     """Return the confusion table with the classes' names as headers, for screens and reports.
 
     Parameters
@@ -266,11 +268,14 @@ def labelled_confusion(confusion: pd.DataFrame, lang: Literal["vi", "en"] = "vi"
         :func:`coverage.evidence.confusion_table`.
     lang
         ``"vi"`` or ``"en"``.
+    as_text
+        Counts and the share formatted (screens), or numbers (a workbook: the share in
+        percent, one decimal, its header saying so).
 
     Returns
     -------
     pandas.DataFrame
-        Operator, technology, one column a class (counts as text), the share with evidence.
+        Operator, technology, one column a class, the share of villages with evidence.
     """
     vi = lang == "vi"
     out = pd.DataFrame(
@@ -279,11 +284,15 @@ def labelled_confusion(confusion: pd.DataFrame, lang: Literal["vi", "en"] = "vi"
             "Công nghệ" if vi else "Technology": confusion["tech"].astype(str),
         }
     )
+    share = "Thôn có đo kiểm" if vi else "Villages with evidence"
     for key in CLASSES:
-        out[CLASS_LABELS[key][lang]] = confusion[key].map(lambda v: fmt_int(v, lang))
-    out["Thôn có đo kiểm" if vi else "Villages with evidence"] = confusion["with_evidence_pct"].map(
-        lambda v: fmt_pct(v, lang)
-    )
+        counts = confusion[key].astype(np.int64)
+        out[CLASS_LABELS[key][lang]] = counts.map(lambda v: fmt_int(v, lang)) if as_text else counts
+    pct = confusion["with_evidence_pct"].astype(float)
+    if as_text:
+        out[share] = pct.map(lambda v: fmt_pct(v, lang))
+    else:
+        out[f"{share} (%)"] = pct.round(1)
     return out
 
 

@@ -150,7 +150,9 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         ReportTable(
             "Dự báo và đo kiểm: số thôn theo nhà mạng và công nghệ",
             "Đo kiểm",
-            pd.DataFrame() if evidence is None else labelled_confusion(evidence.confusion, "vi"),
+            pd.DataFrame()
+            if evidence is None
+            else labelled_confusion(evidence.confusion, "vi", as_text=False),
             widths=(14, 10, 13, 13, 15, 15, 13, 13),
             empty=evidence_line(evidence, "vi"),
         )
