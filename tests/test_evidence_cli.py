@@ -205,3 +205,22 @@ def test_overview_line_follows_the_role(measured: Path) -> None:
     assert viettel.share["with_evidence"] == 3
     mobifone = load_evidence(store, role=Role("operator", "MobiFone"))
     assert evidence_line(mobifone, "en").startswith("0/12 villages have enough measurements")
+
+
+def test_overview_page_shows_the_table_or_says_none(
+    measured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_app import run_app, texts
+
+    at = run_app(measured, monkeypatch, period="2024-12-31")
+    assert not at.exception
+    assert "3/12 thôn có đủ số liệu đo kiểm (25 %" in texts(at)
+    table = next(d.value for d in at.dataframe if "Xác nhận có sóng" in d.value.columns)
+    viettel = table[table["Nhà mạng"] == "Viettel"].iloc[0]
+    assert viettel["Dự báo có sóng, đo kiểm yếu"] == "1"
+    assert viettel["Chưa có đo kiểm"] == "9"
+    assert viettel["Thôn có đo kiểm"] == "25 %"
+    # The period before holds no measurement: a line, never 0 %.
+    june = run_app(measured, monkeypatch, period="2024-06-30")
+    assert "Chưa có số liệu đo kiểm: mọi số liệu vùng phủ là dự báo." in texts(june)
+    assert not any("Xác nhận có sóng" in d.value.columns for d in june.dataframe)
