@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
+from coverage.evidence import confusion_table
 from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 from geodata.store import Store
@@ -150,9 +151,11 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         ReportTable(
             "Dự báo và đo kiểm: số thôn theo nhà mạng và công nghệ",
             "Đo kiểm",
-            pd.DataFrame()
-            if evidence is None
-            else labelled_confusion(evidence.confusion, "vi", as_text=False),
+            labelled_confusion(
+                confusion_table(pd.DataFrame(), 0) if evidence is None else evidence.confusion,
+                "vi",
+                as_text=False,
+            ),
             widths=(14, 10, 13, 13, 15, 15, 13, 13),
             empty=evidence_line(evidence, "vi"),
         )
