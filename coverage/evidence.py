@@ -543,8 +543,12 @@ def _samples(measurements: gpd.GeoDataFrame, coverage_settings: CoverageSettings
 
 
 def _cell_rows(
-    samples: _Samples, techs: Sequence[str], cell_m: float, coverage_settings: CoverageSettings
+    samples: _Samples,
+    techs: Sequence[str],
+    settings: EvidenceSettings,
+    coverage_settings: CoverageSettings,
 ) -> pd.DataFrame:
+    cell_m = settings.grid_cell_m
     combos = samples.combos(techs)
     combo = samples.combo_index(combos)
     keep = combo >= 0
@@ -581,8 +585,15 @@ def _cell_rows(
     )
     for col in agg.columns:
         out[col] = agg[col].to_numpy()
-    out["measured_covered"] = out["share_above_pct"] >= (
-        100.0 * coverage_settings.location_probability - 1e-9
+    has = (out["n_samples"] >= settings.min_samples) & (
+        np.maximum(out["n_drives"], out["n_devices"]) >= settings.min_sources
+    )
+    covered = out["share_above_pct"] >= 100.0 * coverage_settings.location_probability - 1e-9
+    out["has_evidence"] = has.to_numpy(dtype=bool)
+    out["measured_covered"] = pd.Series(
+        [bool(c) if h else None for h, c in zip(has, covered, strict=True)],
+        index=out.index,
+        dtype="object",
     )
     return out
 
@@ -736,7 +747,7 @@ def compare_evidence(  # noqa: PLR0913
     return EvidenceComparison(
         villages=v_rows,
         clusters=c_rows,
-        cells=_cell_rows(samples, techs, settings.grid_cell_m, coverage_settings),
+        cells=_cell_rows(samples, techs, settings, coverage_settings),
         villages_total=len(villages),
         window_start=start.isoformat(),
         window_end=end.isoformat(),

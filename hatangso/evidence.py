@@ -71,6 +71,8 @@ class EvidenceView:
         :func:`coverage.evidence.evidence_share` of :attr:`villages`.
     has_measurements
         Whether the period holds a ``measurements`` layer at all.
+    clusters, cells
+        Cluster and grid-cell rows the role may see.
     """
 
     comparison: EvidenceComparison
@@ -78,6 +80,8 @@ class EvidenceView:
     confusion: pd.DataFrame
     share: dict[str, Any]
     has_measurements: bool
+    clusters: pd.DataFrame
+    cells: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
         """Return the view as the JSON of ``hatangso evidence --json``."""
@@ -124,10 +128,16 @@ def view_evidence(
     -------
     EvidenceView
     """
-    rows = filter_rows(role, comparison.villages)
-    if operator is not None:
-        rows = rows[rows["operator"] == operator]
-    rows = rows.reset_index(drop=True)
+
+    def visible(frame: pd.DataFrame) -> pd.DataFrame:
+        if "operator" not in frame.columns:
+            return frame
+        out = filter_rows(role, frame)
+        if operator is not None:
+            out = out[out["operator"] == operator]
+        return out.reset_index(drop=True)
+
+    rows = visible(comparison.villages)
     total = comparison.villages_total
     return EvidenceView(
         comparison=comparison,
@@ -135,6 +145,8 @@ def view_evidence(
         confusion=confusion_table(rows, total),
         share=evidence_share(rows, total),
         has_measurements=has_measurements,
+        clusters=visible(comparison.clusters),
+        cells=visible(comparison.cells),
     )
 
 

@@ -224,3 +224,16 @@ def test_overview_page_shows_the_table_or_says_none(
     june = run_app(measured, monkeypatch, period="2024-06-30")
     assert "Chưa có số liệu đo kiểm: mọi số liệu vùng phủ là dự báo." in texts(june)
     assert not any("Xác nhận có sóng" in d.value.columns for d in june.dataframe)
+
+
+def test_cluster_and_cell_levels_follow_the_role(measured: Path) -> None:
+    status, out, _ = run("-q", "evidence", measured, "--level", "cell", "--json")
+    assert status == 0
+    cells = json.loads(out)["rows"]
+    assert sum(c["n_samples"] for c in cells) == 85  # every sample lies in one cell
+    assert {c["operator"] for c in cells} == {"Viettel", "MobiFone"}
+    status, out, _ = run("-q", "evidence", measured, "--level", "cell", "--as", "mobi", "--json")
+    assert {c["operator"] for c in json.loads(out)["rows"]} == {"MobiFone"}
+    status, out, _ = run("-q", "evidence", measured, "--level", "cluster")
+    assert status == 0
+    assert "clusters with samples" in out

@@ -281,6 +281,9 @@ def test_clusters_and_grid_cells() -> None:
     assert cells.loc["0_0", "n_samples"] == 20
     assert cells.loc["10000_0", "share_above_pct"] == pytest.approx(25.0)
     assert cells.loc["0_0", "x_m"] == 500.0
+    assert cells.loc["0_0", "measured_covered"] is True
+    v5 = cells.loc["40000_0"]  # 30 samples of a single drive: no evidence in the cell either
+    assert (bool(v5["has_evidence"]), v5["measured_covered"]) == (False, None)
 
 
 def test_no_measurements_and_crs_errors() -> None:

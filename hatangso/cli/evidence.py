@@ -42,9 +42,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     as_option(p)
     p.add_argument(
         "--level",
-        choices=("village", "commune"),
+        choices=("village", "commune", "cluster", "cell"),
         default="village",
-        help="rows of the table: villages with samples, or class counts per commune",
+        help="rows of the table: villages with samples, class counts per commune, "
+        "clusters with samples, or grid cells (1 km, measured figures only)",
     )
     p.add_argument("--operator", help="only this operator's rows (e.g. Viettel, VNPT)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -77,6 +78,10 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
     view = load_evidence(store, role=role, operator=operator)
     if args.level == "commune":
         table = commune_table(view, view.comparison.villages.drop_duplicates("village_id"))
+    elif args.level == "cluster":
+        table = view.clusters[view.clusters["n_samples"] > 0].reset_index(drop=True)
+    elif args.level == "cell":
+        table = view.cells
     else:
         table = view.villages[view.villages["n_samples"] > 0].reset_index(drop=True)
     if args.json:
@@ -161,6 +166,13 @@ def _text(  # noqa: PLR0913
     if level == "commune":
         shown = ["commune_id", "operator", "tech", "villages", *_SHORT, "with_evidence"]
         lines.append(table[shown].rename(columns=_SHORT).to_string(index=False, max_rows=400))
+        return "\n".join(lines)
+    if level in ("cluster", "cell"):
+        label = "clusters with samples" if level == "cluster" else "grid cells with samples"
+        lines.append(
+            f"{label} ({fmt_int(len(table), 'en')} rows):\n"
+            + table.to_string(index=False, max_rows=400)
+        )
         return "\n".join(lines)
     out = table[
         [
