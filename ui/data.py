@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
+from coverage.evidence import EvidenceComparison
 from coverage.settings import DEFAULT_SETTINGS
 from geodata import Store
 from geodata.crs import WORK_CRS
@@ -34,6 +35,7 @@ __all__ = [
     "coverage_inputs",
     "coverage_result",
     "dataset_info",
+    "evidence_comparison",
     "operator_name",
     "operators",
     "read_layers",
@@ -186,6 +188,25 @@ def coverage_result(version: StoreVersion) -> CoverageResult:
     return compute_coverage(
         coverage_inputs(version), settings=DEFAULT_SETTINGS, calibration=calibration
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def evidence_comparison(version: StoreVersion) -> EvidenceComparison | None:
+    """Set the period's measurements beside its prediction (every operator; once a version).
+
+    ``None`` when the period holds no measurements. Pages filter it for the role with
+    :func:`hatangso.evidence.view_evidence` before showing or counting anything.
+    """
+    from hatangso.access import Role
+    from hatangso.evidence import load_evidence
+
+    store = version.store()
+    if not store.has_layer("measurements"):
+        return None
+    view = load_evidence(
+        store, role=Role("department"), result=coverage_result(version), layers=read_layers(version)
+    )
+    return view.comparison
 
 
 # ------------------------------------------------------------------ tables

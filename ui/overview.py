@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
+from hatangso.evidence import evidence_line, labelled_confusion, view_evidence
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct
-from ui.data import operators, summary_table
+from ui.data import evidence_comparison, operators, summary_table
 from ui.shell import Context, operator_choice, show_rule
 
 __all__ = ["draw", "styled_assessment"]
@@ -163,6 +164,34 @@ def _breakdown(context: Context, operator: str | None) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key="overview_units")
 
 
+def _evidence(context: Context, operator: str | None) -> None:
+    """Draw the share of villages with evidence and the confusion table (own rows only)."""
+    lang: Literal["vi", "en"] = "vi" if context.lang == "vi" else "en"
+    st.subheader(context.t("evidence_title"))
+    comparison = evidence_comparison(context.version)
+    view = None
+    if comparison is not None:
+        view = view_evidence(comparison, context.role, operator=operator)
+    st.markdown(evidence_line(view, lang))
+    if view is None or not view.share["measured"]:
+        return
+    st.dataframe(
+        labelled_confusion(view.confusion, lang),
+        hide_index=True,
+        width="stretch",
+        key="overview_evidence",
+    )
+    settings = view.comparison.coverage_settings
+    st.caption(
+        context.t(
+            "evidence_caption",
+            p=fmt_pct(100.0 * settings.location_probability, lang),
+            rule=settings.rule(language=lang),
+            evidence=view.comparison.settings.rule(lang),
+        )
+    )
+
+
 def draw(context: Context) -> None:
     """Draw the Overview page."""
     st.header(context.t("page_overview"))
@@ -182,4 +211,5 @@ def draw(context: Context) -> None:
         key="overview_targets",
     )
     _key_figures(row, context)
+    _evidence(context, operator or None)
     _breakdown(context, operator or None)

@@ -123,6 +123,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "u_cluster": ("cụm", "clusters"),
     "u_place": ("địa điểm", "places"),
     "key_figures": ("Số liệu chính", "Key figures"),
+    "evidence_title": ("Dự báo và đo kiểm", "Predicted against measured"),
+    "evidence_caption": (
+        (
+            "Mỗi thôn, theo nhà mạng và công nghệ: đo kiểm có sóng khi ít nhất {p} số mẫu đạt "
+            "ngưỡng ({rule}); đủ số liệu khi có {evidence}. Chi tiết: `hatangso evidence`."
+        ),
+        (
+            "Each village, per operator and technology: measured covered when at least {p} of "
+            "the samples reach the threshold ({rule}); enough evidence means {evidence}. "
+            "Details: `hatangso evidence`."
+        ),
+    ),
     "n_communes": ("Xã, phường, thị trấn", "Communes"),
     "n_villages": ("Thôn, làng, khu phố", "Villages"),
     "n_households": ("Hộ gia đình", "Households"),
@@ -156,12 +168,13 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "covered_rule": (
         (
-            "Có sóng 4G: {rule_4g}; 5G: {rule_5g}; {village}. Dự báo theo mô hình truyền "
-            "sóng, chưa đối chiếu đo kiểm."
+            "Có sóng 4G: {rule_4g}; 5G: {rule_5g}; {village}. Số liệu vùng phủ là dự báo "
+            "theo mô hình truyền sóng; đối chiếu với đo kiểm: trang Tổng quan, mục «Dự báo và "
+            "đo kiểm»."
         ),
         (
-            "With 4G: {rule_4g}; 5G: {rule_5g}; {village}. Predicted by the propagation "
-            "model, not yet checked against measurements."
+            "With 4G: {rule_4g}; 5G: {rule_5g}; {village}. Coverage figures are predicted "
+            'by the propagation model; see "Predicted against measured" for the measurements.'
         ),
     ),
     "level_district": ("huyện", "district"),

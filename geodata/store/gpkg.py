@@ -53,8 +53,15 @@ class _GpkgWriter:
     def write_frame(self, table: str, frame: gpd.GeoDataFrame, stamp: str) -> None:
         self.con.commit()  # GDAL opens the file itself; on a staging copy this is safe
         with _gdal_date(stamp):
+            # Arrow: the same table and values, written about 1.6x faster (a million
+            # measurement samples, bench/evidence_bench.py).
             pyogrio.write_dataframe(
-                _storable(frame), self.path, layer=table, driver="GPKG", promote_to_multi=False
+                _storable(frame),
+                self.path,
+                layer=table,
+                driver="GPKG",
+                promote_to_multi=False,
+                use_arrow=True,
             )
 
     def drop_table(self, table: str) -> None:
@@ -151,10 +158,19 @@ class GpkgBackend:
     def read_frame(self, table: str) -> gpd.GeoDataFrame:
         """Read a layer table with pyogrio."""
         try:
-            return pyogrio.read_dataframe(self.path, layer=table, fid_as_index=False)
+            # Arrow reads about 3x faster (a million samples); a column with no value
+            # at all comes back as text, so it is made the object column GDAL's row
+            # reader gives, and every layer reads exactly as before.
+            frame = pyogrio.read_dataframe(
+                self.path, layer=table, fid_as_index=False, use_arrow=True
+            )
         except (DataSourceError, DataLayerError) as err:
             msg = f"{self.path}: table {table!r} cannot be read ({err})."
             raise StoreError(msg) from None
+        for col in frame.columns:
+            if col != frame.geometry.name and frame[col].isna().all():
+                frame[col] = frame[col].astype(object)
+        return frame
 
     def geometry_types(self) -> dict[str, str]:
         """Return each layer table's geometry type, as pyogrio names it."""

@@ -9,6 +9,7 @@ Each command group lives in its own module and adds its subcommands with ``regis
 * :mod:`hatangso.cli.data`: ``validate``, ``import``, ``layers``;
 * :mod:`hatangso.cli.coverage`: ``coverage``;
 * :mod:`hatangso.cli.calibrate`: ``calibrate``;
+* :mod:`hatangso.cli.evidence`: ``evidence`` (predicted against measured);
 * :mod:`hatangso.cli.plan`: ``plan fiber``, ``plan sites``;
 * :mod:`hatangso.cli.report`: ``report``, ``export``;
 * :mod:`hatangso.cli.demo`: ``demo``;
@@ -32,7 +33,18 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning
-from hatangso.cli import calibrate, coverage, data, demo, plan, progress, report, review, users
+from hatangso.cli import (
+    calibrate,
+    coverage,
+    data,
+    demo,
+    evidence,
+    plan,
+    progress,
+    report,
+    review,
+    users,
+)
 from hatangso.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 
 __all__ = ["main"]
@@ -115,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     data.register(sub)  # validate, import, layers, profiles
     coverage.register(sub)
     calibrate.register(sub)
+    evidence.register(sub)
     plan.register(sub)
     report.register(sub)  # report, export
     demo.register(sub)

@@ -16,10 +16,13 @@ import geopandas as gpd
 import pandas as pd
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
+from coverage.evidence import confusion_table
 from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 from geodata.store import Store
 from hatangso import progress
+from hatangso.access import Role
+from hatangso.evidence import EvidenceView, evidence_line, labelled_confusion, load_evidence
 from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
 
@@ -143,6 +146,20 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             widths=(0, 36, 36, 18, 13, 17),
         )
     )
+    evidence = _evidence(store, layers, result)
+    tables.append(
+        ReportTable(
+            "Dự báo và đo kiểm: số thôn theo nhà mạng và công nghệ",
+            "Đo kiểm",
+            labelled_confusion(
+                confusion_table(pd.DataFrame(), 0) if evidence is None else evidence.confusion,
+                "vi",
+                as_text=False,
+            ),
+            widths=(14, 10, 13, 13, 15, 15, 13, 13),
+            empty=evidence_line(evidence, "vi"),
+        )
+    )
     tables.append(
         ReportTable(
             "Các phương án đầu tư đã lưu",
@@ -170,8 +187,19 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             ),
             result.clutter_note(language="vi"),
             f"Mô hình dự báo: {result.model_note(language='vi')}.",
+            evidence_line(evidence, "vi"),
         ],
     )
+
+
+def _evidence(
+    store: Store, layers: dict[str, gpd.GeoDataFrame], result: CoverageResult
+) -> EvidenceView | None:
+    """Return the period's prediction against its measurements (the department's view)."""
+    if not store.has_layer("measurements"):
+        return None
+    view = load_evidence(store, role=Role("department"), result=result, layers=layers)
+    return view if view.share["measured"] else None
 
 
 def _change_tables(store: Store, period: str, result: CoverageResult) -> list[ReportTable]:
