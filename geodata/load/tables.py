@@ -1,8 +1,9 @@
 """Tables officials send: CSV and Excel with title blocks, totals and legacy encodings.
 
-The table is located in its sheet (:mod:`geodata.sheets`), its columns named by the data
-contract's aliases (or by hand: :func:`preview_table` for the mapping page), coordinates
-read from its X/Y columns with the CRS from the header or the caller, and its text decoded.
+The table is located in its sheet (:mod:`geodata.sheets`, :mod:`geodata.sheet_table`), its
+columns named by the data contract's aliases (or by hand: :func:`preview_table` for the
+mapping page), coordinates read from its X/Y columns with the CRS from the header or the
+caller, and its text decoded.
 :func:`read_table` reads a plain table (the evidence importers); the layer reader is
 :func:`geodata.load.raw.read_raw`.
 """
@@ -39,15 +40,13 @@ from geodata.load.common import (
 )
 from geodata.mapping import id_preference
 from geodata.schemas import LAYERS, column_key, layer_schema
+from geodata.sheet_table import Table, describe_skipped, locate_table
 from geodata.sheets import (
     HEADER_SEARCH_ROWS,
     Grid,
-    Table,
     crs_hint,
-    describe_skipped,
     grid_from_text,
     header_keys,
-    locate_table,
     read_excel_grid,
     split_header,
 )
