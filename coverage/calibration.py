@@ -128,7 +128,7 @@ class Calibration:
         Residual σ per environment from blocked cross-validation (held-out RMSE after
         calibration), only for environments with enough samples.
     method
-        The fit's settings (``coverage.calibration_fit.FitSettings`` as a mapping).
+        The fit's settings (``coverage.calibration_groups.FitSettings`` as a mapping).
     validation
         The blocked cross-validation report (folds, blocks, before/after per group and
         overall), as :func:`coverage.calibration_fit.cross_validate` gives it.

@@ -18,7 +18,7 @@ from geodata.errors import InputError
 
 if TYPE_CHECKING:
     from coverage.calibration import Calibration
-    from coverage.calibration_fit import FitSettings
+    from coverage.calibration_groups import FitSettings
     from geodata.store import Store
 
 __all__ = [
@@ -113,7 +113,7 @@ def calibrate_store(
     created_by
         Who makes it (the audit actor).
     fit
-        The method (default :data:`coverage.calibration_fit.DEFAULT_FIT`).
+        The method (default :data:`coverage.calibration_groups.DEFAULT_FIT`).
 
     Returns
     -------
@@ -127,7 +127,8 @@ def calibrate_store(
     """
     import numpy as np
 
-    from coverage.calibration_fit import DEFAULT_FIT, fit_calibration, predict_samples
+    from coverage.calibration_fit import fit_calibration
+    from coverage.calibration_groups import DEFAULT_FIT, predict_samples
     from geodata.crs import WORK_CRS
 
     fit = fit or DEFAULT_FIT

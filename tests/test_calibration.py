@@ -21,13 +21,10 @@ import shapely
 from affine import Affine
 
 from coverage.calibration import Calibration, GroupFit, OperatorFit, model_note
-from coverage.calibration_fit import (
+from coverage.calibration_fit import assign_folds, block_keys, cross_validate, fit_calibration
+from coverage.calibration_groups import (
     FitSettings,
-    assign_folds,
-    block_keys,
     corrections_for,
-    cross_validate,
-    fit_calibration,
     fit_groups,
     huber_fit,
     predict_samples,

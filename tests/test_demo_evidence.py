@@ -25,8 +25,13 @@ from geodata.store import Store
 from hatangso.demo import AS_OF, AS_OF_LATER, DemoDataset, build_demo
 from hatangso.demo.base import load_base
 from hatangso.demo.common import MOBILE_OPERATORS, coords_of
-from hatangso.demo.evidence import TRUTH, site_offsets
-from hatangso.demo.truth import cluster_shadowing, reported_rsrp, route_shadowing
+from hatangso.demo.truth import (
+    TRUTH,
+    cluster_shadowing,
+    reported_rsrp,
+    route_shadowing,
+    site_offsets,
+)
 
 BASE = Path(
     os.environ.get("HATANGSO_BASE", Path(__file__).resolve().parents[2] / "shared" / "data")

@@ -33,7 +33,8 @@ from geodata import (
 from geodata.crs import VN2000_BINHDINH
 from geodata.load import read_raw
 from geodata.mapping import ImportProfile, id_preference, operator_from_codes, operator_from_title
-from geodata.sheets import describe_skipped, split_header
+from geodata.sheet_table import describe_skipped
+from geodata.sheets import split_header
 from geodata.text import encode_legacy, fold
 from geodata.units import UnitNames, name_key, tone_key
 from geodata.validate import ValidationContext, validate_layer

@@ -1,5 +1,5 @@
 """Terrain with known answers: Deygout's three edges, profiles at the raster's resolution,
-the effective antenna height (coverage.terrain), and their laws.
+the effective antenna height (coverage.terrain, coverage.terrain_profile), and their laws.
 
 The profiles are one row of square cells, the site at the centre of column 0 and the
 samples every cell size from it, so that sample j sits at the centre of column j and
@@ -19,14 +19,13 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coverage import terrain
 from coverage.terrain import (
     bounded_effective_height_m,
-    cell_size_m,
     knife_edge_loss_db,
     terrain_diffraction_db,
     terrain_terms,
 )
+from coverage.terrain_profile import Profile, cell_size_m
 
 #: λ = c / f = 1 m.
 FREQ_MHZ = 299.792458
@@ -147,7 +146,7 @@ def test_samples_follow_the_cell_size() -> None:
     assert fixed.tolist() == [0.0]
     assert fine[0] > 20.0
     # The number of samples grows with the distance: 1 per cell size, inside the path.
-    profile = terrain._Profile.build(  # the sampling itself is the subject
+    profile = Profile.build(  # the sampling itself is the subject
         site,
         0.0,
         30.0,

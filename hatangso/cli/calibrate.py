@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from coverage.calibration_fit import FitSettings
+    from coverage.calibration_groups import FitSettings
     from geodata.errors import InputError
     from geodata.store import Store
     from hatangso.calibration import calibrate_store, clean_name, save_calibration

@@ -56,9 +56,9 @@ Modules, in the order a build uses them:
 * :mod:`~hatangso.demo.road_graph` and :mod:`~hatangso.demo.fiber`: the fiber network;
 * :mod:`~hatangso.demo.sites` and :mod:`~hatangso.demo.mobile`: the mobile sites;
 * :mod:`~hatangso.demo.periods`: the later period;
-* :mod:`~hatangso.demo.truth` and :mod:`~hatangso.demo.evidence`: the evidence layers
-  (measurements drawn from a hidden truth, complaints), kept apart from the network layers
-  in ``DemoDataset.evidence``;
+* :mod:`~hatangso.demo.truth`, :mod:`~hatangso.demo.evidence` and
+  :mod:`~hatangso.demo.complaints`: the evidence layers (measurements drawn from a hidden
+  truth, complaints), kept apart from the network layers in ``DemoDataset.evidence``;
 * :mod:`~hatangso.demo.provenance`: the source and licence of every layer;
 * :mod:`~hatangso.demo.common`: CRS transforms and small shared helpers.
 """

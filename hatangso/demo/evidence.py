@@ -2,7 +2,8 @@
 
 Issue 13, item 5. Every sample is drawn from the hidden truth of
 :mod:`hatangso.demo.truth` (:data:`TRUTH`), which differs from the engine's prediction by
-per-operator and per-site offsets, correlated shadowing and the handset's error.
+per-operator and per-site offsets, correlated shadowing and the handset's error (the
+true median at points: :func:`hatangso.demo.truth.true_signal`).
 
 * **Drive tests**: one car a district, four phones in it (one per operator, as a drive-test
   kit logs every network at once), driving by the shortest road from the district's
@@ -18,6 +19,7 @@ per-operator and per-site offsets, correlated shadowing and the handset's error.
   commune and from a citizen), a village still without fiber at the end of 2024, one
   whose fiber arrived in the second half of 2024 (resolved), a weak VNPT signal where the
   truth is weak, and a no-signal report in a town that measurements contradict (rejected).
+  They are drawn in :mod:`hatangso.demo.complaints`.
 
 Measurements pass the importer's bulk checks (:func:`geodata.evidence.check_measurements`,
 strict) when built; the later period's layer holds both periods' samples, as an import adds
@@ -27,7 +29,6 @@ to a period's measurements.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,11 +40,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage.fiber import fiber_reach
 from coverage.grid import sample
-from coverage.mobile import best_signal
 from coverage.pathloss import clutter_from_density
-from coverage.settings import DEFAULT_SETTINGS
 from geodata.crs import STORE_CRS, WORK_CRS
 from geodata.evidence import check_measurements
 from geodata.raster import Grid
@@ -51,29 +49,30 @@ from geodata.validate import ValidationContext
 from hatangso.demo.common import (
     MOBILE_OPERATORS,
     OPERATOR_CODE,
-    Bools,
     Floats,
     Ints,
     Layers,
     coords_of,
-    point_geoms,
     to_lonlat,
 )
-from hatangso.demo.context import Context, keyed_rng
+from hatangso.demo.complaints import demo_complaints
+from hatangso.demo.context import Context
 from hatangso.demo.road_graph import node_key, road_graph
-from hatangso.demo.truth import TRUTH, Truth, cluster_shadowing, reported_rsrp, route_shadowing
+from hatangso.demo.truth import (
+    TRUTH,
+    Truth,
+    cluster_shadowing,
+    reported_rsrp,
+    route_shadowing,
+    true_signal,
+)
 
 __all__ = [
     "CROWD_SHARE",
     "SAMPLE_SPACING_M",
-    "TRUTH",
-    "Signal",
     "check_demo_measurements",
-    "demo_complaints",
     "demo_measurements",
-    "site_offsets",
     "step_evidence",
-    "true_signal",
 ]
 
 SAMPLE_SPACING_M: Final = 100.0
@@ -129,88 +128,6 @@ _ROUNDS: Final = (
         "demo_cong_dong_2024H2.csv",
     ),
 )
-
-
-# --------------------------------------------------------------------------- the truth
-
-
-@dataclass(frozen=True)
-class Signal:
-    """The engine's and the true 4G median of one operator at points (dBm).
-
-    Attributes
-    ----------
-    engine_dbm
-        The engine's best median of the operator (``-inf`` out of every site's reach).
-    true_dbm
-        The true median: the best over the operator's sites of engine + site offset, plus
-        the operator offset (before shadowing).
-    serving
-        The site id giving ``true_dbm`` (``""`` where none reaches).
-    """
-
-    engine_dbm: Floats
-    true_dbm: Floats
-    serving: np.ndarray
-
-
-def site_offsets(site_ids: Sequence[str], seed: int, truth: Truth = TRUTH) -> Floats:
-    """Return each site's hidden offset, dB: drawn once per site id from the demo's seed."""
-    return truth.site_sigma_db * np.array(
-        [_unit_offset(seed, str(s)) for s in site_ids], dtype=np.float64
-    )
-
-
-@functools.cache
-def _unit_offset(seed: int, site_id: str) -> float:
-    return float(keyed_rng(seed, "evidence", "site", site_id).standard_normal())
-
-
-def true_signal(
-    sites: gpd.GeoDataFrame,
-    xy: Floats,
-    density: Grid,
-    ctx: Context,
-    truth: Truth = TRUTH,
-) -> dict[str, Signal]:
-    """Return, per operator, the engine's and the true 4G median at points (metres).
-
-    Parameters
-    ----------
-    sites
-        ``mobile_sites`` of the period, in :data:`~geodata.crs.WORK_CRS`.
-    xy
-        Points, shape ``(n, 2)``, metres.
-    density
-        The population density the engine's clutter comes from.
-    ctx
-        The build context (the seed of the per-site offsets).
-    truth
-        The hidden parameters.
-    """
-    lte = sites[sites["tech"].astype(str).str.contains("4G")].reset_index(drop=True)
-    alone = lte.assign(operator=lte["site_id"].astype(str))
-    out: dict[str, Signal] = {}
-    per_site = best_signal(
-        alone, xy, tech="4G", density=density, settings=DEFAULT_SETTINGS
-    ).rsrp_dbm
-    ids = np.asarray(per_site.columns, dtype=object)
-    owner = lte.set_index(lte["site_id"].astype(str))["operator"].astype(str)
-    offset = site_offsets([str(s) for s in ids], ctx.seed, truth)
-    values = per_site.to_numpy(dtype=np.float64)
-    for op in sorted({str(o) for o in owner}):
-        cols = np.flatnonzero(owner.loc[ids].to_numpy() == op)
-        n = len(xy)
-        if not len(cols):
-            out[op] = Signal(np.full(n, -np.inf), np.full(n, -np.inf), np.full(n, "", object))
-            continue
-        engine = values[:, cols]
-        shifted = engine + offset[cols]
-        best = np.argmax(shifted, axis=1)
-        true = shifted[np.arange(n), best] + truth.operator_offset_db.get(op, 0.0)
-        serving = np.where(np.isfinite(true), ids[cols][best], "")
-        out[op] = Signal(engine.max(axis=1), true, serving.astype(object))
-    return out
 
 
 def _clutter(xy: Floats, density: Grid) -> Ints:
@@ -443,154 +360,6 @@ def demo_measurements(
         rounds.append({k: v for k, v in logs.items() if len(v)})
     first, second = rounds
     return first, {**first, **second}
-
-
-# --------------------------------------------------------------------------- complaints
-
-_COMPLAINT_COLUMNS: Final = (
-    "complaint_id",
-    "received_on",
-    "kind",
-    "status",
-    "operator",
-    "village_id",
-    "place",
-    "reported_by",
-    "note",
-)
-
-
-def demo_complaints(
-    ctx: Context,
-    layers: Mapping[str, gpd.GeoDataFrame],
-    later: Mapping[str, gpd.GeoDataFrame],
-    truth: Truth = TRUTH,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Return the complaints known at each period's date (statuses as of that date)."""
-    villages = layers["villages"].to_crs(WORK_CRS).reset_index(drop=True)
-    vxy = coords_of(villages)
-    names = villages["name"].astype(str).to_numpy()
-    ids = villages["village_id"].astype(str).to_numpy()
-    admin = layers["admin_units"]
-    commune_name = dict(zip(admin["unit_id"].astype(str), admin["name"].astype(str), strict=True))
-    where = [commune_name.get(str(c), "") for c in villages["commune_id"]]
-    dark = np.flatnonzero(~villages["has_electricity"].to_numpy(dtype=bool))
-
-    def reached(src: Mapping[str, gpd.GeoDataFrame]) -> Bools:
-        routes = src.get("fiber_routes", layers["fiber_routes"]).to_crs(WORK_CRS)
-        nodes = src.get("fiber_nodes", layers["fiber_nodes"]).to_crs(WORK_CRS)
-        return fiber_reach(villages, routes, nodes)["fiber_reached"].to_numpy(dtype=bool)
-
-    before, after = reached(layers), reached({**layers, **later})
-    signal = true_signal(
-        later.get("mobile_sites", layers["mobile_sites"]).to_crs(WORK_CRS),
-        vxy,
-        ctx.base.density,
-        ctx,
-        truth,
-    )
-    rng = ctx.rng("evidence", "complaints")
-    rows: list[dict[str, object]] = []
-
-    def add(
-        v: int, received: str, kind: str, statuses: tuple[str | None, str], **extra: object
-    ) -> None:
-        rows.append(
-            {
-                "complaint_id": f"PA-{received[:4]}-{len(rows) + 1:03d}",
-                "received_on": received,
-                "kind": kind,
-                "status_first": statuses[0],
-                "status": statuses[1],
-                "operator": extra.get("operator"),
-                "village_id": ids[v],
-                "place": f"{names[v]}, {where[v]}",
-                "reported_by": extra.get("reported_by", "citizen"),
-                "note": extra.get("note"),
-                "xy": vxy[v],
-            }
-        )
-
-    for v in dark:
-        add(
-            int(v),
-            "2024-03-12",
-            "no_signal",
-            ("in_progress", "in_progress"),
-            reported_by="commune",
-            note="UBND xã báo cáo cả làng không có sóng di động",
-        )
-        add(
-            int(v),
-            "2024-09-20",
-            "no_signal",
-            (None, "open"),
-            operator="Viettel",
-            note="người dân phản ánh không gọi được điện thoại",
-        )
-    still = [int(v) for v in np.flatnonzero(~after) if v not in set(dark.tolist())]
-    if still:
-        add(
-            still[0],
-            "2024-04-02",
-            "no_fiber",
-            ("open", "in_progress"),
-            operator="VNPT",
-            note="đề nghị kéo cáp quang về thôn",
-        )
-    arrived = np.flatnonzero(~before & after)
-    if len(arrived):
-        add(
-            int(arrived[0]),
-            "2024-02-15",
-            "no_fiber",
-            ("in_progress", "resolved"),
-            operator="Viettel",
-            note="đã có cáp quang cuối năm 2024",
-        )
-    vnpt = signal.get("VNPT")
-    if vnpt is not None:
-        weak = np.flatnonzero((vnpt.true_dbm > -114.0) & (vnpt.true_dbm < -106.0))
-        if len(weak):
-            add(
-                int(rng.choice(weak)),
-                "2024-05-20",
-                "weak_signal",
-                ("open", "resolved"),
-                operator="VNPT",
-                note="sóng 4G yếu trong nhà",
-            )
-    mbf = signal.get("MobiFone")
-    if mbf is not None:
-        strong = np.flatnonzero(mbf.true_dbm > -85.0)
-        if len(strong):
-            add(
-                int(rng.choice(strong)),
-                "2024-06-10",
-                "no_signal",
-                ("open", "rejected"),
-                operator="MobiFone",
-                note="đo kiểm tại chỗ cho thấy có sóng tốt; mất sóng do máy",
-            )
-
-    return _complaint_frame(rows, first=True), _complaint_frame(rows, first=False)
-
-
-def _complaint_frame(rows: Sequence[Mapping[str, object]], *, first: bool) -> gpd.GeoDataFrame:
-    """Return the complaints known at a period's date, with their status then."""
-    cut = [r for r in rows if not first or r["status_first"] is not None]
-    data = pd.DataFrame(
-        [
-            {
-                **{c: r[c] for c in _COMPLAINT_COLUMNS},
-                "status": r["status_first"] if first else r["status"],
-            }
-            for r in cut
-        ],
-        columns=list(_COMPLAINT_COLUMNS),
-    )
-    xy = np.array([r["xy"] for r in cut], dtype=np.float64).reshape(-1, 2)
-    return gpd.GeoDataFrame(data, geometry=point_geoms(xy), crs=WORK_CRS).to_crs(STORE_CRS)
 
 
 def step_evidence(ctx: Context, layers: Layers, later: Layers) -> tuple[Layers, Layers]:

@@ -27,26 +27,39 @@ Gudmundson's exponential correlation for constant σ and d_corr, drawn in O(n). 
 scattered around one residential cluster get an exact Gaussian field with the same
 exponential covariance (Cholesky of the points' covariance matrix); clusters and drives are
 independent of each other, and each operator has its own field (one serving link a point).
+
+:func:`site_offsets` draws the per-site offsets and :func:`true_signal` gives, per operator,
+the engine's and the true median at points (:class:`Signal`), which the measurements
+(:mod:`hatangso.demo.evidence`) and complaints (:mod:`hatangso.demo.complaints`) start from.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+import geopandas as gpd
 import numpy as np
 
+from coverage.mobile import best_signal
 from coverage.pathloss import CLUTTER_NAMES
+from coverage.settings import DEFAULT_SETTINGS
+from geodata.raster import Grid
 from hatangso.demo.common import Bools, Floats, Ints
+from hatangso.demo.context import Context, keyed_rng
 
 __all__ = [
     "TRUTH",
+    "Signal",
     "Truth",
     "cluster_shadowing",
     "reported_rsrp",
     "route_shadowing",
+    "site_offsets",
+    "true_signal",
 ]
 
 
@@ -211,3 +224,85 @@ def reported_rsrp(
     noisy = true_dbm + truth.noise_sigma_db * rng.standard_normal(len(true_dbm))
     level = np.minimum(np.round(noisy / truth.step_db) * truth.step_db, truth.ceiling_dbm)
     return level, np.asarray(true_dbm >= truth.sensitivity_dbm, dtype=bool)
+
+
+# ------------------------------------------------------------------ the true signal
+
+
+@dataclass(frozen=True)
+class Signal:
+    """The engine's and the true 4G median of one operator at points (dBm).
+
+    Attributes
+    ----------
+    engine_dbm
+        The engine's best median of the operator (``-inf`` out of every site's reach).
+    true_dbm
+        The true median: the best over the operator's sites of engine + site offset, plus
+        the operator offset (before shadowing).
+    serving
+        The site id giving ``true_dbm`` (``""`` where none reaches).
+    """
+
+    engine_dbm: Floats
+    true_dbm: Floats
+    serving: np.ndarray
+
+
+def site_offsets(site_ids: Sequence[str], seed: int, truth: Truth = TRUTH) -> Floats:
+    """Return each site's hidden offset, dB: drawn once per site id from the demo's seed."""
+    return truth.site_sigma_db * np.array(
+        [_unit_offset(seed, str(s)) for s in site_ids], dtype=np.float64
+    )
+
+
+@functools.cache
+def _unit_offset(seed: int, site_id: str) -> float:
+    return float(keyed_rng(seed, "evidence", "site", site_id).standard_normal())
+
+
+def true_signal(
+    sites: gpd.GeoDataFrame,
+    xy: Floats,
+    density: Grid,
+    ctx: Context,
+    truth: Truth = TRUTH,
+) -> dict[str, Signal]:
+    """Return, per operator, the engine's and the true 4G median at points (metres).
+
+    Parameters
+    ----------
+    sites
+        ``mobile_sites`` of the period, in :data:`~geodata.crs.WORK_CRS`.
+    xy
+        Points, shape ``(n, 2)``, metres.
+    density
+        The population density the engine's clutter comes from.
+    ctx
+        The build context (the seed of the per-site offsets).
+    truth
+        The hidden parameters.
+    """
+    lte = sites[sites["tech"].astype(str).str.contains("4G")].reset_index(drop=True)
+    alone = lte.assign(operator=lte["site_id"].astype(str))
+    out: dict[str, Signal] = {}
+    per_site = best_signal(
+        alone, xy, tech="4G", density=density, settings=DEFAULT_SETTINGS
+    ).rsrp_dbm
+    ids = np.asarray(per_site.columns, dtype=object)
+    owner = lte.set_index(lte["site_id"].astype(str))["operator"].astype(str)
+    offset = site_offsets([str(s) for s in ids], ctx.seed, truth)
+    values = per_site.to_numpy(dtype=np.float64)
+    for op in sorted({str(o) for o in owner}):
+        cols = np.flatnonzero(owner.loc[ids].to_numpy() == op)
+        n = len(xy)
+        if not len(cols):
+            out[op] = Signal(np.full(n, -np.inf), np.full(n, -np.inf), np.full(n, "", object))
+            continue
+        engine = values[:, cols]
+        shifted = engine + offset[cols]
+        best = np.argmax(shifted, axis=1)
+        true = shifted[np.arange(n), best] + truth.operator_offset_db.get(op, 0.0)
+        serving = np.where(np.isfinite(true), ids[cols][best], "")
+        out[op] = Signal(engine.max(axis=1), true, serving.astype(object))
+    return out
