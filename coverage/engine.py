@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -29,8 +29,12 @@ from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from coverage.villages import SHARE_BASES, village_shares
+from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 from geodata.raster import Grid
+
+if TYPE_CHECKING:
+    from geodata.store import Store
 
 __all__ = [
     "TECHS",
@@ -114,6 +118,52 @@ class CoverageInputs:
         known = {f.name for f in dataclasses.fields(cls)} - {"density", "elevation", "land_cover"}
         chosen = {k: v for k, v in layers.items() if k in known}
         return cls(**chosen, density=density, elevation=elevation, land_cover=land_cover)
+
+    @classmethod
+    def from_store(
+        cls, store: Store, layers: Mapping[str, gpd.GeoDataFrame] | None = None
+    ) -> CoverageInputs:
+        """Build inputs from a store's period: its layers and every raster the model uses.
+
+        Parameters
+        ----------
+        store
+            The store, bound to its period.
+        layers
+            The period's layers in the metric working CRS, when already read.
+
+        Returns
+        -------
+        CoverageInputs
+        """
+        grids = model_grids(store)
+        return cls.from_layers(
+            store.read_all(crs=WORK_CRS) if layers is None else layers,
+            density=grids["population_density"],
+            elevation=grids["elevation"],
+            land_cover=grids["land_cover"],
+        )
+
+
+#: The store's rasters the coverage model reads, when the period has them.
+MODEL_RASTERS = ("population_density", "elevation", "land_cover")
+
+
+def model_grids(store: Store) -> dict[str, Grid | None]:
+    """Return the rasters of :data:`MODEL_RASTERS` in a store's period (``None``: absent).
+
+    Parameters
+    ----------
+    store
+        The store, bound to its period.
+
+    Returns
+    -------
+    dict of str to geodata.raster.Grid or None
+    """
+    return {
+        name: store.read_grid(name) if store.has_raster(name) else None for name in MODEL_RASTERS
+    }
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,7 @@ def calibrate_store(
 
     from coverage.calibration_fit import fit_calibration
     from coverage.calibration_groups import DEFAULT_FIT, predict_samples
+    from coverage.engine import model_grids
     from geodata.crs import WORK_CRS
 
     fit = fit or DEFAULT_FIT
@@ -144,10 +145,7 @@ def calibrate_store(
             raise InputError(msg)
     measurements = store.read("measurements", crs=WORK_CRS)
     sites = store.read("mobile_sites", crs=WORK_CRS)
-    grids = {
-        key: store.read_grid(key) if store.has_raster(key) else None
-        for key in ("population_density", "elevation", "land_cover")
-    }
+    grids = model_grids(store)
     samples = predict_samples(
         measurements,
         sites,

@@ -198,18 +198,7 @@ def load_evidence(  # noqa: PLR0913
         msg = f"{store.location}: has no villages layer in {info.as_of}; import it first."
         raise InputError(msg)
     if result is None:
-        density = (
-            store.read_grid("population_density")
-            if store.has_raster("population_density")
-            else None
-        )
-        land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
-        elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
-        result = compute_coverage(
-            CoverageInputs.from_layers(
-                layers, density=density, elevation=elevation, land_cover=land_cover
-            )
-        )
+        result = compute_coverage(CoverageInputs.from_store(store, layers))
     measurements = _read_optional(store, "measurements")
     comparison = compare_evidence(
         layers["villages"],

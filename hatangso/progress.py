@@ -36,7 +36,6 @@ from coverage.trends import (
     village_status,
 )
 from coverage.trends import projection as _projection
-from geodata.crs import WORK_CRS
 from geodata.errors import InputError, StoreError
 from geodata.store import Store
 
@@ -136,15 +135,7 @@ def compute_payload(store: Store) -> dict[str, Any]:
         coverage --save``.
     """
     info = store.info()
-    layers = store.read_all(crs=WORK_CRS)
-    density = (
-        store.read_grid("population_density") if store.has_raster("population_density") else None
-    )
-    elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
-    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
-    inputs = CoverageInputs.from_layers(
-        layers, density=density, elevation=elevation, land_cover=land_cover
-    )
+    inputs = CoverageInputs.from_store(store)
     result = compute_coverage(inputs, settings=DEFAULT_SETTINGS)
     return {"as_of": info.as_of, "dataset": info.name, **result.to_dict()}
 

@@ -23,7 +23,6 @@ from coverage.evidence import EvidenceComparison
 from coverage.settings import DEFAULT_SETTINGS
 from geodata import Store
 from geodata.crs import WORK_CRS
-from geodata.raster import Grid
 from geodata.schemas import OPERATOR_NAMES
 from hatangso.calibration import calibration_names, load_calibration
 
@@ -156,24 +155,10 @@ def read_layers(version: StoreVersion) -> dict[str, gpd.GeoDataFrame]:
     return version.store().read_all(crs=WORK_CRS)
 
 
-def _rasters(store: Store) -> dict[str, Grid | None]:
-    return {
-        name: store.read_grid(name) if store.has_raster(name) else None
-        for name in ("population_density", "elevation", "land_cover")
-    }
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def coverage_inputs(version: StoreVersion) -> CoverageInputs:
     """Return the coverage engine's inputs read from the store (shared, never modified)."""
-    layers = read_layers(version)
-    grids = _rasters(version.store())
-    return CoverageInputs.from_layers(
-        layers,
-        density=grids["population_density"],
-        elevation=grids["elevation"],
-        land_cover=grids["land_cover"],
-    )
+    return CoverageInputs.from_store(version.store(), read_layers(version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

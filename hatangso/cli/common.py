@@ -116,3 +116,23 @@ def period_option(p: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="the period (as_of date) to use; default the latest (see `hatangso layers`)",
     )
+
+
+def requested_operator(raw: str | None) -> str | None:
+    """Return the canonical operator of ``--operator`` (``None`` when not given).
+
+    Raises
+    ------
+    InputError
+        For a name that is no known operator, listing the known ones.
+    """
+    if not raw:
+        return None
+    from geodata.schemas import OPERATORS
+    from hatangso.access import canonical_operator
+
+    operator = canonical_operator(raw)
+    if operator is None:
+        msg = f"unknown operator {raw!r}; use one of: {', '.join(OPERATORS)}."
+        raise InputError(msg)
+    return operator

@@ -12,8 +12,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geodata.errors import InputError
-from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option
+from hatangso.cli.common import (
+    EXIT_OK,
+    as_option,
+    identity,
+    log,
+    period_option,
+    requested_operator,
+)
 from hatangso.formatting import fmt_num, fmt_target
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
@@ -66,30 +72,17 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from geodata.crs import WORK_CRS
     from geodata.export import write_table
     from geodata.raster import grid_to_bytes
-    from geodata.schemas import OPERATORS
     from geodata.store import LayerMeta, Store
-    from hatangso.access import canonical_operator, check_layer_request, filter_rows
+    from hatangso.access import check_layer_request, filter_rows
 
-    operator = None
-    if args.operator:
-        operator = canonical_operator(args.operator)
-        if operator is None:
-            msg = f"unknown operator {args.operator!r}; use one of: {', '.join(OPERATORS)}."
-            raise InputError(msg)
+    operator = requested_operator(args.operator)
     store = Store(args.store, period=args.period)
     _, role = identity(store, args.user)
     operator = check_layer_request(role, "coverage", operator=operator) or operator
     info = store.info()
     log.info("reading %s, period %s", store.location, info.as_of)
     layers = store.read_all(crs=WORK_CRS)
-    density = (
-        store.read_grid("population_density") if store.has_raster("population_density") else None
-    )
-    elevation = store.read_grid("elevation") if store.has_raster("elevation") else None
-    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
-    inputs = CoverageInputs.from_layers(
-        layers, density=density, elevation=elevation, land_cover=land_cover
-    )
+    inputs = CoverageInputs.from_store(store, layers)
     calibration = None
     if args.calibration:
         from hatangso.calibration import load_calibration

@@ -15,7 +15,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
-from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option
+from hatangso.cli.common import (
+    EXIT_OK,
+    as_option,
+    identity,
+    log,
+    period_option,
+    requested_operator,
+)
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct
 
 if TYPE_CHECKING:
@@ -53,17 +60,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _cmd_evidence(args: argparse.Namespace) -> int:
-    from geodata.schemas import OPERATORS
     from geodata.store import Store
-    from hatangso.access import canonical_operator, check_layer_request
+    from hatangso.access import check_layer_request
     from hatangso.evidence import NO_MEASUREMENTS_HINT, commune_table, load_evidence
 
-    operator = None
-    if args.operator:
-        operator = canonical_operator(args.operator)
-        if operator is None:
-            msg = f"unknown operator {args.operator!r}; use one of: {', '.join(OPERATORS)}."
-            raise InputError(msg)
+    operator = requested_operator(args.operator)
     store = Store(args.store, period=args.period)
     _, role = identity(store, args.user)
     operator = check_layer_request(role, "coverage", operator=operator) or operator

@@ -79,11 +79,7 @@ def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], 
         raise AccessDenied(msg)
     info = store.info()
     layers = store.read_all(crs=WORK_CRS)
-    density = (
-        store.read_grid("population_density") if store.has_raster("population_density") else None
-    )
-    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
-    inputs = CoverageInputs.from_layers(layers, density=density, land_cover=land_cover)
+    inputs = CoverageInputs.from_store(store, layers)
     log.info("computing the current coverage")
     return store, info, layers, inputs, compute_coverage(inputs)
 

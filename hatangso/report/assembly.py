@@ -99,14 +99,8 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         if needed not in layers:
             msg = f"{store.location}: has no {needed} layer in {info.as_of}; the report needs it."
             raise InputError(msg)
-    density = (
-        store.read_grid("population_density") if store.has_raster("population_density") else None
-    )
-    land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
     log.info("computing coverage")
-    result = compute_coverage(
-        CoverageInputs.from_layers(layers, density=density, land_cover=land_cover)
-    )
+    result = compute_coverage(CoverageInputs.from_store(store, layers))
     province = result.summary("province").iloc[0]
     province_name = str(province["name"])
     synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
