@@ -87,7 +87,8 @@ def apply_gap_overrides(result: CoverageResult, overrides: pd.DataFrame) -> Cove
     CoverageResult
         A new result (``result`` is not modified); its ``overrides`` holds the rows with
         ``applied`` (the village and the technology are in the result) and ``changed``
-        (the village's ``mobile_<tech>`` went from covered to gap).
+        (the village's ``mobile_<tech>`` went from covered to gap once every override was
+        applied: each row of a village that lost its last operator says so).
 
     Examples
     --------

@@ -334,3 +334,39 @@ def test_cli_open_list_respond_decide(store: Store, tmp_path: Path) -> None:
     status, out, _ = run("challenge", "history", path, cid)
     assert "concede" in out
     assert "open → conceded" in out
+
+
+def test_report_and_coverage_say_which_figures_come_from_challenges(store: Store) -> None:
+    """00001-01 (MobiFone, VNPT, Viettel predicted) loses all three: it becomes a gap.
+
+    00004-01 (MobiFone, Viettel) loses Viettel only and stays covered; 00001-03 was a
+    predicted gap without measurements.
+    """
+    from hatangso.report import build_report
+
+    found = open_challenges(store, actor="so", role="department")
+    status, out, _ = run("-q", "coverage", store.path, "--json")
+    assert json.loads(out)["challenges"]["accepted"] == 0
+    assert "00001-01" not in json.loads(out)["uncovered"]["4g"]
+    for r in found.itertuples():
+        if r.village_id == "00004-01":
+            respond(store, r.challenge_id, concede=True, actor="vtl", role="operator:Viettel")
+        else:
+            decide_challenge(store, r.challenge_id, uphold=True, actor="so", role="department")
+    status, out, _ = run("-q", "coverage", store.path, "--json")
+    assert status == 0
+    payload = json.loads(out)
+    assert (payload["challenges"]["accepted"], payload["challenges"]["villages_moved"]) == (4, 1)
+    assert payload["uncovered"]["4g"] == ["00001-01", "00001-03"]
+    note = payload["challenges"]["note"]["vi"]
+    assert note == (
+        "Thách thức: 4 đã chấp nhận (nhà mạng chấp nhận hoặc Sở giữ) được tính là vùng lõm "
+        "của nhà mạng đó; 1 thôn chuyển từ có sóng sang vùng lõm."
+    )
+    status, out, _ = run("-q", "coverage", store.path)
+    assert "Challenges: 4 accepted" in out
+    report = build_report(store.path)
+    assert note in report.notes
+    gaps = next(t for t in report.tables if t.sheet == "Thôn chưa có 4G").frame
+    basis = dict(zip(gaps["Mã thôn"], gaps["Cơ sở"], strict=True))
+    assert basis == {"00001-01": "thách thức đã chấp nhận", "00001-03": "dự báo"}

@@ -419,6 +419,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "c_site_m": ("Cách trạm 4G (m)", "To 4G site (m)"),
     "c_power": ("Điện lưới", "Grid power"),
     "c_operators": ("Nhà mạng 4G", "4G operators"),
+    "c_basis": ("Cơ sở", "Basis"),
     # plans
     "plans_title": (
         "Quy hoạch: mở rộng cáp quang và trạm BTS mới",
