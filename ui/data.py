@@ -37,6 +37,7 @@ __all__ = [
     "coverage_result",
     "dataset_info",
     "evidence_comparison",
+    "measurement_points",
     "operator_name",
     "operators",
     "read_layers",
@@ -234,6 +235,21 @@ def evidence_comparison(version: StoreVersion) -> EvidenceComparison | None:
         store, role=Role("department"), result=coverage_result(version), layers=read_layers(version)
     )
     return view.comparison
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def measurement_points(version: StoreVersion) -> gpd.GeoDataFrame | None:
+    """Return the period's measurement samples (EPSG:4326; every operator, once a version).
+
+    ``None`` without measurements. Pages filter it for the role with
+    :func:`hatangso.access.visible_layers` (an operator: its own samples) before drawing.
+    """
+    store = version.store()
+    if not store.has_layer("measurements"):
+        return None
+    frame = store.read("measurements")
+    keep = [c for c in ("operator", "tech", "rsrp_dbm", "campaign", "measured_at") if c in frame]
+    return gpd.GeoDataFrame(frame[keep], geometry=frame.geometry, crs=frame.crs)
 
 
 # ------------------------------------------------------------------ tables

@@ -130,7 +130,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     _print(f"{new} challenges opened, {len(found) - new} already open:")
     for r in found.itertuples(index=False):
         _print(
-            f"  {str(r.challenge_id)[:_SHORT]}  {str(r.operator):<9} {r.tech!s}  "
+            f"  {str(r.challenge_id)[:_SHORT]}  {r.operator!s:<9} {r.tech!s}  "
             f"{r.village_id!s} {r.village or ''!s}  ({r.basis!s})"
         )
     return EXIT_OK
@@ -159,7 +159,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in frame.itertuples(index=False):
         _print(
-            f"{str(r.challenge_id)[:_SHORT]}  {r.period}  {str(r.operator):<9} {r.tech}  "
+            f"{str(r.challenge_id)[:_SHORT]}  {r.period}  {r.operator!s:<9} {r.tech}  "
             f"{r.village_id!s} {r.village or ''!s}  {r.status} ({STATUS_LABELS[str(r.status)]})"
         )
     return EXIT_OK
