@@ -19,7 +19,17 @@ from collections.abc import Callable
 import streamlit as st
 
 from geodata import HatangsoError, Store
-from ui import auditpage, datapage, gaps, mappage, overview, plans, progress, reviewpage
+from ui import (
+    auditpage,
+    datapage,
+    evidencepage,
+    gaps,
+    mappage,
+    overview,
+    plans,
+    progress,
+    reviewpage,
+)
 from ui.auth import current_session, sign_in_page, user_box
 from ui.data import store_periods, store_version
 from ui.i18n import tr
@@ -42,6 +52,7 @@ PAGE_DRAW: dict[str, Callable[[Context], None]] = {
     "progress": progress.draw,
     "map": mappage.draw,
     "gaps": gaps.draw,
+    "evidence": evidencepage.draw,
     "plans": plans.draw,
     "review": reviewpage.draw,
     "data": datapage.draw,

@@ -205,6 +205,10 @@ class CoverageResult:
     calibration
         The calibration of the path-loss model applied (:mod:`coverage.calibration`),
         ``None`` for the uncalibrated model; :meth:`model_note` says which.
+    overrides
+        Village × operator × technology rows counted as gaps against the prediction
+        (accepted challenges, :func:`coverage.overrides.apply_gap_overrides`), with
+        ``applied`` and ``changed``; ``None`` when none were applied.
     """
 
     villages: pd.DataFrame
@@ -216,6 +220,7 @@ class CoverageResult:
     villages_without_land_cover: int = 0
     terrain_outside: dict[str, int] = field(default_factory=dict)
     calibration: Calibration | None = None
+    overrides: pd.DataFrame | None = None
 
     def model_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
         """Say which model produced the figures (:func:`coverage.calibration.model_note`).

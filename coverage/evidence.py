@@ -44,6 +44,14 @@ import pandas as pd
 import shapely
 
 from coverage._checks import check_work_crs
+from coverage.evidence_assign import (
+    SampleArrays,
+    aggregate_samples,
+    assign_to_units,
+    in_window,
+    sample_arrays,
+    sample_window,
+)
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.errors import InputError
 from geodata.settings import from_mapping
@@ -89,8 +97,6 @@ CLASS_LABELS: Mapping[str, Mapping[str, str]] = {
 #: Complaints that speak of the mobile signal, and the statuses still open.
 SIGNAL_COMPLAINTS = ("no_signal", "weak_signal")
 OPEN_STATUSES = ("open", "in_progress")
-
-_TZ_VN = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -225,199 +231,11 @@ class EvidenceComparison:
         return confusion_table(self.villages, self.villages_total)
 
 
-def sample_window(period: str | dt.date, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Return the window of the samples of a period: ``[start, end)`` in UTC.
-
-    ``end`` is the end of the period's date in Vietnam (midnight after it,
-    Asia/Ho_Chi_Minh), ``start`` the same moment ``months`` calendar months earlier.
-
-    Parameters
-    ----------
-    period
-        The period's date (``YYYY-MM-DD``).
-    months
-        The window's length.
-
-    Returns
-    -------
-    tuple of pandas.Timestamp
-
-    Examples
-    --------
-    >>> [t.isoformat() for t in sample_window("2024-12-31", 12)]
-    ['2023-12-31T17:00:00+00:00', '2024-12-31T17:00:00+00:00']
-    """
-    day = dt.date.fromisoformat(str(period)[:10])
-    end_local = pd.Timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), _TZ_VN))
-    start_local = end_local - pd.DateOffset(months=months)
-    return start_local.tz_convert("UTC"), end_local.tz_convert("UTC")
-
-
-def _unit_shapes(
-    units: gpd.GeoDataFrame,
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
-    geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
-    is_area = np.asarray(shapely.get_dimensions(geoms) == 2, dtype=bool)
-    return geoms, is_area
-
-
-def assign_to_units(
-    points_xy: npt.NDArray[np.float64],
-    units: gpd.GeoDataFrame,
-    *,
-    radius_m: float,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Return the (sample, unit) pairs: inside a unit's polygon, or near its point.
-
-    One bulk query of a spatial index (``shapely.STRtree``) for the polygons
-    (``intersects``: a sample on the boundary belongs to both neighbours) and one for the
-    points (``dwithin`` ``radius_m``); a unit given as a line counts by ``radius_m`` too.
-
-    Parameters
-    ----------
-    points_xy
-        Sample coordinates, shape ``(n, 2)``, in the units' metric CRS.
-    units
-        Villages or clusters (positions ``0 … len - 1`` are the unit indices returned).
-    radius_m
-        Reach around a unit that is not a polygon.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Sample positions and unit positions, one entry a pair.
-    """
-    if not len(points_xy) or not len(units):
-        empty = np.empty(0, dtype=np.intp)
-        return empty, empty
-    points = np.asarray(shapely.points(points_xy), dtype=object)
-    geoms, is_area = _unit_shapes(units)
-    out_s: list[npt.NDArray[np.intp]] = []
-    out_u: list[npt.NDArray[np.intp]] = []
-    for polygons in (True, False):
-        chosen = np.flatnonzero(is_area if polygons else ~is_area)
-        if not len(chosen):
-            continue
-        tree = shapely.STRtree(geoms[chosen])
-        if polygons:
-            s, u = tree.query(points, predicate="intersects")
-        else:
-            s, u = tree.query(points, predicate="dwithin", distance=radius_m)
-        out_s.append(np.asarray(s, dtype=np.intp))
-        out_u.append(chosen[np.asarray(u, dtype=np.intp)])
-    if not out_s:
-        empty = np.empty(0, dtype=np.intp)
-        return empty, empty
-    return np.concatenate(out_s), np.concatenate(out_u)
-
-
-def _order_statistic(
-    sorted_values: npt.NDArray[np.float64],
-    starts: npt.NDArray[np.intp],
-    sizes: npt.NDArray[np.intp],
-    q: float,
-) -> npt.NDArray[np.float64]:
-    """Quantile ``q`` of each group of a sorted array, numpy's ``"linear"`` method."""
-    h = (sizes - 1) * q
-    lo = np.floor(h).astype(np.intp)
-    hi = np.minimum(lo + 1, sizes - 1)
-    frac = h - lo
-    a = sorted_values[starts + lo]
-    b = sorted_values[starts + hi]
-    return np.asarray(a + frac * (b - a), dtype=np.float64)
-
-
-def aggregate_samples(
-    group: npt.NDArray[np.int64],
-    rsrp_dbm: npt.NDArray[np.float64],
-    threshold_dbm: npt.NDArray[np.float64],
-    drive: npt.NDArray[np.int64],
-    device: npt.NDArray[np.int64],
-) -> pd.DataFrame:
-    """Aggregate samples by an integer group code, vectorised.
-
-    Parameters
-    ----------
-    group
-        The group code of each sample (e.g. unit × operator × technology), >= 0.
-    rsrp_dbm
-        Each sample's level.
-    threshold_dbm
-        The threshold each sample is held against (its technology's).
-    drive, device
-        Integer codes of each sample's drive and device.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by group code: ``n_samples``, ``n_drives``, ``n_devices``,
-        ``median_dbm``, ``p10_dbm`` (exact, numpy's ``"linear"`` percentile),
-        ``share_above_pct`` (samples ``>= threshold``, percent).
-
-    Examples
-    --------
-    >>> g = np.array([0, 0, 0, 1]); r = np.array([-100.0, -120.0, -90.0, -80.0])
-    >>> t = np.full(4, -110.0); d = np.array([0, 1, 1, 2])
-    >>> aggregate_samples(g, r, t, d, d)[["n_samples", "n_drives", "median_dbm"]].to_dict("list")
-    {'n_samples': [3, 1], 'n_drives': [2, 1], 'median_dbm': [-100.0, -80.0]}
-    """
-    columns = ["n_samples", "n_drives", "n_devices", "median_dbm", "p10_dbm", "share_above_pct"]
-    if not len(group):
-        return pd.DataFrame({c: [] for c in columns}, index=pd.Index([], dtype=np.int64))
-    order = np.lexsort((rsrp_dbm, group))
-    g = group[order]
-    r = rsrp_dbm[order]
-    starts_mask = np.empty(len(g), dtype=bool)
-    starts_mask[0] = True
-    starts_mask[1:] = g[1:] != g[:-1]
-    starts = np.flatnonzero(starts_mask)
-    sizes = np.diff(np.append(starts, len(g)))
-    keys = g[starts]
-    above = np.add.reduceat((rsrp_dbm >= threshold_dbm)[order].astype(np.int64), starts)
-
-    def distinct(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        # One int64 key a (group, code) pair; sorted unique keys come grouped by group.
-        width = np.int64(codes.max()) + 1
-        pairs = np.sort(group * width + codes)
-        first = np.empty(len(pairs), dtype=bool)
-        first[0] = True
-        first[1:] = pairs[1:] != pairs[:-1]
-        groups = pairs[first] // width  # sorted, as ``keys``
-        change = np.empty(len(groups), dtype=bool)
-        change[0] = True
-        change[1:] = groups[1:] != groups[:-1]
-        return np.diff(np.append(np.flatnonzero(change), len(groups))).astype(np.int64)
-
-    return pd.DataFrame(
-        {
-            "n_samples": sizes.astype(np.int64),
-            "n_drives": distinct(drive),
-            "n_devices": distinct(device),
-            "median_dbm": _order_statistic(r, starts, sizes, 0.5),
-            "p10_dbm": _order_statistic(r, starts, sizes, 0.1),
-            "share_above_pct": 100.0 * above / sizes,
-        },
-        index=pd.Index(keys, dtype=np.int64),
-    )
-
-
-def _codes(values: pd.Series) -> tuple[npt.NDArray[np.int64], list[str]]:
-    codes, uniques = pd.factorize(values.astype("string").fillna(""), sort=True)
-    return codes.astype(np.int64), [str(u) for u in uniques]
-
-
-def _window(
-    measurements: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
-) -> npt.NDArray[np.bool_]:
-    when = pd.to_datetime(measurements["measured_at"], utc=True, format="ISO8601", errors="coerce")
-    return np.asarray(((when >= start) & (when < end)).fillna(value=False), dtype=bool)
-
-
 def _unit_rows(  # noqa: PLR0913
     units: pd.DataFrame,
     id_cols: Sequence[str],
     pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
-    samples: _Samples,
+    samples: SampleArrays,
     techs: Sequence[str],
     settings: EvidenceSettings,
     coverage_settings: CoverageSettings,
@@ -485,65 +303,8 @@ def _unit_rows(  # noqa: PLR0913
     return rows.drop(columns=["_unit", "_combo"])
 
 
-@dataclass(frozen=True)
-class _Samples:
-    """The samples in the window, as integer codes and arrays."""
-
-    xy: npt.NDArray[np.float64]
-    rsrp: npt.NDArray[np.float64]
-    threshold: npt.NDArray[np.float64]
-    operator: npt.NDArray[np.int64]
-    operators: list[str]
-    tech: npt.NDArray[np.int64]
-    techs: list[str]
-    drive: npt.NDArray[np.int64]
-    device: npt.NDArray[np.int64]
-
-    def combos(self, techs: Sequence[str]) -> list[tuple[str, str]]:
-        """Return the (operator, tech) pairs measured, among ``techs``, sorted."""
-        if not len(self.operator):
-            return []
-        width = len(self.techs)
-        pairs = np.unique(self.operator * width + self.tech)
-        found = [(self.operators[p // width], self.techs[p % width]) for p in pairs]
-        return sorted(p for p in found if p[1] in techs)
-
-    def combo_index(self, combos: Sequence[tuple[str, str]]) -> npt.NDArray[np.int64]:
-        """Return each sample's position in ``combos`` (-1 when its pair is not among them)."""
-        table = np.full((len(self.operators), len(self.techs)), -1, dtype=np.int64)
-        for i, (op, tech) in enumerate(combos):
-            table[self.operators.index(op), self.techs.index(tech)] = i
-        return table[self.operator, self.tech] if len(self.operator) else table.ravel()[:0]
-
-
-def _samples(measurements: gpd.GeoDataFrame, coverage_settings: CoverageSettings) -> _Samples:
-    xy = shapely.get_coordinates(measurements.geometry.to_numpy())
-    operator, operators = _codes(measurements["operator"])
-    tech, techs = _codes(measurements["tech"])
-    limits = dict(coverage_settings.min_rsrp_dbm)
-    missing = [t for t in techs if t not in limits]
-    if missing:
-        msg = f"measurements: no RSRP threshold for technology {', '.join(missing)}."
-        raise InputError(msg)
-    threshold = np.array([limits[t] for t in techs], dtype=float)[tech]
-    unknown = pd.Series("", index=measurements.index)
-    drive, _ = _codes(measurements.get("drive_id", measurements.get("campaign", unknown)))
-    device, _ = _codes(measurements.get("device_id", unknown))
-    return _Samples(
-        xy=np.asarray(xy, dtype=float),
-        rsrp=measurements["rsrp_dbm"].to_numpy(dtype=float),
-        threshold=threshold,
-        operator=operator,
-        operators=operators,
-        tech=tech,
-        techs=techs,
-        drive=drive,
-        device=device,
-    )
-
-
 def _cell_rows(
-    samples: _Samples,
+    samples: SampleArrays,
     techs: Sequence[str],
     settings: EvidenceSettings,
     coverage_settings: CoverageSettings,
@@ -705,9 +466,9 @@ def compare_evidence(  # noqa: PLR0913
         )
     else:
         check_work_crs(measurements, "measurements")
-    inside = _window(measurements, start, end)
+    inside = in_window(measurements, start, end)
     chosen = measurements.loc[inside]
-    samples = _samples(chosen, coverage_settings)
+    samples = sample_arrays(chosen, coverage_settings)
     techs = tuple(coverage_settings.min_rsrp_dbm)
     status = village_status.reset_index(drop=True).copy()
     for col in ("name", "commune_id", "district_id"):

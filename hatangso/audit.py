@@ -63,6 +63,9 @@ ACTIONS = frozenset(
         "review_closed",
         "review_decision",
         "comment",
+        "challenge_opened",
+        "challenge_response",
+        "challenge_decision",
         "export",
     }
 )

@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     from geodata.store import Store
 
 __all__ = [
+    "BASIS_LABELS",
     "EvidenceView",
+    "challenge_line",
     "commune_table",
     "evidence_line",
+    "gap_basis",
     "labelled_confusion",
     "load_evidence",
     "records",
@@ -345,3 +348,101 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             clean[str(key)] = v
         out.append(clean)
     return out
+
+
+#: The basis of a village's 4G status, as the Gaps page and the report name it.
+BASIS_LABELS: dict[str, dict[str, str]] = {
+    "measured": {"vi": "xác nhận bằng đo kiểm", "en": "confirmed by measurement"},
+    "predicted": {"vi": "dự báo", "en": "predicted"},
+    "challenge": {"vi": "thách thức đã chấp nhận", "en": "accepted challenge"},
+}
+
+
+def gap_basis(
+    villages: pd.DataFrame,
+    evidence_rows: pd.DataFrame | None,
+    overrides: pd.DataFrame | None,
+    tech: str = "4G",
+) -> pd.Series:
+    """Return what each village's ``mobile_<tech>`` status rests on.
+
+    * ``"challenge"``: a conceded or upheld challenge moved the village to a gap
+      (:attr:`coverage.engine.CoverageResult.overrides`, ``changed``);
+    * ``"measured"``: measurements with enough evidence agree with the status: a gap
+      with a ``confirmed_gap`` row for ``tech`` (measured weak for an operator not
+      predicted there) and no ``confirmed_covered`` one; a covered village with a
+      ``confirmed_covered`` row;
+    * ``"predicted"``: the model's prediction alone.
+
+    Parameters
+    ----------
+    villages
+        Village status (``village_id``, ``mobile_<tech>``).
+    evidence_rows
+        Village rows of the comparison the reader may see (``village_id``, ``tech``,
+        ``evidence_class``), or ``None``.
+    overrides
+        The result's overrides, or ``None``.
+    tech
+        The technology.
+
+    Returns
+    -------
+    pandas.Series
+        ``"measured"``, ``"predicted"`` or ``"challenge"``, aligned with ``villages``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"village_id": ["a", "b", "c"], "mobile_4g": [False, False, True]})
+    >>> e = pd.DataFrame({"village_id": ["a", "c"], "tech": ["4G", "4G"],
+    ...                   "evidence_class": ["confirmed_gap", "no_evidence"]})
+    >>> o = pd.DataFrame({"village_id": ["b"], "changed": [True], "tech": ["4G"]})
+    >>> gap_basis(v, e, o).tolist()
+    ['measured', 'challenge', 'predicted']
+    """
+    ids = villages["village_id"].astype(str)
+    covered = villages[f"mobile_{tech.lower()}"].astype(bool).to_numpy()
+    out = np.full(len(villages), "predicted", dtype=object)
+    if evidence_rows is not None and len(evidence_rows):
+        rows = evidence_rows[evidence_rows["tech"] == tech]
+        classes = rows.groupby(rows["village_id"].astype(str))["evidence_class"].agg(set)
+        got = ids.map(classes).to_numpy()
+        for i, found in enumerate(got):
+            if not isinstance(found, set):
+                continue
+            agrees = (
+                "confirmed_covered" in found
+                if covered[i]
+                else "confirmed_gap" in found and "confirmed_covered" not in found
+            )
+            if agrees:
+                out[i] = "measured"
+    if overrides is not None and len(overrides):
+        moved = overrides[overrides["changed"].astype(bool) & (overrides["tech"] == tech)]
+        out[ids.isin(set(moved["village_id"].astype(str))).to_numpy()] = "challenge"
+    return pd.Series(out, index=villages.index, dtype=object)
+
+
+def challenge_line(overrides: pd.DataFrame | None, lang: Literal["vi", "en"] = "vi") -> str:
+    """Say how many figures come from accepted challenges, or ``""`` when none.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"village_id": ["a", "b"], "changed": [True, False]})
+    >>> challenge_line(o, "en").split(";")[1]
+    ' 1 villages moved from covered to gap.'
+    """
+    if overrides is None or not len(overrides):
+        return ""
+    n = fmt_int(len(overrides), lang)
+    changed = overrides["changed"].astype(bool)
+    moved = fmt_int(overrides.loc[changed, "village_id"].astype(str).nunique(), lang)
+    if lang == "vi":
+        return (
+            f"Thách thức: {n} đã chấp nhận (nhà mạng chấp nhận hoặc Sở giữ) được tính là vùng "
+            f"lõm của nhà mạng đó; {moved} thôn chuyển từ có sóng sang vùng lõm."
+        )
+    return (
+        f"Challenges: {n} accepted (conceded by the operator or upheld by the department) "
+        f"count as that operator's gaps; {moved} villages moved from covered to gap."
+    )

@@ -33,7 +33,7 @@ from ui.texts import TEXT
 from .conftest import sign_in
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("overview", "progress", "map", "gaps", "plans", "review", "data", "audit")
+PAGES = ("overview", "progress", "map", "gaps", "evidence", "plans", "review", "data", "audit")
 #: The demo's first period: the published mid-2024 figures (a later one may follow).
 JUNE = "2024-06-30"
 VINH_THANH = "546"
@@ -102,7 +102,7 @@ def test_every_page_renders_in_english(
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert "Synthetic data" in texts(at)
-    assert "Huyện Vĩnh Thạnh" in texts(at) or page in ("data", "review", "audit")
+    assert "Huyện Vĩnh Thạnh" in texts(at) or page in ("data", "review", "audit", "evidence")
 
 
 @pytest.mark.basedata

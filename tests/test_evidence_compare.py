@@ -19,13 +19,11 @@ from hypothesis import strategies as st
 from coverage.evidence import (
     CLASSES,
     EvidenceSettings,
-    aggregate_samples,
-    assign_to_units,
     compare_evidence,
     confusion_table,
     evidence_share,
-    sample_window,
 )
+from coverage.evidence_assign import aggregate_samples, assign_to_units, sample_window
 from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 

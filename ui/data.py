@@ -20,6 +20,7 @@ import streamlit as st
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from coverage.evidence import EvidenceComparison
+from coverage.overrides import apply_gap_overrides
 from coverage.settings import DEFAULT_SETTINGS
 from geodata import Store
 from geodata.crs import WORK_CRS
@@ -35,6 +36,7 @@ __all__ = [
     "coverage_result",
     "dataset_info",
     "evidence_comparison",
+    "measurement_points",
     "operator_name",
     "operators",
     "read_layers",
@@ -77,12 +79,17 @@ class StoreVersion:
     calibration
         The calibration of the path-loss model the figures use (saved in the period by
         ``hatangso calibrate --save NAME``), ``None`` for the uncalibrated model.
+    overrides
+        The period's accepted challenges (village, operator, technology, challenge id):
+        part of the key because a challenge is a small record that does not change
+        ``token``, yet it changes the figures (:func:`coverage_result`).
     """
 
     path: str
     period: str | None
     token: str
     calibration: str | None = None
+    overrides: tuple[tuple[str, str, str, str], ...] = ()
 
     def store(self) -> Store:
         """Return the store bound to this period."""
@@ -112,10 +119,25 @@ def store_version(
     geodata.StoreError
         When it is missing, not a Hạ tầng số store, or does not hold ``period``.
     """
+    from hatangso.review.challenges import gap_overrides
+
     store = Store(path, period=period)
     store.check()
+    accepted = gap_overrides(store) if store.period else None
+    overrides = (
+        ()
+        if accepted is None or not len(accepted)
+        else tuple(
+            (str(r.village_id), str(r.operator), str(r.tech), str(r.challenge_id))
+            for r in accepted.itertuples(index=False)
+        )
+    )
     return StoreVersion(
-        path=path, period=store.period, token=store.version(), calibration=calibration
+        path=path,
+        period=store.period,
+        token=store.version(),
+        calibration=calibration,
+        overrides=overrides,
     )
 
 
@@ -165,14 +187,20 @@ def coverage_inputs(version: StoreVersion) -> CoverageInputs:
 def coverage_result(version: StoreVersion) -> CoverageResult:
     """Compute the coverage of every village, cluster and priority place (once a version).
 
-    With the version's calibration when it names one (:mod:`hatangso.calibration`).
+    With the version's calibration when it names one (:mod:`hatangso.calibration`), and
+    the period's accepted challenges counted as gaps
+    (:func:`coverage.overrides.apply_gap_overrides`).
     """
     calibration = (
         load_calibration(version.store(), version.calibration) if version.calibration else None
     )
-    return compute_coverage(
+    result = compute_coverage(
         coverage_inputs(version), settings=DEFAULT_SETTINGS, calibration=calibration
     )
+    if not version.overrides:
+        return result
+    columns = ["village_id", "operator", "tech", "challenge_id"]
+    return apply_gap_overrides(result, pd.DataFrame(list(version.overrides), columns=columns))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -192,6 +220,21 @@ def evidence_comparison(version: StoreVersion) -> EvidenceComparison | None:
         store, role=Role("department"), result=coverage_result(version), layers=read_layers(version)
     )
     return view.comparison
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def measurement_points(version: StoreVersion) -> gpd.GeoDataFrame | None:
+    """Return the period's measurement samples (EPSG:4326; every operator, once a version).
+
+    ``None`` without measurements. Pages filter it for the role with
+    :func:`hatangso.access.visible_layers` (an operator: its own samples) before drawing.
+    """
+    store = version.store()
+    if not store.has_layer("measurements"):
+        return None
+    frame = store.read("measurements")
+    keep = [c for c in ("operator", "tech", "rsrp_dbm", "campaign", "measured_at") if c in frame]
+    return gpd.GeoDataFrame(frame[keep], geometry=frame.geometry, crs=frame.crs)
 
 
 # ------------------------------------------------------------------ tables

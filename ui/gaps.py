@@ -12,8 +12,15 @@ from coverage.villages import SHARE_BASES
 from geodata.export import export_bytes
 from geodata.text import contains_folded
 from hatangso.access import filter_rows
+from hatangso.evidence import BASIS_LABELS, gap_basis, view_evidence
 from hatangso.formatting import fmt_dist, fmt_int, fmt_pct
-from ui.data import cluster_table, operator_name, village_table
+from ui.data import (
+    cluster_table,
+    coverage_result,
+    evidence_comparison,
+    operator_name,
+    village_table,
+)
 from ui.shell import Context
 
 __all__ = ["GAP_KINDS", "draw", "filter_gaps"]
@@ -95,8 +102,23 @@ def _village_export(context: Context, table: pd.DataFrame) -> pd.DataFrame:
             context.t("c_operators"): table["operators_4g"]
             .fillna("")
             .map(lambda s: ", ".join(operator_name(o) for o in str(s).split(",") if o)),
+            context.t("c_basis"): _column(table, "basis").map(
+                lambda b: BASIS_LABELS[b][context.lang] if b in BASIS_LABELS else ""
+            ),
         }
     )
+
+
+def _basis(context: Context, villages: pd.DataFrame) -> pd.Series:
+    """Return what each village's 4G status rests on (the measurements the role may see)."""
+    comparison = evidence_comparison(context.version)
+    rows = None if comparison is None else view_evidence(comparison, context.role).villages
+    overrides = coverage_result(context.version).overrides
+    if overrides is not None and not context.role.sees_all_operators:
+        overrides = overrides[overrides["operator"] == context.role.operator]
+    if not len(villages):
+        return pd.Series([], index=villages.index, dtype=object)
+    return gap_basis(villages, rows, overrides)
 
 
 def _column(table: pd.DataFrame, name: str) -> pd.Series:
@@ -176,6 +198,7 @@ def draw(context: Context) -> None:
     )
     search = right.text_input(context.t("search"), key="gaps_search", help=context.t("search_help"))
     villages = context.within(filter_rows(context.role, village_table(context.version)))
+    villages = villages.assign(basis=_basis(context, villages))
     clusters = context.within(filter_rows(context.role, cluster_table(context.version)))
     if not len(villages):
         st.info(context.t("empty_selection"))

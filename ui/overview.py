@@ -9,9 +9,9 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
-from hatangso.evidence import evidence_line, labelled_confusion, view_evidence
+from hatangso.evidence import challenge_line, evidence_line, labelled_confusion, view_evidence
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct
-from ui.data import evidence_comparison, operators, summary_table
+from ui.data import coverage_result, evidence_comparison, operators, summary_table
 from ui.shell import Context, operator_choice, show_rule
 
 __all__ = ["draw", "styled_assessment"]
@@ -173,6 +173,11 @@ def _evidence(context: Context, operator: str | None) -> None:
     if comparison is not None:
         view = view_evidence(comparison, context.role, operator=operator)
     st.markdown(evidence_line(view, lang))
+    overrides = coverage_result(context.version).overrides
+    if overrides is not None and not context.role.sees_all_operators:
+        overrides = overrides[overrides["operator"] == context.role.operator]
+    if overrides is not None and len(overrides):
+        st.markdown(challenge_line(overrides, lang))
     if view is None or not view.share["measured"]:
         return
     st.dataframe(

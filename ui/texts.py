@@ -23,6 +23,65 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_progress": ("Tiến độ", "Progress"),
     "page_map": ("Bản đồ", "Map"),
     "page_gaps": ("Vùng lõm", "Gaps"),
+    "page_evidence": ("Đo kiểm", "Evidence"),
+    "ev_no_points": (
+        "Kỳ này chưa có số liệu đo kiểm (hoặc không có mẫu nào của nhà mạng bạn).",
+        "No measurement in this period (or none of your operator's).",
+    ),
+    "ev_tech": ("Công nghệ", "Technology"),
+    "ev_layer": ("Mẫu đo {tech}", "{tech} samples"),
+    "ev_points_all": ("{shown} mẫu đo trên bản đồ.", "{shown} samples on the map."),
+    "ev_points_sampled": (
+        "{n} mẫu đo; bản đồ vẽ {shown} mẫu chọn ngẫu nhiên (cố định) để trang nhẹ.",
+        "{n} samples; the map draws {shown} of them, chosen at random (fixed), to stay light.",
+    ),
+    "ev_table_title": ("Dự báo và đo kiểm theo thôn", "Predicted against measured per village"),
+    "ev_operator": ("Nhà mạng", "Operator"),
+    "ev_samples": ("Số mẫu", "Samples"),
+    "ev_median": ("RSRP trung vị (dBm)", "Median RSRP (dBm)"),
+    "ev_p10": ("RSRP phân vị 10 (dBm)", "10th percentile RSRP (dBm)"),
+    "ev_share": ("Tỷ lệ mẫu đạt ngưỡng", "Share at threshold"),
+    "ev_class": ("Kết luận", "Class"),
+    "ev_complaints": ("Phản ánh đang mở", "Open complaints"),
+    "ev_calibration_title": ("Hiệu chỉnh mô hình", "Model calibration"),
+    "ev_no_calibration": (
+        "Chưa lưu hiệu chỉnh nào trong kỳ này: hatangso calibrate KHO --save TÊN.",
+        "No calibration saved in this period: hatangso calibrate STORE --save NAME.",
+    ),
+    "ev_calibration_caption": (
+        (
+            "Hiệu chỉnh '{name}': sai số kiểm định chéo theo khối ({folds} phần, mẫu giữ lại "
+            "theo cả tuyến đo hoặc ô lưới); sai số = đo kiểm − dự báo."
+        ),
+        (
+            "Calibration '{name}': blocked cross-validation error ({folds} folds, whole drives or "
+            "grid blocks held out); error = measured − predicted."
+        ),
+    ),
+    "ev_environment": ("Môi trường", "Environment"),
+    "ev_rmse_before": ("RMSE trước (dB)", "RMSE before (dB)"),
+    "ev_rmse_after": ("RMSE sau (dB)", "RMSE after (dB)"),
+    "ev_me_before": ("Sai số TB trước (dB)", "Mean error before (dB)"),
+    "ev_me_after": ("Sai số TB sau (dB)", "Mean error after (dB)"),
+    "ev_challenges_title": ("Thách thức", "Challenges"),
+    "ev_no_challenges": (
+        "Chưa có thách thức nào trong kỳ này (Sở mở bằng: hatangso challenge open KHO).",
+        "No challenge in this period (the department opens them: hatangso challenge open STORE).",
+    ),
+    "ev_challenges_caption": (
+        (
+            "{open} thách thức chờ nhà mạng trả lời: chấp nhận (thôn tính là vùng lõm của nhà "
+            "mạng trong kỳ) hoặc phản bác kèm số liệu đo (hatangso challenge respond)."
+        ),
+        (
+            "{open} challenges await the operator: concede (the village counts as its gap in the "
+            "period) or dispute with measurements (hatangso challenge respond)."
+        ),
+    ),
+    "ev_basis": ("Căn cứ", "Grounds"),
+    "ev_status": ("Trạng thái", "Status"),
+    "ev_status_by": ("Người xử lý", "By"),
+    "ev_note": ("Ghi chú", "Note"),
     "page_plans": ("Quy hoạch", "Plans"),
     "page_data": ("Dữ liệu", "Data"),
     "area": ("Địa bàn", "Area"),
@@ -419,6 +478,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "c_site_m": ("Cách trạm 4G (m)", "To 4G site (m)"),
     "c_power": ("Điện lưới", "Grid power"),
     "c_operators": ("Nhà mạng 4G", "4G operators"),
+    "c_basis": ("Cơ sở", "Basis"),
     # plans
     "plans_title": (
         "Quy hoạch: mở rộng cáp quang và trạm BTS mới",

@@ -1,6 +1,7 @@
 """What each role may see: the filters every map, table, download and command goes through.
 
-An operator role (``operator:<name>``) sees its own sites, routes and nodes in full, the
+An operator role (``operator:<name>``) sees its own sites, routes, nodes and measurements (and
+the complaints naming it or no operator) in full, the
 shared layers (administrative units, villages, clusters, roads, power lines, priority
 places, population and elevation) and the coverage aggregated over all operators — never
 another operator's site list, routes, nodes, coverage raster or per-operator figures. The
@@ -50,6 +51,7 @@ from hatangso.access.roles import UNASSIGNED_KEYS, AccessDenied, Role, canonical
 
 __all__ = [
     "DEPARTMENT_ONLY",
+    "EVIDENCE_LAYERS",
     "OPERATOR_LAYERS",
     "OPERATOR_LIST_COLUMNS",
     "SHARED_LAYERS",
@@ -62,6 +64,11 @@ __all__ = [
 
 #: Layers that are one operator's network: an operator role sees only its own rows.
 OPERATOR_LAYERS = ("mobile_sites", "fiber_routes", "fiber_nodes")
+
+#: Evidence layers an operator reads in part: its own ``measurements`` (a sample without
+#: an operator is nobody's, so not shown), and the ``complaints`` naming it or no operator
+#: (a complaint naming a competitor is that competitor's).
+EVIDENCE_LAYERS = ("measurements", "complaints")
 
 #: Layers and rasters every role sees in full (the shared base and gap layers).
 SHARED_LAYERS = (
@@ -185,7 +192,7 @@ def _operator_scope(role: Role, name: str, wanted: str | None) -> str | None:
         if raster_op != own:
             raise _denied(role, f"{raster_op}'s coverage raster {name!r}")
         return own
-    if name in OPERATOR_LAYERS:
+    if name in OPERATOR_LAYERS or name in EVIDENCE_LAYERS:
         return own
     if name in SHARED_LAYERS:
         return None
@@ -343,8 +350,9 @@ def visible_layers(role: Role, layers: Mapping[str, ValueT]) -> dict[str, ValueT
     -------
     dict
         For the department and the leadership, every layer as given. For an operator:
-        its own rows of ``mobile_sites``, ``fiber_routes``, ``fiber_nodes`` and of any
-        other frame with an ``operator`` column (a site list without one is dropped);
+        its own rows of ``mobile_sites``, ``fiber_routes``, ``fiber_nodes``,
+        ``measurements`` and of any other frame with an ``operator`` column (a site list
+        without one is dropped); the ``complaints`` naming it or no operator;
         the shared layers in full; only its own ``coverage_<tech>_<operator>``
         rasters; nothing only the department or the leadership sees.
     """
@@ -361,7 +369,7 @@ def visible_layers(role: Role, layers: Mapping[str, ValueT]) -> dict[str, ValueT
             site_list = name in OPERATOR_LAYERS or _is_site_list(value)
             if site_list and "operator" not in value.columns:
                 continue  # whose rows these are is unknown: not shown to an operator
-            out[name] = filter_rows(role, value)
+            out[name] = filter_rows(role, value, keep_unassigned=name == "complaints")
         elif name in SHARED_LAYERS or raster_op is not None:
             out[name] = value
     return out

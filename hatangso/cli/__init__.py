@@ -16,6 +16,7 @@ Each command group lives in its own module and adds its subcommands with ``regis
 * :mod:`hatangso.cli.progress`: ``trends``, ``changes`` (the app's Progress page);
 * :mod:`hatangso.cli.users`: ``users``;
 * :mod:`hatangso.cli.review`: ``review``;
+* :mod:`hatangso.cli.challenge`: ``challenge`` (challenges to predicted coverage);
 
 and :mod:`hatangso.cli.common` holds what they share (exit codes, ``--as``, ``--period``).
 A command imports its heavy modules when it runs, so that ``hatangso --help`` stays fast.
@@ -35,6 +36,7 @@ from collections.abc import Callable, Sequence
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning
 from hatangso.cli import (
     calibrate,
+    challenge,
     coverage,
     data,
     demo,
@@ -134,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     progress.register(sub)  # trends, changes
     users.register(sub)
     review.register(sub)
+    challenge.register(sub)  # open, list, respond, decide, history
     return parser
 
 

@@ -90,7 +90,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         calibration = load_calibration(store, args.calibration)
     log.info("computing coverage (%s)", model_note(calibration, language="en"))
     result = compute_coverage(inputs, calibration=calibration)
+    result, challenges = _with_challenges(store, result)
     payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
+    payload |= {"challenges": challenges}
     if not role.sees_all_operators:
         # Which villages have a single 4G operator tells an operator where its competitors
         # are (or are not): it gets the count only, like the app's overview.
@@ -139,6 +141,24 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _with_challenges(store: Any, result: Any) -> tuple[Any, dict[str, Any]]:  # noqa: ANN401
+    """Return the result with the accepted challenges counted as gaps, and their summary."""
+    from hatangso.evidence import challenge_line
+    from hatangso.review.challenges import with_challenges
+
+    result = with_challenges(store, result)
+    overrides = result.overrides
+    return result, {
+        "accepted": 0 if overrides is None else len(overrides),
+        "villages_moved": (
+            0
+            if overrides is None
+            else overrides.loc[overrides["changed"], "village_id"].astype(str).nunique()
+        ),
+        "note": {lang: challenge_line(overrides, lang) for lang in ("vi", "en")},
+    }
+
+
 def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> str:
     p = payload["province"]
     centres = f"{fmt_num(p['commune_centres_4g'])}/{fmt_num(p['commune_centres'])}"
@@ -161,6 +181,7 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         f"villages without fiber: {_ids(payload['uncovered']['fiber'])}",
         f"villages without 4G (dead zones): {_ids(payload['uncovered']['4g'])}",
         f"commune centres with 4G: {centres}",
+        *([payload["challenges"]["note"]["en"]] if payload["challenges"]["accepted"] else []),
         (
             f"households with 4G: {fmt_num(p['households_4g_pct'], 1)} % outdoors, "
             f"{fmt_num(p['households_4g_indoor_pct'], 1)} % indoors; villages with indoor "

@@ -7,6 +7,7 @@ the latest); :func:`hatangso.report.write_report` lays it out as PDF or Excel.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from pathlib import Path
@@ -22,9 +23,18 @@ from geodata.errors import InputError
 from geodata.store import Store
 from hatangso import progress
 from hatangso.access import Role
-from hatangso.evidence import EvidenceView, evidence_line, labelled_confusion, load_evidence
+from hatangso.evidence import (
+    BASIS_LABELS,
+    EvidenceView,
+    challenge_line,
+    evidence_line,
+    gap_basis,
+    labelled_confusion,
+    load_evidence,
+)
 from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
+from hatangso.review.challenges import with_challenges
 
 __all__ = ["build_report", "saved_plans"]
 
@@ -100,7 +110,10 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             msg = f"{store.location}: has no {needed} layer in {info.as_of}; the report needs it."
             raise InputError(msg)
     log.info("computing coverage")
-    result = compute_coverage(CoverageInputs.from_store(store, layers))
+    result = with_challenges(
+        store,  # conceded or upheld challenges count as gaps (docs/EVIDENCE.md)
+        compute_coverage(CoverageInputs.from_store(store, layers)),
+    )
     province = result.summary("province").iloc[0]
     province_name = str(province["name"])
     synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
@@ -141,6 +154,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         )
     )
     evidence = _evidence(store, layers, result)
+    tables[-1] = _with_basis(tables[-1], result, evidence)
     tables.append(
         ReportTable(
             "Dự báo và đo kiểm: số thôn theo nhà mạng và công nghệ",
@@ -182,6 +196,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             result.clutter_note(language="vi"),
             f"Mô hình dự báo: {result.model_note(language='vi')}.",
             evidence_line(evidence, "vi"),
+            *([challenge_line(result.overrides, "vi")] if result.overrides is not None else []),
         ],
     )
 
@@ -194,6 +209,20 @@ def _evidence(
         return None
     view = load_evidence(store, role=Role("department"), result=result, layers=layers)
     return view if view.share["measured"] else None
+
+
+def _with_basis(
+    table: ReportTable, result: CoverageResult, evidence: EvidenceView | None
+) -> ReportTable:
+    """Add "Cơ sở" to the villages without 4G: measured, predicted or an accepted challenge."""
+    basis = gap_basis(
+        result.villages, None if evidence is None else evidence.villages, result.overrides
+    )
+    by_id = dict(zip(result.villages["village_id"].astype(str), basis, strict=True))
+    frame = table.frame.copy()
+    frame["Cơ sở"] = frame["Mã thôn"].astype(str).map(by_id).map(lambda b: BASIS_LABELS[b]["vi"])
+    widths = (*table.widths, 24) if table.widths else table.widths
+    return dataclasses.replace(table, frame=frame, widths=widths)
 
 
 def _change_tables(store: Store, period: str, result: CoverageResult) -> list[ReportTable]:
