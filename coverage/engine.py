@@ -27,7 +27,7 @@ from coverage.calibration import Calibration, model_note
 from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
-from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
+from coverage.settings import DEFAULT_SETTINGS, TARGETS, CoverageSettings, Target
 from coverage.villages import SHARE_BASES, village_shares
 from geodata.errors import InputError
 from geodata.raster import Grid
@@ -155,6 +155,10 @@ class CoverageResult:
     calibration
         The calibration of the path-loss model applied (:mod:`coverage.calibration`),
         ``None`` for the uncalibrated model; :meth:`model_note` says which.
+    target_set
+        The targets the result is judged against: those in force on the period's date
+        (:func:`coverage.targets.targets_in_force`); default today's,
+        :data:`coverage.settings.TARGETS`.
     """
 
     villages: pd.DataFrame
@@ -166,6 +170,7 @@ class CoverageResult:
     villages_without_land_cover: int = 0
     terrain_outside: dict[str, int] = field(default_factory=dict)
     calibration: Calibration | None = None
+    target_set: tuple[Target, ...] = TARGETS
 
     def model_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
         """Say which model produced the figures (:func:`coverage.calibration.model_note`).
@@ -261,9 +266,9 @@ class CoverageResult:
         )
 
     def targets(self, *, operator: str | None = None) -> list[dict[str, Any]]:
-        """Return the province's targets evaluated on the province row."""
+        """Return the targets in force (:attr:`target_set`) evaluated on the province row."""
         row = self.summary("province", operator=operator).iloc[0]
-        return evaluate_targets({str(k): v for k, v in row.items()})
+        return evaluate_targets({str(k): v for k, v in row.items()}, self.target_set)
 
     def uncovered(self, *, operator: str | None = None) -> dict[str, list[str]]:
         """Return the ids of villages without fiber and without 4G."""
@@ -493,6 +498,7 @@ def compute_coverage(
     *,
     settings: CoverageSettings = DEFAULT_SETTINGS,
     calibration: Calibration | None = None,
+    targets: tuple[Target, ...] | None = None,
 ) -> CoverageResult:
     """Compute fiber and mobile coverage of every village, cluster and priority place.
 
@@ -506,6 +512,10 @@ def compute_coverage(
         A calibration of the path-loss model (:mod:`coverage.calibration`) applied to
         every predicted signal; its σ per environment replaces the settings' where it
         measured one (the result's ``settings`` are those used).
+    targets
+        The targets in force on the period's date
+        (:func:`coverage.targets.targets_in_force`); ``None``: today's,
+        :data:`coverage.settings.TARGETS`.
 
     Returns
     -------
@@ -591,6 +601,7 @@ def compute_coverage(
         villages_without_land_cover=no_land_cover,
         terrain_outside=_terrain_outside(outside) if inputs.elevation is not None else {},
         calibration=calibration,
+        target_set=TARGETS if targets is None else tuple(targets),
     )
 
 
