@@ -64,6 +64,8 @@ ACTIONS = frozenset(
         "review_decision",
         "comment",
         "export",
+        "targets_added",
+        "organisation_added",
     }
 )
 

@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # the command imports its heavy modules when it runs
     import geopandas as gpd
     import pandas as pd
 
+    from coverage.settings import Target
+    from geodata.store import Store
+
 __all__ = ["register"]
 
 
@@ -60,6 +63,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_cmd_coverage)
 
 
+def _judged_by(store: Store) -> tuple[tuple[Target, ...], str | None]:
+    """Return the targets in force on the store's period and the organisation's name then."""
+    from hatangso.targets import organisation_for, targets_for
+
+    period = store.period
+    org = organisation_for(store, period)
+    return targets_for(store, period), None if org is None else org.name
+
+
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from coverage.calibration import model_note
     from coverage.engine import CoverageInputs, compute_coverage, coverage_rasters
@@ -96,8 +108,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
         calibration = load_calibration(store, args.calibration)
     log.info("computing coverage (%s)", model_note(calibration, language="en"))
-    result = compute_coverage(inputs, calibration=calibration)
-    payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
+    result = compute_coverage(inputs, calibration=calibration, targets=_judged_by(store)[0])
+    payload = {
+        "as_of": info.as_of,
+        "dataset": info.name,
+        "organisation": _judged_by(store)[1],
+        **result.to_dict(operator=operator),
+    }
     if not role.sees_all_operators:
         # Which villages have a single 4G operator tells an operator where its competitors
         # are (or are not): it gets the count only, like the app's overview.
@@ -149,8 +166,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> str:
     p = payload["province"]
     centres = f"{fmt_num(p['commune_centres_4g'])}/{fmt_num(p['commune_centres'])}"
+    org = payload.get("organisation")
     lines = [
-        f"{payload['dataset']}, as of {payload['as_of']}"
+        (f"{org} — " if org else "")
+        + f"{payload['dataset']}, as of {payload['as_of']}"
         + (f", operator {payload['operator']}" if payload["operator"] else ""),
         "",
         f"{'target':<18} {'target':>8} {'actual':>8}  {'reached':>15}  met  gap",

@@ -20,8 +20,9 @@ from geodata.crs import WORK_CRS
 from geodata.errors import InputError
 from geodata.store import Store
 from hatangso import progress
-from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
+from hatangso.formatting import LAYER_NAMES_VI, NO_TARGET, fmt_date, fmt_num, fmt_target
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
+from hatangso.targets import organisation_for, targets_for
 
 __all__ = ["build_report", "saved_plans"]
 
@@ -102,8 +103,10 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
     land_cover = store.read_grid("land_cover") if store.has_raster("land_cover") else None
     log.info("computing coverage")
     result = compute_coverage(
-        CoverageInputs.from_layers(layers, density=density, land_cover=land_cover)
+        CoverageInputs.from_layers(layers, density=density, land_cover=land_cover),
+        targets=targets_for(store, info.as_of),
     )
+    org = organisation_for(store, info.as_of)
     province = result.summary("province").iloc[0]
     province_name = str(province["name"])
     synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
@@ -155,6 +158,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         title=f"BÁO CÁO HIỆN TRẠNG HẠ TẦNG SỐ {province_name.upper()}",
         dataset=info.name or Path(store.location).stem,
         as_of=dt.date.fromisoformat(info.as_of[:10]),
+        organisation="" if org is None else org.name,
         indicators=[_indicator(t) for t in result.targets()],
         tables=tables,
         gap_map=_gap_map(layers, result),
@@ -290,7 +294,12 @@ def _indicator(target: dict[str, Any]) -> Indicator:
     status = _STATUS_VI[target["id"]].format(
         r=fmt_num(reached), t=fmt_num(total), p=_pct(reached, total, target["actual_pct"])
     )
-    goal = fmt_target(target["target_pct"], target["strict"])
+    goal = fmt_target(
+        target["target_pct"],
+        target["strict"],
+        missing=NO_TARGET["vi"],
+        comparison=target.get("comparison"),
+    )
     gap = ""
     if target["met"] is False and target["gap"] is not None:
         unit = _UNIT_VI.get(target["unit"], target["unit"])
