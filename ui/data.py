@@ -19,12 +19,13 @@ import pandas as pd
 import streamlit as st
 
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
-from coverage.settings import DEFAULT_SETTINGS
+from coverage.settings import DEFAULT_SETTINGS, Target
 from geodata import Store
 from geodata.crs import WORK_CRS
 from geodata.raster import Grid
 from geodata.schemas import OPERATOR_NAMES
 from hatangso.calibration import calibration_names, load_calibration
+from hatangso.targets import organisation_for, targets_for
 
 __all__ = [
     "OPERATOR_COLOURS",
@@ -36,6 +37,8 @@ __all__ = [
     "dataset_info",
     "operator_name",
     "operators",
+    "organisation",
+    "period_targets",
     "read_layers",
     "store_periods",
     "store_version",
@@ -184,8 +187,24 @@ def coverage_result(version: StoreVersion) -> CoverageResult:
         load_calibration(version.store(), version.calibration) if version.calibration else None
     )
     return compute_coverage(
-        coverage_inputs(version), settings=DEFAULT_SETTINGS, calibration=calibration
+        coverage_inputs(version),
+        settings=DEFAULT_SETTINGS,
+        calibration=calibration,
+        targets=period_targets(version),
     )
+
+
+@st.cache_data(show_spinner=False)
+def period_targets(version: StoreVersion) -> tuple[Target, ...]:
+    """Return the targets in force on the period's date (the store's targets table)."""
+    return targets_for(version.store(), version.period)
+
+
+@st.cache_data(show_spinner=False)
+def organisation(version: StoreVersion) -> dict[str, str] | None:
+    """Return the department's ``name`` and ``short_name`` on the period's date, or ``None``."""
+    found = organisation_for(version.store(), version.period)
+    return None if found is None else {"name": found.name, "short_name": found.short_name}
 
 
 # ------------------------------------------------------------------ tables

@@ -31,6 +31,7 @@ from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS
 from hatangso import audit
 from hatangso.formatting import fmt_date, fmt_int, layer_title, validation_text
+from ui import targetspage
 from ui.data import dataset_info
 from ui.shell import Context
 
@@ -448,5 +449,6 @@ def draw(context: Context) -> None:
     """Draw the Data page (uploading and importing is the department's)."""
     st.header(context.t("data_title"))
     _provenance(context)
+    targetspage.draw_section(context)
     if context.role.can_import:
         _upload(context)

@@ -15,6 +15,7 @@ Each command group lives in its own module and adds its subcommands with ``regis
 * :mod:`hatangso.cli.progress`: ``trends``, ``changes`` (the app's Progress page);
 * :mod:`hatangso.cli.users`: ``users``;
 * :mod:`hatangso.cli.review`: ``review``;
+* :mod:`hatangso.cli.targets`: ``targets``, ``org`` (the targets table, the department's name);
 
 and :mod:`hatangso.cli.common` holds what they share (exit codes, ``--as``, ``--period``).
 A command imports its heavy modules when it runs, so that ``hatangso --help`` stays fast.
@@ -32,7 +33,18 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarning
-from hatangso.cli import calibrate, coverage, data, demo, plan, progress, report, review, users
+from hatangso.cli import (
+    calibrate,
+    coverage,
+    data,
+    demo,
+    plan,
+    progress,
+    report,
+    review,
+    targets,
+    users,
+)
 from hatangso.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 
 __all__ = ["main"]
@@ -121,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     progress.register(sub)  # trends, changes
     users.register(sub)
     review.register(sub)
+    targets.register(sub)  # targets, org
     return parser
 
 
