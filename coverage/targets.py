@@ -83,6 +83,11 @@ class TargetRule:
     source: str = ""
     title_vi: str = ""
 
+    def __post_init__(self) -> None:
+        """Name the indicator as the engine does when no title is given."""
+        if not self.title_vi and self.indicator in _CATALOGUE:
+            object.__setattr__(self, "title_vi", _CATALOGUE[self.indicator].title_vi)
+
     def in_force(self, on: dt.date) -> bool:
         """Return whether the rule is in force on ``on``."""
         return (self.valid_from is None or self.valid_from <= on) and (
@@ -319,7 +324,7 @@ def check_rules(
                     f"{places[i]}the target for {rule.indicator} valid "
                     f"{span_text(rule.valid_from, rule.valid_to)} overlaps the one valid "
                     f"{span_text(other.valid_from, other.valid_to)} "
-                    f"({other.source or 'no source'}); one target an indicator at a time: "
+                    f"({other.source or 'no source'}); one target per indicator at a time: "
                     "change the dates."
                 )
                 raise InputError(msg)

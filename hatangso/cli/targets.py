@@ -67,7 +67,7 @@ def _rules_text(rules: tuple[TargetRule, ...], first_line: str, on: str | None) 
             f"{_day_text(r.valid_to):<10}  {r.source}"
         )
     if on:
-        lines += ["", f"* in force on {on}"]
+        lines += ["", f"*: in force on {on}"]
     return "\n".join(lines)
 
 
