@@ -367,3 +367,31 @@ def test_report_names_the_department_of_its_date(sample_store: Path) -> None:
 
     text = PdfReader(io.BytesIO(pdf_bytes(data))).pages[0].extract_text() or ""
     assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH BÌNH ĐỊNH" in text
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def test_app_names_the_department_and_adds_a_target(
+    sample_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_app import run_app, texts
+
+    at = run_app(sample_store, monkeypatch, page="overview")
+    assert not at.exception
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH BÌNH ĐỊNH" in texts(at)
+    at = run_app(sample_store, monkeypatch, page="data")
+    assert not at.exception
+    assert "Chỉ tiêu và cơ quan quản lý" in texts(at)
+    at.selectbox(key="tg_indicator").set_value("fiber_households")
+    at.number_input(key="tg_value").set_value(98.0)
+    at.date_input(key="tg_from").set_value(dt.date(2026, 1, 1))
+    at.date_input(key="tg_to").set_value(dt.date(2030, 12, 31))
+    at.text_input(key="tg_source").set_value("Kế hoạch 2026-2030")
+    submit = next(b for b in at.button if "tg_add_form" in str(b.id))
+    at = submit.click().run()
+    assert not at.exception
+    assert "Đã thêm chỉ tiêu fiber_households >= 98 %." in texts(at)
+    assert targets_for(Store(sample_store), "2026-06-30")[2].target_pct == 98.0
+    entries = audit.entries(Store(sample_store), action="targets_added")
+    assert entries["actor"].tolist() == ["so.tttt"]
