@@ -27,7 +27,7 @@ from coverage.calibration import Calibration, model_note
 from coverage.fiber import fiber_reach
 from coverage.indicators import Level, evaluate_targets, summarize
 from coverage.mobile import best_signal, coverage_grid
-from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
+from coverage.settings import DEFAULT_SETTINGS, TARGETS, CoverageSettings, Target
 from coverage.villages import SHARE_BASES, village_shares
 from geodata.crs import WORK_CRS
 from geodata.errors import InputError
@@ -209,6 +209,10 @@ class CoverageResult:
         Village × operator × technology rows counted as gaps against the prediction
         (accepted challenges, :func:`coverage.overrides.apply_gap_overrides`), with
         ``applied`` and ``changed``; ``None`` when none were applied.
+    target_set
+        The targets the result is judged against: those in force on the period's date
+        (:func:`coverage.targets.targets_in_force`); default today's,
+        :data:`coverage.settings.TARGETS`.
     """
 
     villages: pd.DataFrame
@@ -221,6 +225,7 @@ class CoverageResult:
     terrain_outside: dict[str, int] = field(default_factory=dict)
     calibration: Calibration | None = None
     overrides: pd.DataFrame | None = None
+    target_set: tuple[Target, ...] = TARGETS
 
     def model_note(self, *, language: Literal["vi", "en"] = "vi") -> str:
         """Say which model produced the figures (:func:`coverage.calibration.model_note`).
@@ -316,9 +321,9 @@ class CoverageResult:
         )
 
     def targets(self, *, operator: str | None = None) -> list[dict[str, Any]]:
-        """Return the province's targets evaluated on the province row."""
+        """Return the targets in force (:attr:`target_set`) evaluated on the province row."""
         row = self.summary("province", operator=operator).iloc[0]
-        return evaluate_targets({str(k): v for k, v in row.items()})
+        return evaluate_targets({str(k): v for k, v in row.items()}, self.target_set)
 
     def uncovered(self, *, operator: str | None = None) -> dict[str, list[str]]:
         """Return the ids of villages without fiber and without 4G."""
@@ -548,6 +553,7 @@ def compute_coverage(
     *,
     settings: CoverageSettings = DEFAULT_SETTINGS,
     calibration: Calibration | None = None,
+    targets: tuple[Target, ...] | None = None,
 ) -> CoverageResult:
     """Compute fiber and mobile coverage of every village, cluster and priority place.
 
@@ -561,6 +567,10 @@ def compute_coverage(
         A calibration of the path-loss model (:mod:`coverage.calibration`) applied to
         every predicted signal; its σ per environment replaces the settings' where it
         measured one (the result's ``settings`` are those used).
+    targets
+        The targets in force on the period's date
+        (:func:`coverage.targets.targets_in_force`); ``None``: today's,
+        :data:`coverage.settings.TARGETS`.
 
     Returns
     -------
@@ -646,6 +656,7 @@ def compute_coverage(
         villages_without_land_cover=no_land_cover,
         terrain_outside=_terrain_outside(outside) if inputs.elevation is not None else {},
         calibration=calibration,
+        target_set=TARGETS if targets is None else tuple(targets),
     )
 
 

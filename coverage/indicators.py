@@ -8,13 +8,13 @@ view counts only that operator's network (its fiber, its 4G, its 5G).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from coverage.settings import TARGETS
+from coverage.settings import TARGETS, Target
 
 __all__ = ["INDICATOR_COLUMNS", "Level", "evaluate_targets", "operator_view", "summarize"]
 
@@ -220,18 +220,25 @@ def summarize(  # noqa: PLR0913 - keyword-only options
     return table.reset_index()
 
 
-def evaluate_targets(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+def evaluate_targets(
+    row: Mapping[str, Any], targets: Sequence[Target] = TARGETS
+) -> list[dict[str, Any]]:
     """Evaluate the province's targets on one summary row.
 
     Parameters
     ----------
     row
         A row of :func:`summarize` (counts and percentages).
+    targets
+        The targets in force on the period's date, one an indicator
+        (:func:`coverage.targets.targets_in_force`); default today's,
+        :data:`coverage.settings.TARGETS`.
 
     Returns
     -------
     list of dict
-        One per target: ``id``, ``title_vi``, ``target_pct``, ``actual_pct``, ``met``,
+        One per target: ``id``, ``title_vi``, ``target_pct`` (``None``: no target in
+        force, ``met`` is then ``None``), ``comparison``, ``source``, ``actual_pct``, ``met``,
         ``reached``, ``total``, ``gap`` (units still needed to meet it) and
         ``gap_households``: the households of the villages not reached (village
         targets), of the clusters not reached (household and cluster targets).
@@ -245,7 +252,7 @@ def evaluate_targets(row: Mapping[str, Any]) -> list[dict[str, Any]]:
         "5g_priority": ("places_5g", "places", None),
     }
     out: list[dict[str, Any]] = []
-    for target in TARGETS:
+    for target in targets:
         num, den, hh = counts[target.id]
         reached, total = int(row[num]), int(row[den])
         actual = 100.0 * reached / total if total else 100.0
@@ -260,6 +267,8 @@ def evaluate_targets(row: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "title_vi": target.title_vi,
                 "target_pct": target.target_pct,
                 "strict": target.strict,
+                "comparison": None if target.target_pct is None else target.op,
+                "source": None if target.target_pct is None else target.source,
                 "actual_pct": round(actual, 2),
                 "met": target.met(actual),
                 "reached": reached,

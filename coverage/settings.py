@@ -20,7 +20,7 @@ from coverage.tr38901 import O2I_SIGMA_DB
 from geodata.raster import LAND_COVER_CLASSES
 from geodata.settings import from_mapping
 
-__all__ = ["DEFAULT_SETTINGS", "TARGETS", "CoverageSettings", "Target"]
+__all__ = ["DEFAULT_SETTINGS", "TARGETS", "TARGETS_SOURCE", "CoverageSettings", "Target"]
 
 
 Language = Literal["vi", "en"]
@@ -342,6 +342,13 @@ class Target:
     unit
         What is counted: ``"commune"``, ``"village"``, ``"household"``, ``"cluster"``,
         ``"place"``.
+    comparison
+        ``">="``, ``">"`` or ``"="`` (``None``: ``">"`` when ``strict``, else ``">="``).
+    source
+        The document that sets the target (``None`` without a target).
+
+    The targets a period is judged against are data (:mod:`coverage.targets`, kept in the
+    store); :data:`TARGETS` are the indicators and today's defaults.
     """
 
     id: str
@@ -349,21 +356,79 @@ class Target:
     target_pct: float | None
     strict: bool
     unit: str
+    comparison: str | None = None
+    source: str | None = None
+
+    @property
+    def op(self) -> str:
+        """Return the comparison: ``">="``, ``">"`` or ``"="``."""
+        return self.comparison or (">" if self.strict else ">=")
 
     def met(self, actual_pct: float) -> bool | None:
-        """Return whether ``actual_pct`` meets the target (``None`` when reported only)."""
+        """Return whether ``actual_pct`` meets the target (``None`` without a target)."""
         if self.target_pct is None:
             return None
-        if self.strict:
+        if self.op == ">":
             return actual_pct > self.target_pct
+        if self.op == "=":
+            return abs(actual_pct - self.target_pct) <= 1e-9
         return actual_pct >= self.target_pct - 1e-9
 
 
+TARGETS_SOURCE = (
+    "Nghị quyết 05-NQ/TU của Ban Chấp hành Đảng bộ tỉnh Bình Định và các chỉ đạo năm 2024 "
+    "(chỉ tiêu đến năm 2025)"
+)
+"""The document of :data:`TARGETS` (the design brief: resolution 05-NQ/TU and the 2024
+directives, to 2025)."""
+
 TARGETS: tuple[Target, ...] = (
-    Target("fiber_communes", "Xã có cáp quang", 100.0, strict=False, unit="commune"),
-    Target("fiber_villages", "Thôn có cáp quang", 100.0, strict=False, unit="village"),
-    Target("fiber_households", "Hộ trong vùng cáp quang", 95.0, strict=True, unit="household"),
-    Target("mobile_villages", "Thôn có sóng 4G", 100.0, strict=False, unit="village"),
-    Target("mobile_clusters", "Cụm dân cư có sóng 4G", 100.0, strict=False, unit="cluster"),
+    Target(
+        "fiber_communes",
+        "Xã có cáp quang",
+        100.0,
+        strict=False,
+        unit="commune",
+        comparison=">=",
+        source=TARGETS_SOURCE,
+    ),
+    Target(
+        "fiber_villages",
+        "Thôn có cáp quang",
+        100.0,
+        strict=False,
+        unit="village",
+        comparison=">=",
+        source=TARGETS_SOURCE,
+    ),
+    Target(
+        "fiber_households",
+        "Hộ trong vùng cáp quang",
+        95.0,
+        strict=True,
+        unit="household",
+        comparison=">",
+        source=TARGETS_SOURCE,
+    ),
+    Target(
+        "mobile_villages",
+        "Thôn có sóng 4G",
+        100.0,
+        strict=False,
+        unit="village",
+        comparison=">=",
+        source=TARGETS_SOURCE,
+    ),
+    Target(
+        "mobile_clusters",
+        "Cụm dân cư có sóng 4G",
+        100.0,
+        strict=False,
+        unit="cluster",
+        comparison=">=",
+        source=TARGETS_SOURCE,
+    ),
     Target("5g_priority", "Địa điểm ưu tiên có 5G", None, strict=False, unit="place"),
 )
+"""The indicators the engine computes, in order, with today's targets: the defaults of the
+targets table (:data:`coverage.targets.DEFAULT_RULES`, in force until 31/12/2025)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ import pandas as pd
 
 from coverage._checks import finite_or_none
 from coverage.settings import TARGETS, Target
+from coverage.targets import DEFAULT_RULES, TargetRule, targets_in_force
 
 __all__ = [
     "INDICATORS",
@@ -74,8 +75,6 @@ _PLAN_KEYS: dict[str, str] = {
     "mobile_villages": "villages_4g_pct",
 }
 
-_TARGETS: dict[str, Target] = {t.id: t for t in TARGETS}
-
 _DAYS_PER_YEAR = 365.25
 #: Beyond this many years a projection is reported as not reached at this pace.
 HORIZON_YEARS = 100.0
@@ -97,10 +96,11 @@ def _rows_of_unit(
     level: str,
     record: Mapping[str, Any],
     targets: Mapping[str, Mapping[str, Any]] | None,
+    in_force: tuple[Target, ...] = TARGETS,
 ) -> list[dict[str, Any]]:
-    """Return the indicator rows of one unit's summary record."""
+    """Return the indicator rows of one unit's summary record, judged by ``in_force``."""
     rows: list[dict[str, Any]] = []
-    for target in TARGETS:
+    for target in in_force:
         evaluated = (targets or {}).get(target.id)
         num_key, den_key = _COUNTS[target.id]
         if evaluated is not None and finite_or_none(evaluated.get("total")) is not None:
@@ -132,7 +132,9 @@ def _rows_of_unit(
     return rows
 
 
-def indicator_series(payloads: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def indicator_series(
+    payloads: Mapping[str, Mapping[str, Any]], rules: Sequence[TargetRule] = DEFAULT_RULES
+) -> pd.DataFrame:
     """Return every indicator of every period against its target, as one long table.
 
     Parameters
@@ -141,6 +143,9 @@ def indicator_series(payloads: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         Period (``YYYY-MM-DD``) -> coverage payload: the mapping of
         :meth:`coverage.engine.CoverageResult.to_dict` (``province``, ``districts`` and
         ``targets`` are read), as the ``coverage`` result of a store's period holds it.
+    rules
+        The targets table (:mod:`coverage.targets`): each period is judged against the
+        rules in force on its date, whatever its payload was judged against when saved.
 
     Returns
     -------
@@ -164,12 +169,13 @@ def indicator_series(payloads: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """
     rows: list[dict[str, Any]] = []
     for period, payload in payloads.items():
+        in_force = targets_in_force(rules, str(period))
         province = payload.get("province")
         if province:
             targets = {str(t["id"]): t for t in payload.get("targets") or [] if "id" in t}
-            rows += _rows_of_unit(str(period), "province", province, targets)
+            rows += _rows_of_unit(str(period), "province", province, targets, in_force)
         for record in payload.get("districts") or []:
-            rows += _rows_of_unit(str(period), "district", record, None)
+            rows += _rows_of_unit(str(period), "district", record, None, in_force)
     frame = pd.DataFrame(rows, columns=list(SERIES_COLUMNS))
     frame["target_pct"] = frame["target_pct"].astype("float64")
     frame["met"] = frame["met"].astype("boolean")
@@ -337,7 +343,10 @@ def _project_one(
 # --------------------------------------------------------------------------- plans
 
 
-def _plan_values(summary: Any) -> dict[str, tuple[float | None, bool | None]]:  # noqa: ANN401
+def _plan_values(
+    summary: Any,  # noqa: ANN401
+    in_force: Mapping[str, Target],
+) -> dict[str, tuple[float | None, bool | None]]:
     """Return indicator id -> (value %, met) from a plan's ``before``/``after`` entry.
 
     Reads the command line's form (``villages_fiber_pct`` … and ``targets``: id -> met)
@@ -348,9 +357,10 @@ def _plan_values(summary: Any) -> dict[str, tuple[float | None, bool | None]]:  
         for t in summary:
             if isinstance(t, Mapping) and "id" in t:
                 met = t.get("met")
+                known = in_force.get(str(t["id"]))
                 out[str(t["id"])] = (
                     finite_or_none(t.get("actual_pct")),
-                    None if met is None else bool(met),
+                    None if met is None or known is None or known.target_pct is None else bool(met),
                 )
         return out
     if not isinstance(summary, Mapping):
@@ -362,12 +372,16 @@ def _plan_values(summary: Any) -> dict[str, tuple[float | None, bool | None]]:  
         if value is None and met is None:
             continue
         if met is None and value is not None:
-            met = _TARGETS[indicator].met(value)
+            met = in_force[indicator].met(value)
+        if in_force[indicator].target_pct is None:
+            met = None
         out[indicator] = (value, None if met is None else bool(met))
     return out
 
 
-def plan_effect(plans: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def plan_effect(
+    plans: Mapping[str, Mapping[str, Any]], rules: Sequence[TargetRule] = DEFAULT_RULES
+) -> pd.DataFrame:
     """Return what each saved plan would change: the indicators before and after.
 
     Parameters
@@ -405,8 +419,11 @@ def plan_effect(plans: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
         totals = payload.get("totals") or {}
         cost = finite_or_none(totals.get("total_cost_vnd", totals.get("cost_vnd")))
         gained = finite_or_none(totals.get("households_gained", totals.get("households_covered")))
-        before = _plan_values(payload.get("before"))
-        after = _plan_values(payload.get("after"))
+        as_of = payload.get("as_of")
+        judged = targets_in_force(rules, str(as_of)) if as_of else TARGETS
+        in_force = {t.id: t for t in judged}
+        before = _plan_values(payload.get("before"), in_force)
+        after = _plan_values(payload.get("after"), in_force)
         for indicator in INDICATORS:
             if indicator not in before and indicator not in after:
                 continue
@@ -422,7 +439,7 @@ def plan_effect(plans: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
                     "before_pct": b_value,
                     "after_pct": a_value,
                     "change_pp": change,
-                    "target_pct": _TARGETS[indicator].target_pct,
+                    "target_pct": in_force[indicator].target_pct,
                     "met_before": b_met,
                     "met_after": a_met,
                     "cost_vnd": cost,

@@ -67,6 +67,8 @@ ACTIONS = frozenset(
         "challenge_response",
         "challenge_decision",
         "export",
+        "targets_added",
+        "organisation_added",
     }
 )
 

@@ -23,6 +23,7 @@ from geodata.schemas import LAYERS
 
 __all__ = [
     "LAYER_NAMES_VI",
+    "NO_TARGET",
     "coverage_title",
     "fmt_date",
     "fmt_dist",
@@ -146,8 +147,17 @@ def fmt_pct(
     return f"{shown} %"
 
 
+#: What is shown for an indicator with no target in force on a period's date.
+NO_TARGET = {"vi": "chưa có chỉ tiêu", "en": "no target"}
+
+
 def fmt_target(
-    target_pct: float | None, strict: object, lang: str = "vi", *, missing: str = MISSING
+    target_pct: float | None,
+    strict: object,
+    lang: str = "vi",
+    *,
+    missing: str = MISSING,
+    comparison: str | None = None,
 ) -> str:
     """Return a target: ``100 %``, or ``> 95 %`` when it must be exceeded.
 
@@ -160,7 +170,10 @@ def fmt_target(
     lang
         ``"vi"`` or ``"en"``.
     missing
-        Shown when there is no target.
+        Shown when there is no target (:data:`NO_TARGET` for a period without one).
+    comparison
+        The target's comparison (``">="``, ``">"``, ``"="``); when given it decides over
+        ``strict`` (``"="`` is written ``= 100 %``).
 
     Returns
     -------
@@ -170,10 +183,13 @@ def fmt_target(
     --------
     >>> fmt_target(100, False), fmt_target(95, True), fmt_target(None, False, missing="-")
     ('100 %', '> 95 %', '-')
+    >>> fmt_target(100, False, comparison="=")
+    '= 100 %'
     """
     if target_pct is None or is_missing(target_pct):
         return missing
-    return ("> " if strict else "") + fmt_pct(target_pct, lang, 0, trim=False)
+    sign = {">": "> ", "=": "= ", ">=": ""}.get(comparison or "", "> " if strict else "")
+    return sign + fmt_pct(target_pct, lang, 0, trim=False)
 
 
 def fmt_dist(metres: float | None, lang: str = "vi") -> str:

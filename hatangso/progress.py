@@ -29,6 +29,7 @@ import pandas as pd
 
 from coverage.changes import PeriodChanges, period_changes
 from coverage.engine import CoverageInputs, compute_coverage
+from coverage.indicators import INDICATOR_COLUMNS, evaluate_targets
 from coverage.settings import DEFAULT_SETTINGS
 from coverage.trends import (
     indicator_series,
@@ -38,6 +39,7 @@ from coverage.trends import (
 from coverage.trends import projection as _projection
 from geodata.errors import InputError, StoreError
 from geodata.store import Store
+from hatangso.targets import target_rules, targets_for
 
 __all__ = [
     "CHANGE_LAYERS",
@@ -45,6 +47,7 @@ __all__ = [
     "check_periods",
     "compute_payload",
     "coverage_payloads",
+    "judged",
     "plan_effects",
     "projection",
     "saved_payload",
@@ -136,8 +139,22 @@ def compute_payload(store: Store) -> dict[str, Any]:
     """
     info = store.info()
     inputs = CoverageInputs.from_store(store)
-    result = compute_coverage(inputs, settings=DEFAULT_SETTINGS)
+    targets = targets_for(store, store.period or info.as_of)
+    result = compute_coverage(inputs, settings=DEFAULT_SETTINGS, targets=targets)
     return {"as_of": info.as_of, "dataset": info.name, **result.to_dict()}
+
+
+def judged(payload: dict[str, Any], store: Store, period: str) -> dict[str, Any]:
+    """Return ``payload`` with its targets judged by those in force on ``period`` now.
+
+    A saved payload keeps the judgement of the day it was saved; the targets table may
+    have changed since (a plan period's targets added).
+    """
+    province = payload.get("province") or {}
+    if not all(column in province for column in INDICATOR_COLUMNS):
+        return payload
+    targets = evaluate_targets(province, targets_for(store, period))
+    return {**payload, "targets": targets}
 
 
 def coverage_payloads(
@@ -183,7 +200,7 @@ def coverage_payloads(
                     log.info("saved the coverage of period %s into %s", period, store.location)
                 except (StoreError, OSError, sqlite3.Error) as err:
                     log.warning("period %s: the coverage could not be saved (%s)", period, err)
-        out[period] = payload
+        out[period] = judged(payload, bound, period)
     return out
 
 
@@ -204,7 +221,7 @@ def series(store: Store, level: str | None = "province", *, save: bool = True) -
     pandas.DataFrame
         The table of :func:`coverage.trends.indicator_series`.
     """
-    table = indicator_series(coverage_payloads(store, save=save))
+    table = indicator_series(coverage_payloads(store, save=save), target_rules(store))
     if level is not None:
         table = table[table["level"] == level].reset_index(drop=True)
     return table
@@ -328,4 +345,4 @@ def plan_effects(store: Store) -> pd.DataFrame:
         result = store.read_result(name)
         if result is not None and isinstance(result.get("payload"), dict):
             saved[name.removeprefix("plan:")] = result["payload"]
-    return plan_effect(saved)
+    return plan_effect(saved, target_rules(store))

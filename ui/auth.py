@@ -10,14 +10,19 @@ password: a store without accounts says how to create the first one.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from geodata import HatangsoError, Store
 from hatangso import accounts, audit
 from hatangso.access import AccessDenied, Role
+from hatangso.targets import organisation_for
 from ui.i18n import tr
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = [
     "SESSION_KEY",
@@ -156,6 +161,9 @@ def user_box(path: str, session: accounts.Session, lang: str) -> None:
     """
     role = session.role
     label = tr(f"role_{role.kind}", lang)
+    if role.kind == "department":  # the department as it is named today
+        today = organisation_for(Store(path), dt.datetime.now(ZONE).date())
+        label = today.short_name if today is not None else label
     if role.operator:
         label = f"{label} {role.operator}"
     st.sidebar.markdown(

@@ -21,11 +21,12 @@ import streamlit as st
 from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from coverage.evidence import EvidenceComparison
 from coverage.overrides import apply_gap_overrides
-from coverage.settings import DEFAULT_SETTINGS
+from coverage.settings import DEFAULT_SETTINGS, Target
 from geodata import Store
 from geodata.crs import WORK_CRS
 from geodata.schemas import OPERATOR_NAMES
 from hatangso.calibration import calibration_names, load_calibration
+from hatangso.targets import organisation_for, targets_for
 
 __all__ = [
     "OPERATOR_COLOURS",
@@ -39,6 +40,8 @@ __all__ = [
     "measurement_points",
     "operator_name",
     "operators",
+    "organisation",
+    "period_targets",
     "read_layers",
     "store_periods",
     "store_version",
@@ -195,7 +198,10 @@ def coverage_result(version: StoreVersion) -> CoverageResult:
         load_calibration(version.store(), version.calibration) if version.calibration else None
     )
     result = compute_coverage(
-        coverage_inputs(version), settings=DEFAULT_SETTINGS, calibration=calibration
+        coverage_inputs(version),
+        settings=DEFAULT_SETTINGS,
+        calibration=calibration,
+        targets=period_targets(version),
     )
     if not version.overrides:
         return result
@@ -235,6 +241,19 @@ def measurement_points(version: StoreVersion) -> gpd.GeoDataFrame | None:
     frame = store.read("measurements")
     keep = [c for c in ("operator", "tech", "rsrp_dbm", "campaign", "measured_at") if c in frame]
     return gpd.GeoDataFrame(frame[keep], geometry=frame.geometry, crs=frame.crs)
+
+
+@st.cache_data(show_spinner=False)
+def period_targets(version: StoreVersion) -> tuple[Target, ...]:
+    """Return the targets in force on the period's date (the store's targets table)."""
+    return targets_for(version.store(), version.period)
+
+
+@st.cache_data(show_spinner=False)
+def organisation(version: StoreVersion) -> dict[str, str] | None:
+    """Return the department's ``name`` and ``short_name`` on the period's date, or ``None``."""
+    found = organisation_for(version.store(), version.period)
+    return None if found is None else {"name": found.name, "short_name": found.short_name}
 
 
 # ------------------------------------------------------------------ tables

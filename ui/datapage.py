@@ -38,6 +38,7 @@ from geodata.raster import RASTER_LAYERS, check_raster
 from geodata.schemas import LAYERS, OPERATOR_NAMES, OPERATORS
 from hatangso import audit
 from hatangso.formatting import fmt_date, fmt_int, layer_title, validation_text
+from ui import targetspage
 from ui.data import dataset_info
 from ui.shell import Context
 
@@ -594,5 +595,6 @@ def draw(context: Context) -> None:
     """Draw the Data page (uploading and importing is the department's)."""
     st.header(context.t("data_title"))
     _provenance(context)
+    targetspage.draw_section(context)
     if context.role.can_import:
         _upload(context)

@@ -10,8 +10,14 @@ from pandas.io.formats.style import Styler
 
 from coverage.indicators import evaluate_targets
 from hatangso.evidence import challenge_line, evidence_line, labelled_confusion, view_evidence
-from hatangso.formatting import fmt_int, fmt_num, fmt_pct
-from ui.data import coverage_result, evidence_comparison, operators, summary_table
+from hatangso.formatting import NO_TARGET, fmt_int, fmt_num, fmt_pct, fmt_target
+from ui.data import (
+    coverage_result,
+    evidence_comparison,
+    operators,
+    period_targets,
+    summary_table,
+)
 from ui.shell import Context, operator_choice, show_rule
 
 __all__ = ["draw", "styled_assessment"]
@@ -34,9 +40,14 @@ def _unit_row(context: Context, operator: str | None) -> pd.Series | None:
 
 
 def _target_text(target: dict[str, Any], lang: str) -> str:
-    if target["target_pct"] is None:
-        return "—"
-    return ("> " if target["strict"] else "") + fmt_pct(target["target_pct"], lang)
+    """Return the target in force (``> 95 %``), or "chưa có chỉ tiêu" when none is."""
+    return fmt_target(
+        target["target_pct"],
+        target["strict"],
+        lang,
+        missing=NO_TARGET[lang],
+        comparison=target.get("comparison"),
+    )
 
 
 def _assessment(target: dict[str, Any], context: Context) -> str:
@@ -205,7 +216,7 @@ def draw(context: Context) -> None:
     if row is None or int(row["villages"]) == 0:
         st.info(context.t("empty_selection"))
         return
-    targets = evaluate_targets({str(k): v for k, v in row.items()})
+    targets = evaluate_targets({str(k): v for k, v in row.items()}, period_targets(context.version))
     st.subheader(context.t("targets_for", unit=context.unit_name()))
     _headline(targets, context)
     show_rule(context)

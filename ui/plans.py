@@ -27,7 +27,15 @@ from geodata.errors import InputError
 from geodata.export import export_bytes
 from hatangso import audit
 from hatangso.access import AccessDenied, visible_layers
-from hatangso.formatting import fmt_dist, fmt_int, fmt_num, fmt_pct, fmt_vnd
+from hatangso.formatting import (
+    NO_TARGET,
+    fmt_dist,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_target,
+    fmt_vnd,
+)
 from planner.run import plan_fiber_for, plan_sites_for, uncovered_villages, with_plans
 from ui.data import (
     StoreVersion,
@@ -82,7 +90,7 @@ class PlanOutcome:
 def _targets(result: CoverageResult, level: str, unit_id: str | None) -> list[dict[str, Any]]:
     table = result.summary(level)  # type: ignore[arg-type]
     row = table.iloc[0] if unit_id is None else table[table["unit_id"] == unit_id].iloc[0]
-    return evaluate_targets({str(k): v for k, v in row.items()})
+    return evaluate_targets({str(k): v for k, v in row.items()}, result.target_set)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -158,7 +166,9 @@ def run_plans(  # noqa: PLR0913 - the page's parameters, all hashable
     outcome.before = _targets(result, level, scope)
     if fiber_plan is not None or site_plan is not None:
         after = compute_coverage(  # "after" with the same model as "before"
-            with_plans(inputs, fiber=fiber_plan, sites=site_plan), calibration=result.calibration
+            with_plans(inputs, fiber=fiber_plan, sites=site_plan),
+            calibration=result.calibration,
+            targets=result.target_set,
         )
         outcome.after = _targets(after, level, scope)
     return outcome
@@ -347,10 +357,13 @@ def _before_after(context: Context, outcome: PlanOutcome) -> None:
         rows.append(
             {
                 context.t("indicator"): context.t(f"t_{target['id']}"),
-                context.t("target"): "—"
-                if target["target_pct"] is None
-                else ("> " if target["strict"] else "")
-                + fmt_pct(target["target_pct"], context.lang),
+                context.t("target"): fmt_target(
+                    target["target_pct"],
+                    target["strict"],
+                    context.lang,
+                    missing=NO_TARGET[context.lang],
+                    comparison=target.get("comparison"),
+                ),
                 context.t("before"): fmt_pct(target["actual_pct"], context.lang),
                 context.t("after"): fmt_pct(later["actual_pct"], context.lang),
                 context.t("assessment"): context.t("reported")

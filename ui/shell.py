@@ -29,6 +29,7 @@ from ui.data import (
     coverage_result,
     dataset_info,
     operator_name,
+    organisation,
     units_table,
 )
 from ui.i18n import LANGUAGES, tr
@@ -315,8 +316,14 @@ def selection(version: StoreVersion, lang: str) -> tuple[str | None, str | None]
 
 
 def header(context: Context) -> None:
-    """Draw the title, the data set's date and the synthetic label (on every page)."""
+    """Draw the department, the title, the data set's date and the synthetic label.
+
+    On every page; the department is the one in force on the period's date.
+    """
     info = dataset_info(context.version)
+    org = organisation(context.version)
+    if org is not None:  # the department of the period's date (hatangso.targets)
+        st.markdown(f"**{org['name'].upper()}**")
     st.title(context.t("app_title"))
     periods = info.get("periods") or []
     latest = not periods or info["as_of"] == max(periods)

@@ -706,16 +706,16 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "signed_in_as": ("Đăng nhập: **{user}** · {role}", "Signed in: **{user}** · {role}"),
     "signout_button": ("Đăng xuất", "Sign out"),
-    "role_department": ("Sở TT&TT", "Department"),
+    "role_department": ("Sở (cơ quan quản lý)", "Department"),
     "role_operator": ("Doanh nghiệp", "Operator"),
     "role_viewer": ("Lãnh đạo (chỉ xem)", "Leadership (read only)"),
     "access_denied": ("Không được phép: {reason}", "Not allowed: {reason}"),
     "plans_department_only": (
-        "Chỉ Sở TT&TT chạy và lưu quy hoạch. Các đề xuất đã công bố nằm ở trang Thẩm định.",
+        "Chỉ Sở chạy và lưu quy hoạch. Các đề xuất đã công bố nằm ở trang Thẩm định.",
         "Only the department runs and saves plans. Published proposals are on the Review page.",
     ),
     "report_leadership_only": (
-        "Báo cáo lãnh đạo dành cho Sở TT&TT và lãnh đạo tỉnh.",
+        "Báo cáo lãnh đạo dành cho Sở và lãnh đạo tỉnh.",
         "The leadership report is for the department and the leadership.",
     ),
     "plan_save_title": ("Lưu quy hoạch", "Save the plan"),
@@ -763,4 +763,38 @@ TEXT: dict[str, tuple[str, str]] = {
     "au_all": ("Tất cả", "All"),
     "au_since": ("Từ ngày", "Since"),
     "au_count": ("{n} mục.", "{n} entries."),
+    # targets and the organisation (ui/targetspage.py)
+    "tg_title": ("Chỉ tiêu và cơ quan quản lý", "Targets and the department"),
+    "tg_org_line": (
+        "Cơ quan của kỳ {as_of}: **{name}**",
+        "The department on {as_of}: **{name}**",
+    ),
+    "tg_no_org": ("Chưa có tên cơ quan cho ngày {as_of}.", "No department named for {as_of}."),
+    "tg_caption": (
+        (
+            "Mỗi kỳ số liệu được đánh giá theo chỉ tiêu có hiệu lực vào ngày của kỳ; chỉ số "
+            "không có chỉ tiêu có hiệu lực hiện “chưa có chỉ tiêu”."
+        ),
+        (
+            "Each period is judged against the targets in force on its date; an indicator "
+            "with none in force shows “no target”."
+        ),
+    ),
+    "tg_indicator": ("Chỉ số", "Indicator"),
+    "tg_comparison": ("So sánh", "Comparison"),
+    "tg_value": ("Giá trị (%)", "Value (%)"),
+    "tg_from": ("Hiệu lực từ", "Valid from"),
+    "tg_to": ("Đến hết", "Valid to"),
+    "tg_source": ("Văn bản", "Source document"),
+    "tg_in_force": ("Áp dụng cho kỳ này", "In force for this period"),
+    "tg_open": ("…", "…"),
+    "tg_add_title": ("Thêm chỉ tiêu (ví dụ kế hoạch 2026–2030)", "Add a target (e.g. 2026–2030)"),
+    "tg_add_button": ("Thêm chỉ tiêu", "Add the target"),
+    "tg_added": ("Đã thêm chỉ tiêu {what}.", "Added the target {what}."),
+    "tg_org_title": ("Tên cơ quan theo thời gian", "The department's name over time"),
+    "tg_org_name": ("Tên đầy đủ", "Full name"),
+    "tg_org_short": ("Tên viết tắt", "Short name"),
+    "tg_org_button": ("Thêm tên cơ quan", "Add the name"),
+    "tg_org_added": ("Đã thêm tên cơ quan {name}.", "Added the name {name}."),
+    "tg_refused": ("Không thêm được: {reason}", "Not added: {reason}"),
 }

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ __all__ = [
     "Backend",
     "Tx",
     "Writer",
+    "bump_data_version",
     "collect_garbage",
     "create_period",
     "ensure_tables",
@@ -136,6 +138,19 @@ class Tx:
         self.execute(sql, params)
         found = self._cur.fetchone()
         return None if found is None else tuple(found)
+
+    def has_table(self, name: str) -> bool:
+        """Return whether the store has table ``name`` (read transactions too)."""
+        if self._qmark:
+            found = self.row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            )
+        else:
+            found = self.row(
+                "SELECT 1 FROM pg_tables WHERE tablename = ? AND schemaname = current_schema()",
+                (name,),
+            )
+        return found is not None
 
     def ensure_table(self, name: str, columns: str) -> None:
         """Create a table (portable DDL) when it does not exist, registered for GIS tools."""
@@ -313,6 +328,17 @@ def put_profile(tx: Tx, row: Mapping[str, Any], *, replaces: Sequence[str] = ())
 def put_dataset_value(tx: Tx, key: str, value: str) -> None:
     """Set one key of ``hatangso_dataset`` (``name``, ``format_version``, ``data_version``)."""
     upsert(tx, "hatangso_dataset", ("key",), {"key": key, "value": value})
+
+
+def bump_data_version(tx: Tx, reason: str) -> None:
+    """Give the store a new ``data_version`` in this write (caches of figures recompute).
+
+    For small records that change what the figures mean (the targets table), not how
+    they are computed from layers.
+    """
+    last = tx.row("SELECT value FROM hatangso_dataset WHERE key = 'data_version'")
+    token = "|".join([str(last[0]) if last else "", reason, str(time.time_ns())])
+    put_dataset_value(tx, "data_version", hashlib.sha256(token.encode()).hexdigest()[:16])
 
 
 def now_stamp() -> str:

@@ -17,6 +17,7 @@ Each command group lives in its own module and adds its subcommands with ``regis
 * :mod:`hatangso.cli.users`: ``users``;
 * :mod:`hatangso.cli.review`: ``review``;
 * :mod:`hatangso.cli.challenge`: ``challenge`` (challenges to predicted coverage);
+* :mod:`hatangso.cli.targets`: ``targets``, ``org`` (the targets table, the department's name);
 
 and :mod:`hatangso.cli.common` holds what they share (exit codes, ``--as``, ``--period``).
 A command imports its heavy modules when it runs, so that ``hatangso --help`` stays fast.
@@ -45,6 +46,7 @@ from hatangso.cli import (
     progress,
     report,
     review,
+    targets,
     users,
 )
 from hatangso.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
@@ -137,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     users.register(sub)
     review.register(sub)
     challenge.register(sub)  # open, list, respond, decide, history
+    targets.register(sub)  # targets, org
     return parser
 
 

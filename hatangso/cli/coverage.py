@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # the command imports its heavy modules when it runs
     import geopandas as gpd
     import pandas as pd
 
+    from coverage.settings import Target
+    from geodata.store import Store
+
 __all__ = ["register"]
 
 
@@ -66,6 +69,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_cmd_coverage)
 
 
+def _judged_by(store: Store) -> tuple[tuple[Target, ...], str | None]:
+    """Return the targets in force on the store's period and the organisation's name then."""
+    from hatangso.targets import organisation_for, targets_for
+
+    period = store.period
+    org = organisation_for(store, period)
+    return targets_for(store, period), None if org is None else org.name
+
+
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from coverage.calibration import model_note
     from coverage.engine import CoverageInputs, compute_coverage, coverage_rasters
@@ -89,9 +101,15 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
         calibration = load_calibration(store, args.calibration)
     log.info("computing coverage (%s)", model_note(calibration, language="en"))
-    result = compute_coverage(inputs, calibration=calibration)
+    targets, organisation = _judged_by(store)
+    result = compute_coverage(inputs, calibration=calibration, targets=targets)
     result, challenges = _with_challenges(store, result)
-    payload = {"as_of": info.as_of, "dataset": info.name, **result.to_dict(operator=operator)}
+    payload = {
+        "as_of": info.as_of,
+        "dataset": info.name,
+        "organisation": organisation,
+        **result.to_dict(operator=operator),
+    }
     payload |= {"challenges": challenges}
     if not role.sees_all_operators:
         # Which villages have a single 4G operator tells an operator where its competitors
@@ -162,8 +180,10 @@ def _with_challenges(store: Any, result: Any) -> tuple[Any, dict[str, Any]]:  # 
 def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> str:
     p = payload["province"]
     centres = f"{fmt_num(p['commune_centres_4g'])}/{fmt_num(p['commune_centres'])}"
+    org = payload.get("organisation")
     lines = [
-        f"{payload['dataset']}, as of {payload['as_of']}"
+        (f"{org} — " if org else "")
+        + f"{payload['dataset']}, as of {payload['as_of']}"
         + (f", operator {payload['operator']}" if payload["operator"] else ""),
         "",
         f"{'target':<18} {'target':>8} {'actual':>8}  {'reached':>15}  met  gap",

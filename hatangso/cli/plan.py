@@ -81,7 +81,10 @@ def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], 
     layers = store.read_all(crs=WORK_CRS)
     inputs = CoverageInputs.from_store(store, layers)
     log.info("computing the current coverage")
-    return store, info, layers, inputs, compute_coverage(inputs)
+    from hatangso.targets import targets_for
+
+    targets = targets_for(store, info.as_of)  # the targets in force on the period's date
+    return store, info, layers, inputs, compute_coverage(inputs, targets=targets)
 
 
 def _fiber_terminals(
@@ -171,7 +174,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
             routes["villages"] = routes["clusters"].map(
                 lambda ids: ",".join(sorted({parent.get(c, c) for c in ids.split(",") if c}))
             )
-        after = compute_coverage(with_plans(inputs, fiber=plan))
+        after = compute_coverage(with_plans(inputs, fiber=plan), targets=before.target_set)
         totals = plan.totals()
         totals["terminals"] = what
         features = routes
@@ -196,7 +199,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
             operator=args.operator,
             method=args.method,
         )
-        after = compute_coverage(with_plans(inputs, sites=plan_s))
+        after = compute_coverage(with_plans(inputs, sites=plan_s), targets=before.target_set)
         totals = plan_s.totals()
         features = plan_s.sites
         kind = "site_plan"

@@ -32,9 +32,10 @@ from hatangso.evidence import (
     labelled_confusion,
     load_evidence,
 )
-from hatangso.formatting import LAYER_NAMES_VI, fmt_date, fmt_num, fmt_target
+from hatangso.formatting import LAYER_NAMES_VI, NO_TARGET, fmt_date, fmt_num, fmt_target
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
 from hatangso.review.challenges import with_challenges
+from hatangso.targets import organisation_for, targets_for
 
 __all__ = ["build_report", "saved_plans"]
 
@@ -112,8 +113,11 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
     log.info("computing coverage")
     result = with_challenges(
         store,  # conceded or upheld challenges count as gaps (docs/EVIDENCE.md)
-        compute_coverage(CoverageInputs.from_store(store, layers)),
+        compute_coverage(
+            CoverageInputs.from_store(store, layers), targets=targets_for(store, info.as_of)
+        ),
     )
+    org = organisation_for(store, info.as_of)
     province = result.summary("province").iloc[0]
     province_name = str(province["name"])
     synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
@@ -180,6 +184,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         title=f"BÁO CÁO HIỆN TRẠNG HẠ TẦNG SỐ {province_name.upper()}",
         dataset=info.name or Path(store.location).stem,
         as_of=dt.date.fromisoformat(info.as_of[:10]),
+        organisation="" if org is None else org.name,
         indicators=[_indicator(t) for t in result.targets()],
         tables=tables,
         gap_map=_gap_map(layers, result),
@@ -341,7 +346,12 @@ def _indicator(target: dict[str, Any]) -> Indicator:
     status = _STATUS_VI[target["id"]].format(
         r=fmt_num(reached), t=fmt_num(total), p=_pct(reached, total, target["actual_pct"])
     )
-    goal = fmt_target(target["target_pct"], target["strict"])
+    goal = fmt_target(
+        target["target_pct"],
+        target["strict"],
+        missing=NO_TARGET["vi"],
+        comparison=target.get("comparison"),
+    )
     gap = ""
     if target["met"] is False and target["gap"] is not None:
         unit = _UNIT_VI.get(target["unit"], target["unit"])

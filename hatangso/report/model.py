@@ -43,7 +43,8 @@ class Indicator:
     status
         The province's own style, e.g. ``"1.161/1.176 thôn có cáp quang (98,7 %)"``.
     target
-        The target, e.g. ``"100 %"`` or ``"> 95 %"``; ``"—"`` when there is none.
+        The target, e.g. ``"100 %"`` or ``"> 95 %"``; ``"chưa có chỉ tiêu"`` when none is
+        in force on the report's date.
     met
         Met (``True``), not met (``False``) or no target (``None``).
     gap
@@ -143,6 +144,9 @@ class ReportData:
         Further lines shown under the indicators (e.g. how figures are counted).
     created
         When the report was made.
+    organisation
+        The department in force on ``as_of`` (``hatangso.targets``), shown above the
+        title; empty when none is recorded.
     """
 
     title: str
@@ -154,6 +158,7 @@ class ReportData:
     synthetic_note: str = ""
     notes: list[str] = field(default_factory=list)
     created: dt.date = field(default_factory=dt.date.today)
+    organisation: str = ""
 
     def indicator_frame(self) -> pd.DataFrame:
         """Return the indicators as a table (the summary sheet)."""

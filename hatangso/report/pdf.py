@@ -36,6 +36,18 @@ def _font_paths() -> tuple[Path, Path]:
     return folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
 
 
+def _title(pdf: Any, data: ReportData) -> None:  # noqa: ANN401 - fpdf2 has no types
+    """Write the title, under the department's name (when one is recorded)."""
+    if data.organisation:
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.multi_cell(
+            0, 6, nfc(data.organisation).upper(), align="C", new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.multi_cell(0, 8, nfc(data.title), align="C", new_x="LMARGIN", new_y="NEXT")
+
+
 def pdf_bytes(data: ReportData) -> bytes:
     """Return the report as the bytes of a PDF (A4, DejaVu Sans, searchable text)."""
     from fpdf import FPDF
@@ -61,8 +73,7 @@ def pdf_bytes(data: ReportData) -> bytes:
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
 
-    pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 8, nfc(data.title), align="C", new_x="LMARGIN", new_y="NEXT")
+    _title(pdf, data)
     pdf.ln(2)
     pdf.set_font("DejaVu", size=10)
     for line in (

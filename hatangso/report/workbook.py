@@ -30,6 +30,8 @@ def xlsx_bytes(data: ReportData) -> bytes:
     bold = Font(bold=True)
     summary.append([nfc(data.title)])
     summary["A1"].font = Font(bold=True, size=14)
+    if data.organisation:
+        summary.append(["Cơ quan", nfc(data.organisation)])
     summary.append(["Bộ dữ liệu", nfc(data.dataset)])
     summary.append(["Số liệu đến ngày", fmt_date(data.as_of)])
     summary.append(["Ngày lập báo cáo", fmt_date(data.created)])
