@@ -65,6 +65,13 @@ TABLES = {
         "period TEXT NOT NULL, name TEXT NOT NULL, kind TEXT, created_at TEXT, params TEXT, "
         "payload TEXT, PRIMARY KEY (period, name)"
     ),
+    # Administrative layouts (geodata.layouts): a layout is the admin_units of its period.
+    "hatangso_layouts": "layout TEXT PRIMARY KEY, created_at TEXT, source TEXT",
+    "hatangso_crosswalks": (
+        "from_layout TEXT NOT NULL, to_layout TEXT NOT NULL, old_code TEXT NOT NULL, "
+        "new_code TEXT NOT NULL, share TEXT, source TEXT, old_name TEXT, new_name TEXT, "
+        "PRIMARY KEY (from_layout, to_layout, old_code, new_code)"
+    ),
 }
 
 
