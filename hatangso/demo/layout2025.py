@@ -51,9 +51,9 @@ PROVINCE_NOTE: Final = (
 
 _META_ADMIN: Final = LayerMeta(
     source=(
-        f"{PROVINCE_NOTE}. Boundaries: reform reference map (sapnhap.bando.com.vn) via "
-        "thanglequoc/vietnamese-provinces-database; households and people: 2019 census "
-        "re-aggregated to the new units (split communes by area)"
+        f"{PROVINCE_NOTE}. Ranh giới: bản đồ sắp xếp đơn vị hành chính "
+        "(sapnhap.bando.com.vn) qua thanglequoc/vietnamese-provinces-database; số dân, số hộ: "
+        "Tổng điều tra 2019 tính lại theo đơn vị mới (xã bị chia: theo diện tích)"
     ),
     licence="government data (see shared/data/PROVENANCE.md); MIT (extracting repository)",
     synthetic=False,
