@@ -474,7 +474,12 @@ def _gap_map(layers: dict[str, gpd.GeoDataFrame], result: CoverageResult) -> Gap
     mobile = ids.map(status["mobile_4g"]).fillna(value=True).astype(bool)
     return GapMap(
         communes=units[units["level"] == "commune"],
-        districts=units[units["level"] == "district"],
+        # a two-tier layout has no districts: the province's outline instead
+        districts=(
+            units[units["level"] == "district"]
+            if (units["level"] == "district").any()
+            else units[units["level"] == "province"]
+        ),
         no_fiber=villages[~fiber],
         no_4g=villages[~mobile],
         villages=villages,
