@@ -211,8 +211,10 @@ def summarize(  # noqa: PLR0913 - keyword-only options
         table.index = pd.Index([unit_id], name="unit_id")
     else:
         wanted = units[units["level"] == level]["unit_id"].astype(str)
-        table = table.reindex(wanted).fillna(0)
-        table.index.name = "unit_id"
+        table = table.reindex(wanted)
+        counts = list(INDICATOR_COLUMNS)
+        table[counts] = table[counts].fillna(0).astype("int64")  # a unit without data: no
+        table.index.name = "unit_id"  # villages, and its percentages stay missing (not 0 %)
     table.insert(0, "name", names.reindex(table.index).to_numpy())
     if level == "commune":
         parents = units.set_index("unit_id")["parent_id"]

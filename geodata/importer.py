@@ -13,6 +13,7 @@ import pandas as pd
 
 from geodata.errors import InputError, InputFileError, Problem
 from geodata.evidence import EvidenceLayer, read_complaints, read_measurements, read_speed_tiles
+from geodata.layouts import check_crosswalk, read_crosswalk
 from geodata.load import RASTER_SUFFIXES, read_raw
 from geodata.mapping import ImportProfile
 from geodata.raster import RASTER_LAYERS, check_raster
@@ -23,7 +24,14 @@ from geodata.validate import ValidatedLayer, ValidationContext, validate_layer
 if TYPE_CHECKING:
     import pyproj
 
-__all__ = ["EvidenceOptions", "ImportMode", "import_file", "load_layer", "profile_of"]
+__all__ = [
+    "EvidenceOptions",
+    "ImportMode",
+    "import_crosswalk",
+    "import_file",
+    "load_layer",
+    "profile_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -453,3 +461,56 @@ def _schema(layer: str) -> LayerSchema:
             f"(rasters: {', '.join(RASTER_LAYERS)})."
         )
         raise InputError(msg) from None
+
+
+def import_crosswalk(
+    path: str | Path,
+    *,
+    into: Store | str | Path,
+    from_layout: str | None = None,
+    to_layout: str | None = None,
+) -> tuple[pd.DataFrame, str, str]:
+    """Validate a crosswalk file against two layouts of a store and keep it there.
+
+    Parameters
+    ----------
+    path
+        The crosswalk (CSV or Excel): old code, new code, share, source
+        (:func:`geodata.layouts.read_crosswalk`).
+    into
+        The store; it must hold both layouts.
+    from_layout, to_layout
+        The layouts (a date or a year); default the newest layout and the one before.
+
+    Returns
+    -------
+    tuple
+        The crosswalk kept, and the two layouts' ids.
+
+    Raises
+    ------
+    InputError
+        For a store with fewer than two layouts, or a crosswalk
+        :func:`geodata.layouts.check_crosswalk` refuses (the store is unchanged).
+    """
+    store = into if isinstance(into, Store) else Store(into)
+    store.check()
+    held = store.layout_ids()
+    to_id = store.resolve_layout(to_layout) if to_layout else (held[-1] if held else None)
+    earlier = [layout for layout in held if to_id is not None and layout < to_id]
+    from_id = (
+        store.resolve_layout(from_layout) if from_layout else (earlier[-1] if earlier else None)
+    )
+    if from_id is None or to_id is None or from_id >= to_id:
+        msg = (
+            f"{store.location}: a crosswalk maps an older layout to a newer one; the layouts "
+            f"held are {', '.join(held) or 'none'}. Import the newer units first with "
+            "`hatangso import FILE --layer admin_units --layout YYYY-MM-DD`."
+        )
+        raise InputError(msg)
+    raw = read_crosswalk(path)
+    checked = check_crosswalk(
+        raw, store.read_layout(from_id), store.read_layout(to_id), source=Path(path).name
+    )
+    store.write_crosswalk(checked, from_id, to_id)
+    return checked, from_id, to_id

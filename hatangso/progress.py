@@ -28,8 +28,9 @@ import geopandas as gpd
 import pandas as pd
 
 from coverage.changes import PeriodChanges, period_changes
-from coverage.engine import CoverageInputs, compute_coverage
+from coverage.engine import CoverageInputs, CoverageResult, compute_coverage
 from coverage.indicators import INDICATOR_COLUMNS, evaluate_targets
+from coverage.layouts import assign_units, in_layout, summarize_in_layout
 from coverage.settings import DEFAULT_SETTINGS
 from coverage.trends import (
     indicator_series,
@@ -37,6 +38,7 @@ from coverage.trends import (
     village_status,
 )
 from coverage.trends import projection as _projection
+from geodata.crs import WORK_CRS
 from geodata.errors import InputError, StoreError
 from geodata.store import Store
 from hatangso.targets import target_rules, targets_for
@@ -47,7 +49,10 @@ __all__ = [
     "check_periods",
     "compute_payload",
     "coverage_payloads",
+    "in_store_layout",
     "judged",
+    "layout_payloads",
+    "layout_series",
     "plan_effects",
     "projection",
     "saved_payload",
@@ -138,10 +143,16 @@ def compute_payload(store: Store) -> dict[str, Any]:
         coverage --save``.
     """
     info = store.info()
-    inputs = CoverageInputs.from_store(store)
-    targets = targets_for(store, store.period or info.as_of)
-    result = compute_coverage(inputs, settings=DEFAULT_SETTINGS, targets=targets)
+    result, _ = _compute(store)
     return {"as_of": info.as_of, "dataset": info.name, **result.to_dict()}
+
+
+def _compute(store: Store) -> tuple[CoverageResult, dict[str, gpd.GeoDataFrame]]:
+    """Return the (bound) period's coverage, judged by its targets, and its layers."""
+    layers = store.read_all(crs=WORK_CRS)
+    inputs = CoverageInputs.from_store(store, layers)
+    targets = targets_for(store, store.period or store.info().as_of)
+    return compute_coverage(inputs, settings=DEFAULT_SETTINGS, targets=targets), layers
 
 
 def judged(payload: dict[str, Any], store: Store, period: str) -> dict[str, Any]:
@@ -256,13 +267,14 @@ def _read_layers(store: Store) -> dict[str, gpd.GeoDataFrame]:
     return {name: store.read_work(name) for name in CHANGE_LAYERS if store.has_layer(name)}
 
 
-def changes(
+def changes(  # noqa: PLR0913 - keyword-only options
     store: Store,
     from_period: str | None = None,
     to_period: str | None = None,
     *,
     save: bool = True,
     payloads: Mapping[str, Mapping[str, Any]] | None = None,
+    layout: str | None = None,
 ) -> PeriodChanges:
     """Return what changed between two periods of the store.
 
@@ -279,6 +291,9 @@ def changes(
     payloads
         Coverage payloads the caller already has, by period (e.g. the report's own
         period); the others are read or computed.
+    layout
+        Name the villages' communes and districts in this layout (a date or year; by
+        location, :mod:`coverage.layouts`); default each period's own.
 
     Returns
     -------
@@ -316,6 +331,14 @@ def changes(
         if "villages" not in layers:
             msg = f"{store.location}: period {period} has no villages layer."
             raise InputError(msg)
+    if layout is not None:
+        target = store.resolve_layout(layout)
+        units = store.read_layout(target, crs=WORK_CRS)
+        for layers, period in ((layers_b, before), (layers_a, after)):
+            if store.layout_of(period) != target:
+                where = assign_units(layers["villages"], units)
+                layers["villages"] = layers["villages"].assign(commune_id=where["unit_id"])
+                layers["admin_units"] = units
     return period_changes(
         layers_b,
         layers_a,
@@ -346,3 +369,167 @@ def plan_effects(store: Store) -> pd.DataFrame:
         if result is not None and isinstance(result.get("payload"), dict):
             saved[name.removeprefix("plan:")] = result["payload"]
     return plan_effect(saved, target_rules(store))
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a summary's rows as JSON-ready records (missing percentages as ``None``)."""
+    out = json.loads(frame.to_json(orient="records", force_ascii=False))
+    return [dict(r) for r in out]
+
+
+def _placed(
+    layers: Mapping[str, gpd.GeoDataFrame], units: gpd.GeoDataFrame
+) -> tuple[pd.Series, pd.Series]:
+    """Return village id -> unit and place id -> unit of ``units``, by location."""
+    villages = layers["villages"]
+    where = assign_units(villages, units)
+    village_units = pd.Series(
+        where["unit_id"].to_numpy(), index=villages["village_id"].astype(str).to_numpy()
+    )
+    places = layers.get("priority_places")
+    if places is None or not len(places):
+        return village_units, pd.Series(dtype=object)
+    at = assign_units(places, units)
+    return village_units, pd.Series(
+        at["unit_id"].to_numpy(), index=places["place_id"].astype(str).to_numpy()
+    )
+
+
+def in_store_layout(
+    result: CoverageResult,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    units: gpd.GeoDataFrame,
+    *,
+    same: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return a result's villages, clusters and places in a layout's units, and the units.
+
+    Parameters
+    ----------
+    result
+        A period's coverage.
+    layers
+        That period's layers in the working CRS (villages, priority places placed).
+    units
+        The layout's ``admin_units`` in the working CRS.
+    same
+        The period is in that layout already: nothing is moved.
+    """
+    plain = pd.DataFrame(units.drop(columns="geometry"))
+    v, c, p = result.villages, result.clusters, result.places
+    if not same:
+        v, c, p = in_layout(v, c, p, *_placed(layers, units), plain)
+    return v, c, p, plain
+
+
+def layout_payloads(
+    store: Store, layout: str, *, periods: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Return each period's indicators expressed in one administrative layout.
+
+    A period in another layout is re-expressed by location (:mod:`coverage.layouts`):
+    its villages and priority places are assigned to the layout's communes, clusters
+    follow their village; the counts are the same villages' and clusters', so the province
+    totals do not change. In a layout without districts, the *former districts* (of the
+    latest earlier layout that has them) are given as well.
+
+    Parameters
+    ----------
+    store
+        The store.
+    layout
+        A layout id or a date/year (``"2025"``: the layout in force at the end of 2025).
+    periods
+        The periods wanted (default: all).
+
+    Returns
+    -------
+    dict
+        Period -> ``{"as_of", "layout", "province", "targets", "communes",
+        "districts", "former_districts"}``; summary records as
+        :func:`coverage.indicators.summarize` gives them (a commune without villages has
+        zero counts and missing percentages).
+    """
+    held = check_periods(store, *(periods or []))
+    target = store.resolve_layout(layout)
+    units = store.read_layout(target, crs=WORK_CRS)
+    levels = set(units["level"].astype(str))
+    former_id = None
+    if "district" not in levels:
+        with_districts = [
+            lay.layout_id
+            for lay in store.layouts()
+            if lay.layout_id < target and "district" in lay.levels
+        ]
+        former_id = with_districts[-1] if with_districts else None
+    former = None if former_id is None else store.read_layout(former_id, crs=WORK_CRS)
+    out: dict[str, dict[str, Any]] = {}
+    for period in sorted(set(held if periods is None else periods)):
+        bound = store.at(period)
+        result, layers = _compute(bound)
+        own = store.layout_of(period)
+        v, c, p, plain = in_store_layout(result, layers, units, same=own == target)
+        province = summarize_in_layout(v, c, p, plain, level="province")
+        row = {str(k): val for k, val in province.iloc[0].items()}
+        payload: dict[str, Any] = {
+            "as_of": period,
+            "layout": target,
+            "province": _records(province)[0],
+            "targets": evaluate_targets(row),
+            "communes": _records(summarize_in_layout(v, c, p, plain, level="commune")),
+            "districts": (
+                _records(summarize_in_layout(v, c, p, plain, level="district"))
+                if "district" in levels
+                else []
+            ),
+            "former_districts": [],
+        }
+        if former is not None:
+            fv, fc, fp = result.villages, result.clusters, result.places
+            if own != former_id:
+                fv, fc, fp = in_layout(
+                    fv, fc, fp, *_placed(layers, former), former.drop(columns="geometry")
+                )
+            payload["former_districts"] = _records(
+                summarize_in_layout(fv, fc, fp, former.drop(columns="geometry"), level="district")
+            )
+        out[period] = payload
+    return out
+
+
+def layout_series(store: Store, layout: str, level: str | None = "province") -> pd.DataFrame:
+    """Return every indicator of every period in one layout, against its target.
+
+    Parameters
+    ----------
+    store
+        The store.
+    layout
+        A layout id, date or year (see :func:`layout_payloads`).
+    level
+        ``"province"``, ``"commune"``, ``"district"`` (in a layout with districts),
+        ``"former_district"`` (in one without), or ``None`` for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`coverage.trends.indicator_series`; ``level`` is one of the
+        above. A unit without data in a period has no row for it (never 0 %).
+    """
+    payloads = layout_payloads(store, layout)
+    parts = [indicator_series({p: {**pl, "districts": []} for p, pl in payloads.items()})]
+    for key, name in (
+        ("communes", "commune"),
+        ("districts", "district"),
+        ("former_districts", "former_district"),
+    ):
+        per = {p: {"districts": pl[key]} for p, pl in payloads.items()}
+        table = indicator_series(per)
+        parts.append(table.assign(level=name))
+    table = pd.concat(parts, ignore_index=True)
+    if level is not None:
+        table = table[table["level"] == level]
+    return table.reset_index(drop=True)

@@ -222,7 +222,7 @@ def test_binh_dinh_demo_end_to_end(
     assert layers["villages"]["feature_count"] == 1176
     assert layers["villages"]["synthetic"] is True
     assert layers["admin_units"]["synthetic"] is False
-    store = Store(out)
+    store = Store(out, period="2024-12-31")  # the 2019-2025 layout (2025-07-01: issue 14)
     units = store.read("admin_units")
     counts = units["level"].value_counts().to_dict()
     assert counts == {"commune": 159, "district": 11, "province": 1}

@@ -14,6 +14,9 @@ from geodata import Store
 from hatangso.cli import main
 from tests.conftest import END_2024, MID_2024
 
+#: The end-2024 period: the latest is 2025-07-01, in the two-tier layout (issue 14).
+END = ("--period", END_2024)
+
 pytestmark = pytest.mark.basedata
 
 
@@ -80,10 +83,10 @@ def test_levels_operator_and_outputs(
 ) -> None:
     store = tmp_path / "bd.gpkg"
     shutil.copyfile(demo_store, store)
-    vnpt = run_json(capsys, "coverage", store, "--json", "--operator", "Vinaphone")
+    vnpt = run_json(capsys, "coverage", store, "--json", "--operator", "Vinaphone", *END)
     assert vnpt["operator"] == "VNPT"
     assert vnpt["rules"]["4G"]["outdoor"]["vi"] == "ngoài trời, 90 % vị trí, RSRP ≥ −110 dBm"
-    assert main(["coverage", str(store)]) == 0
+    assert main(["coverage", str(store), *END]) == 0
     text = capsys.readouterr().out
     assert "covered means 4G: outdoor, 90 % of locations, RSRP ≥ −110 dBm; 5G:" in text
     # the demo has no land cover, and says what that means (issue 12 item 3)
@@ -92,15 +95,15 @@ def test_levels_operator_and_outputs(
     assert "No land cover: sparsely inhabited areas are counted as rural (quasi-open)" in text
     assert vnpt["province"]["villages_fiber"] < 1161
     csv = tmp_path / "communes.csv"
-    assert main(["coverage", str(store), "--level", "commune", "--out", str(csv)]) == 0
+    assert main(["coverage", str(store), *END, "--level", "commune", "--out", str(csv)]) == 0
     table = pd.read_csv(csv, encoding="utf-8-sig", dtype={"unit_id": str})
     assert len(table) == 159
     assert "Xã Vĩnh Kim" in set(table["name"])
     geo = tmp_path / "villages.geojson"
-    assert main(["coverage", str(store), "--level", "village", "--out", str(geo)]) == 0
+    assert main(["coverage", str(store), *END, "--level", "village", "--out", str(geo)]) == 0
     assert len(gpd.read_file(geo)) == 1176
     xlsx = tmp_path / "districts.xlsx"
-    assert main(["coverage", str(store), "--level", "district", "--out", str(xlsx)]) == 0
+    assert main(["coverage", str(store), *END, "--level", "district", "--out", str(xlsx)]) == 0
     assert len(pd.read_excel(xlsx)) == 11
     capsys.readouterr()
 
@@ -110,16 +113,16 @@ def test_save_into_the_store(
 ) -> None:
     store = tmp_path / "bd.gpkg"
     shutil.copyfile(demo_store, store)
-    assert main(["coverage", str(store), "--save", "--raster-resolution-m", "2000"]) == 0
+    assert main(["coverage", str(store), *END, "--save", "--raster-resolution-m", "2000"]) == 0
     capsys.readouterr()
-    saved = Store(store).read_result("coverage")  # the latest period's
+    saved = Store(store, period=END_2024).read_result("coverage")
     assert saved is not None
     assert saved["payload"]["as_of"] == END_2024
     assert saved["payload"]["province"]["villages_fiber"] == 1168
     assert Store(store, period=MID_2024).read_result("coverage") is None
-    rasters = {r.layer for r in Store(store).info().layers if r.kind == "raster"}
+    rasters = {r.layer for r in Store(store, period=END_2024).info().layers if r.kind == "raster"}
     assert {"coverage_4g_viettel", "coverage_4g_vnpt", "coverage_5g_viettel"} <= rasters
-    grid = Store(store).read_grid("coverage_4g_viettel")
+    grid = Store(store, period=END_2024).read_grid("coverage_4g_viettel")
     assert grid.crs.to_epsg() == 32649
 
 

@@ -494,7 +494,10 @@ def test_same_seed_gives_identical_layers(demo: DemoDataset) -> None:
         )
         assert list(frame.geometry.to_wkb()) == list(other.geometry.to_wkb()), name
         assert_geodataframe_equal(frame, other)
-    assert len(again.later) == len(demo.later) == 1
+    assert len(again.later) == len(demo.later) == 2  # end-2024 and 2025-07-01 (issue 14)
+    assert again.later[1].as_of == demo.later[1].as_of
+    for name, frame in demo.later[1].layers.items():
+        assert_geodataframe_equal(frame, again.later[1].layers[name])
     assert again.later[0].as_of == demo.later[0].as_of
     assert again.later[0].meta == demo.later[0].meta
     assert set(again.later[0].layers) == set(demo.later[0].layers)

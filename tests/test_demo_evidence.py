@@ -223,7 +223,8 @@ def test_the_demo_store_holds_the_evidence_of_each_period(
     demo: DemoDataset, demo_store: Path
 ) -> None:
     store = Store(demo_store)
-    assert store.periods() == [AS_OF.isoformat(), AS_OF_LATER.isoformat()]
+    # + the 2025-07-01 period (issue 14), which shares the end-2024 evidence
+    assert store.periods() == [AS_OF.isoformat(), AS_OF_LATER.isoformat(), "2025-07-01"]
     for period, evidence in (
         (AS_OF.isoformat(), demo.evidence),
         (AS_OF_LATER.isoformat(), demo.later[0].evidence),

@@ -99,7 +99,8 @@ def sample(sample_demo: DemoDataset) -> DemoDataset:
 @basedata
 def test_one_later_period_with_the_changed_network_layers(demo: DemoDataset) -> None:
     assert demo.as_of == AS_OF
-    assert len(demo.later) == 1
+    assert len(demo.later) == 2  # + the 2025-07-01 period in the new layout (issue 14)
+    assert not demo.later[0].layout
     period = demo.later[0]
     assert isinstance(period, DemoPeriod)
     assert period.as_of == AS_OF_LATER

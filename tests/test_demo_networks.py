@@ -128,7 +128,7 @@ def test_network_layers_follow_the_contract(demo: DemoDataset) -> None:
 @basedata
 def test_demo_writes_and_validates(demo: DemoDataset, demo_store: Path) -> None:
     store = Store(demo_store)  # written by write_demo, once a session (conftest.py)
-    assert store.periods() == ["2024-06-30", "2024-12-31"]
+    assert store.periods() == ["2024-06-30", "2024-12-31", "2025-07-01"]  # + issue 14
     store = store.at("2024-06-30")
     for name in NETWORK_LAYERS:
         stored = store.read(name)

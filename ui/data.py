@@ -309,6 +309,33 @@ def summary_table(version: StoreVersion, level: str, operator: str | None) -> pd
     return result.summary(level, operator=operator)  # type: ignore[arg-type]
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def former_district_table(version: StoreVersion, operator: str | None) -> pd.DataFrame:
+    """Return the indicators per former district (huyện cũ) of a layout without districts.
+
+    The villages of the period placed by location in the latest earlier layout that has
+    districts (:mod:`coverage.layouts`); empty when the period has districts or the store
+    holds no such layout.
+    """
+    from coverage.indicators import operator_view
+    from coverage.layouts import summarize_in_layout
+    from hatangso.progress import in_store_layout
+
+    store = version.store()
+    own = store.layout_of()
+    earlier = [
+        lay.layout_id for lay in store.layouts() if lay.layout_id < own and "district" in lay.levels
+    ]
+    units = units_table(version)
+    if (units["level"] == "district").any() or not earlier:
+        return pd.DataFrame()
+    former = store.read_layout(earlier[-1], crs=WORK_CRS)
+    v, c, p, plain = in_store_layout(coverage_result(version), read_layers(version), former)
+    if operator:
+        v, c, p = (operator_view(f, operator) for f in (v, c, p))
+    return summarize_in_layout(v, c, p, plain, level="district")
+
+
 @st.cache_data(show_spinner=False)
 def operators(version: StoreVersion) -> list[str]:
     """Return the operators with fiber or mobile sites in the store, in a fixed order."""

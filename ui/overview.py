@@ -14,6 +14,7 @@ from hatangso.formatting import NO_TARGET, fmt_int, fmt_num, fmt_pct, fmt_target
 from ui.data import (
     coverage_result,
     evidence_comparison,
+    former_district_table,
     operators,
     period_targets,
     summary_table,
@@ -128,7 +129,18 @@ def _key_figures(row: pd.Series, context: Context) -> None:
 
 
 def _breakdown(context: Context, operator: str | None) -> None:
-    lang = context.lang
+    former = former_district_table(context.version, operator)
+    two_tier = not context.district and (
+        len(former) or not len(summary_table(context.version, "district", operator))
+    )
+    if two_tier:  # since 01/07/2025: province → xã/phường, former districts below
+        table = summary_table(context.version, "commune", operator)
+        st.subheader(context.t("by_commune", unit=context.unit_name(None)))
+        _units_table(context, table, context.t("level_commune"), "overview_units")
+        if len(former):
+            with st.expander(context.t("former_districts")):
+                _units_table(context, former, context.t("level_district"), "overview_former")
+        return
     if context.district:
         table = summary_table(context.version, "commune", operator)
         table = table[table["district_id"].astype(str) == context.district]
@@ -138,17 +150,25 @@ def _breakdown(context: Context, operator: str | None) -> None:
         table = summary_table(context.version, "district", operator)
         st.subheader(context.t("by_district"))
         level = context.t("level_district")
-    table = table[table["villages"] > 0].sort_values("name")
+    _units_table(context, table[table["villages"] > 0], level, "overview_units")
+
+
+def _units_table(context: Context, table: pd.DataFrame, level: str, key: str) -> None:
+    """Draw the chart and table of units; a unit without villages: "chưa có dữ liệu"."""
+    lang = context.lang
+    none = context.t("no_data")
+    table = table.sort_values("name")
     if not len(table):
         st.info(context.t("empty_selection"))
         return
+    with_data = table[table["villages"] > 0]
     chart = pd.DataFrame(
         {
-            context.t("col_v_fiber"): table["villages_fiber_pct"].to_numpy(),
-            context.t("col_h_fiber"): table["households_fiber_pct"].to_numpy(),
-            context.t("col_v_4g"): table["villages_4g_pct"].to_numpy(),
+            context.t("col_v_fiber"): with_data["villages_fiber_pct"].to_numpy(),
+            context.t("col_h_fiber"): with_data["households_fiber_pct"].to_numpy(),
+            context.t("col_v_4g"): with_data["villages_4g_pct"].to_numpy(),
         },
-        index=pd.Index(table["name"].to_numpy(), name=context.t("col_unit")),
+        index=pd.Index(with_data["name"].to_numpy(), name=context.t("col_unit")),
     )
     st.bar_chart(chart, stack=False, horizontal=True, height=max(320, 28 * len(chart)))
     st.caption(context.t("chart_caption", level=level))
@@ -157,12 +177,20 @@ def _breakdown(context: Context, operator: str | None) -> None:
             context.t("col_unit"): table["name"],
             context.t("col_villages"): table["villages"].map(lambda v: fmt_int(v, lang)),
             context.t("col_households"): table["households"].map(lambda v: fmt_int(v, lang)),
-            context.t("col_v_fiber"): table["villages_fiber_pct"].map(lambda v: fmt_pct(v, lang)),
-            context.t("col_h_fiber"): table["households_fiber_pct"].map(lambda v: fmt_pct(v, lang)),
-            context.t("col_v_4g"): table["villages_4g_pct"].map(lambda v: fmt_pct(v, lang)),
-            context.t("col_h_4g"): table["households_4g_pct"].map(lambda v: fmt_pct(v, lang)),
+            context.t("col_v_fiber"): table["villages_fiber_pct"].map(
+                lambda v: fmt_pct(v, lang, missing=none)
+            ),
+            context.t("col_h_fiber"): table["households_fiber_pct"].map(
+                lambda v: fmt_pct(v, lang, missing=none)
+            ),
+            context.t("col_v_4g"): table["villages_4g_pct"].map(
+                lambda v: fmt_pct(v, lang, missing=none)
+            ),
+            context.t("col_h_4g"): table["households_4g_pct"].map(
+                lambda v: fmt_pct(v, lang, missing=none)
+            ),
             context.t("col_v_4g_in"): table["villages_4g_indoor_pct"].map(
-                lambda v: fmt_pct(v, lang)
+                lambda v: fmt_pct(v, lang, missing=none)
             ),
             context.t("col_nofiber"): (table["villages"] - table["villages_fiber"]).map(
                 lambda v: fmt_int(v, lang)
@@ -172,7 +200,7 @@ def _breakdown(context: Context, operator: str | None) -> None:
             ),
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="overview_units")
+    st.dataframe(shown, hide_index=True, width="stretch", key=key)
 
 
 def _evidence(context: Context, operator: str | None) -> None:

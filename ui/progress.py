@@ -24,6 +24,9 @@ from ui.data import operator_name
 from ui.i18n import tr
 from ui.progress_data import (
     INDICATORS,
+    layout_ids,
+    layout_of,
+    layout_trend_series,
     period_changes_of,
     plan_effects,
     projection_table,
@@ -140,17 +143,50 @@ def indicator_chart(series: pd.DataFrame, indicator: str, lang: str) -> alt.Laye
     return chart
 
 
+def _layout(context: Context) -> str | None:
+    """Draw the layout choice (when the store holds more than one); return it or ``None``.
+
+    ``None``: each period in its own units. A commune of a two-tier period is shown in its
+    layout, so that its trend runs across the reform.
+    """
+    layouts = layout_ids(context.version)
+    if len(layouts) < 2:  # a choice needs two
+        return None
+    own = layout_of(context.version)
+    default = own if context.commune and not context.district else None
+    options: list[str | None] = [None, *layouts]
+    if st.session_state.get("progress_layout") not in options:
+        st.session_state["progress_layout"] = default
+    return st.selectbox(
+        context.t("layout_choice"),
+        options=options,
+        format_func=lambda d: (
+            context.t("layout_own") if d is None else context.t("layout_option", date=fmt_date(d))
+        ),
+        key="progress_layout",
+    )
+
+
 def _trends(context: Context, periods: list[str]) -> None:
     st.subheader(context.t("trend_title"))
     district = context.district
-    if district:
+    layout = _layout(context)
+    if layout is not None:
+        unit = context.commune or district
+        level = "commune" if context.commune else ("district" if district else "province")
+        series = layout_trend_series(context.version, layout, level)
+        if unit:
+            series = series[series["unit_id"].astype(str) == unit]
+    elif district:
         series = trend_series(context.version, "district")
         series = series[series["unit_id"].astype(str) == district]
     else:
         series = trend_series(context.version, "province")
     unit = context.unit_name(district) if district else context.unit_name(None)
+    if layout is not None and context.commune:
+        unit = context.unit_name(context.commune)
     st.caption(context.t("trend_scope", unit=unit, n=len(periods)))
-    if context.commune:
+    if context.commune and layout is None:
         st.caption(context.t("trend_commune_note", unit=unit))
     if not len(series):
         st.info(context.t("empty_selection"))

@@ -38,6 +38,9 @@ __all__ = [
     "ChangeLists",
     "at_period",
     "coverage_payload",
+    "layout_ids",
+    "layout_of",
+    "layout_trend_series",
     "period_changes_of",
     "plan_effects",
     "projection_table",
@@ -90,6 +93,34 @@ def trend_series(version: StoreVersion, level: str) -> pd.DataFrame:
     shown (it covers them all).
     """
     series = _series(version.path, version.token)
+    return series[series["level"] == level].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False)
+def layout_ids(version: StoreVersion) -> list[str]:
+    """Return the store's administrative layouts (their dates, :mod:`geodata.layouts`)."""
+    return Store(version.path).layout_ids()
+
+
+@st.cache_data(show_spinner=False)
+def layout_of(version: StoreVersion) -> str:
+    """Return the layout of the period shown."""
+    return Store(version.path, period=version.period).layout_of()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _layout_series(path: str, token: str, layout: str) -> pd.DataFrame:
+    del token  # the cache key: a new version recomputes
+    return progress.layout_series(Store(path), layout, None)
+
+
+def layout_trend_series(version: StoreVersion, layout: str, level: str) -> pd.DataFrame:
+    """Return every indicator of every period in ``layout`` for ``level``.
+
+    ``level``: ``province``, ``district``, ``commune`` or ``former_district``; the periods
+    in another layout re-expressed by location (:func:`hatangso.progress.layout_series`).
+    """
+    series = _layout_series(version.path, version.token, layout)
     return series[series["level"] == level].reset_index(drop=True)
 
 

@@ -284,12 +284,30 @@ def _reset_commune() -> None:
     st.session_state["commune"] = ALL
 
 
+def _commune_only(units: pd.DataFrame, names: dict[str, str], lang: str) -> str | None:
+    """Draw the commune choice of a layout without districts; return its id."""
+    communes = units[units["level"] == "commune"].sort_values("name")
+    _from_query("commune", tuple(communes["unit_id"]))
+    commune_ids = [ALL, *communes["unit_id"].tolist()]
+    if st.session_state.get("commune") not in commune_ids:
+        st.session_state["commune"] = ALL
+    commune = st.sidebar.selectbox(
+        tr("commune_2025", lang),
+        options=commune_ids,
+        format_func=lambda uid: names[uid] if uid else tr("all_districts", lang),
+        key="commune",
+    )
+    return commune or None
+
+
 def selection(version: StoreVersion, lang: str) -> tuple[str | None, str | None]:
     """Draw the drill-down (district, then commune); return the selected ids."""
     units = units_table(version)
     districts = units[units["level"] == "district"].sort_values("name")
     names = dict(zip(units["unit_id"], units["name"], strict=True))
     st.sidebar.subheader(tr("area", lang))
+    if not len(districts):  # two-tier layout (since 01/07/2025): province → xã/phường
+        return None, _commune_only(units, names, lang)
     _from_query("district", tuple(districts["unit_id"]))
     district_ids = [ALL, *districts["unit_id"].tolist()]
     if st.session_state.get("district") not in district_ids:

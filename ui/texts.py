@@ -87,6 +87,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "area": ("Địa bàn", "Area"),
     "district": ("Huyện, thị xã, thành phố", "District"),
     "commune": ("Xã, phường, thị trấn", "Commune"),
+    "commune_2025": ("Xã, phường", "Commune or ward"),
+    "former_districts": ("Theo huyện cũ (địa giới trước 01/07/2025)", "By former district"),
+    "layout_choice": ("Địa giới hành chính", "Administrative layout"),
+    "layout_option": ("Theo địa giới từ {date}", "Units in force from {date}"),
+    "layout_own": ("Mỗi kỳ theo địa giới của kỳ đó", "Each period in its own units"),
+    "no_data": ("chưa có dữ liệu", "no data yet"),
     "all_districts": ("Toàn tỉnh", "Whole province"),
     "all_communes": ("Tất cả các xã", "All communes"),
     "dataset_line": (

@@ -77,6 +77,13 @@ TABLES = {
         "name TEXT PRIMARY KEY, layer TEXT NOT NULL, settings TEXT NOT NULL, saved_at TEXT, "
         "saved_by TEXT"
     ),
+    # Administrative layouts (geodata.layouts): a layout is the admin_units of its period.
+    "hatangso_layouts": "layout TEXT PRIMARY KEY, created_at TEXT, source TEXT",
+    "hatangso_crosswalks": (
+        "from_layout TEXT NOT NULL, to_layout TEXT NOT NULL, old_code TEXT NOT NULL, "
+        "new_code TEXT NOT NULL, share TEXT, source TEXT, old_name TEXT, new_name TEXT, "
+        "PRIMARY KEY (from_layout, to_layout, old_code, new_code)"
+    ),
 }
 
 #: The columns of ``hatangso_import_profiles``, in order.

@@ -3,6 +3,8 @@
 It holds the store's logic on top of either backend: which period is read, how a write
 creates a period that shares the earlier one's layers, the data version caches key on,
 and the records it returns (:class:`LayerMeta`, :class:`LayerInfo`, :class:`DatasetInfo`).
+It also keeps the administrative layouts and their crosswalks (:mod:`geodata.layouts`),
+which is why it is longer than the usual module: they are read and written like periods.
 The SQL it runs is in :mod:`geodata.store.backend`; the databases are
 :mod:`geodata.store.gpkg` (a file) and :mod:`geodata.store.pg` (a ``postgresql://`` URL).
 """
@@ -21,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyproj
 from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from geodata.crs import STORE_CRS, WORK_CRS
 from geodata.errors import InputError, StoreError
+from geodata.layouts import CROSSWALK_COLUMNS, Layout, resolve_layout
 from geodata.mapping import ImportProfile, profile_key
 from geodata.raster import Grid, grid_from_bytes
 from geodata.schemas import EVIDENCE_LAYERS, LAYERS
@@ -393,6 +397,160 @@ class Store:
             if self.has_layer(layer):
                 context.add_layer(layer, self.read(layer))
         return context
+
+    # ------------------------------------------------------------------ layouts
+
+    def _optional_rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a table written since layouts exist; none in an older store."""
+        try:
+            with self._backend.reading() as tx:
+                return tx.rows(sql, params)
+        except Exception as err:  # sqlite3 or psycopg: the table is missing in an older store
+            if "hatangso_" not in str(err) and "no such table" not in str(err):
+                raise
+            return []
+
+    def layout_ids(self) -> list[str]:
+        """Return the administrative layouts held, by the date each took effect.
+
+        A layout is the ``admin_units`` layer of the period starting it, registered by an
+        import with ``--layout``; the first period's units are a layout of their own
+        unless a registered layout covers its date.
+        """
+        periods = self.periods()
+        registered = [
+            str(r[0])
+            for r in self._optional_rows("SELECT layout FROM hatangso_layouts ORDER BY 1")
+            if str(r[0]) in periods
+        ]
+        if periods and not any(layout <= periods[0] for layout in registered):
+            registered.insert(0, periods[0])
+        return sorted(registered)
+
+    def layout_of(self, period: str | None = None) -> str:
+        """Return the layout in force on ``period`` (default: this store's period)."""
+        when = period or self.period
+        if when is None:
+            msg = f"{self.location}: holds no period, so no administrative layout."
+            raise StoreError(msg)
+        return resolve_layout(when, self.layout_ids())
+
+    def resolve_layout(self, wanted: str) -> str:
+        """Return the layout id for ``--layout`` (a date or a year), or refuse it."""
+        return resolve_layout(wanted, self.layout_ids())
+
+    def read_layout(
+        self, layout: str, *, crs: pyproj.CRS | str | int | None = None
+    ) -> gpd.GeoDataFrame:
+        """Return a layout's ``admin_units`` (in ``crs``, default as stored)."""
+        return self.at(self.resolve_layout(layout)).read("admin_units", crs=crs)
+
+    def layouts(self) -> list[Layout]:
+        """Return every layout with its levels, unit counts and the periods using it."""
+        ids = self.layout_ids()
+        out = []
+        for layout in ids:
+            units = self.at(layout).read("admin_units")
+            counts = units["level"].astype(str).value_counts()
+            levels = tuple(
+                lv for lv in ("province", "district", "commune") if counts.get(lv, 0) > 0
+            )
+            using = tuple(p for p in self.periods() if resolve_layout(p, ids) == layout)
+            out.append(Layout(layout, levels, {lv: int(counts[lv]) for lv in levels}, using))
+        return out
+
+    def register_layout(self, tx: Tx, layout: str, source: str = "") -> None:
+        """Record (in a write's transaction) that period ``layout``'s units start a layout.
+
+        Later periods that still inherit the earlier layout's units take the new one:
+        each period uses the layout in force on its date.
+        """
+        backend.upsert(
+            tx,
+            "hatangso_layouts",
+            ("layout",),
+            {"layout": layout, "created_at": tx.stamp, "source": source},
+        )
+        own = tx.row(
+            "SELECT table_name, feature_count FROM hatangso_layers "
+            "WHERE period = ? AND layer = 'admin_units'",
+            (layout,),
+        )
+        before = tx.row(
+            "SELECT table_name FROM hatangso_layers WHERE layer = 'admin_units' AND period = "
+            "(SELECT MAX(period) FROM hatangso_layers WHERE layer = 'admin_units' "
+            "AND period < ?)",
+            (layout,),
+        )
+        if own is None or before is None or before[0] == own[0]:
+            return
+        tx.execute(
+            "UPDATE hatangso_layers SET table_name = ?, feature_count = ? "
+            "WHERE layer = 'admin_units' AND period > ? AND table_name = ?",
+            (own[0], own[1], layout, before[0]),
+        )
+
+    def write_crosswalk(self, crosswalk: pd.DataFrame, from_layout: str, to_layout: str) -> None:
+        """Replace the crosswalk from one layout to another (checked by the caller).
+
+        Parameters
+        ----------
+        crosswalk
+            A frame with :data:`geodata.layouts.CROSSWALK_COLUMNS`
+            (:func:`geodata.layouts.check_crosswalk`).
+        from_layout, to_layout
+            The layouts' ids.
+        """
+        rows = [
+            {str(k): v for k, v in row.items()}
+            for row in crosswalk[list(CROSSWALK_COLUMNS)].astype(str).to_dict("records")
+        ]
+
+        def put(tx: Tx) -> None:
+            tx.execute(
+                "DELETE FROM hatangso_crosswalks WHERE from_layout = ? AND to_layout = ?",
+                (from_layout, to_layout),
+            )
+            for row in rows:
+                backend.upsert(
+                    tx,
+                    "hatangso_crosswalks",
+                    ("from_layout", "to_layout", "old_code", "new_code"),
+                    {"from_layout": from_layout, "to_layout": to_layout, **row},
+                )
+
+        self.write({}, {}, as_of=self.periods()[-1], also=put)
+
+    def crosswalk(self, from_layout: str, to_layout: str) -> pd.DataFrame:
+        """Return the crosswalk between two layouts (:data:`CROSSWALK_COLUMNS`).
+
+        Raises
+        ------
+        geodata.InputError
+            When the store holds none, saying how to import one.
+        """
+        rows = self._optional_rows(
+            "SELECT old_code, new_code, share, source, old_name, new_name "
+            "FROM hatangso_crosswalks WHERE from_layout = ? AND to_layout = ? "
+            "ORDER BY old_code, new_code",
+            (from_layout, to_layout),
+        )
+        if not rows:
+            msg = (
+                f"{self.location}: holds no crosswalk from layout {from_layout} to "
+                f"{to_layout}; import one with `hatangso import FILE --layer crosswalk "
+                f"--into {self.location}`."
+            )
+            raise InputError(msg)
+        return pd.DataFrame(rows, columns=list(CROSSWALK_COLUMNS))
+
+    def crosswalk_pairs(self) -> list[tuple[str, str, int]]:
+        """Return ``(from_layout, to_layout, rows)`` of every crosswalk held."""
+        rows = self._optional_rows(
+            "SELECT from_layout, to_layout, COUNT(*) FROM hatangso_crosswalks "
+            "GROUP BY from_layout, to_layout ORDER BY 1, 2"
+        )
+        return [(str(a), str(b), int(n)) for a, b, n in rows]
 
     # ------------------------------------------------------------------ writing
 

@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="rows of the table (and of --out)",
     )
     p.add_argument("--operator", help="only this operator's network (e.g. Viettel, VNPT)")
+    p.add_argument(
+        "--layout",
+        metavar="DATE",
+        help="express the figures in the administrative layout in force on DATE (a year: its "
+        "end, e.g. 2025 for the two-tier units of 2025-07-01); see `hatangso layouts`",
+    )
     p.add_argument("--out", help="write the table to FILE.csv, FILE.xlsx or FILE.geojson")
     p.add_argument(
         "--save",
@@ -116,6 +122,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         # are (or are not): it gets the count only, like the app's overview.
         payload["roaming_candidates_count"] = len(payload.pop("roaming_candidates"))
     table = filter_rows(role, result.summary(args.level, operator=operator))
+    if args.layout:
+        table = filter_rows(role, _in_layout(store, result, layers, args, payload))
     if args.out:
         frame: Any = table
         if Path(args.out).suffix.lower() == ".geojson":
@@ -177,6 +185,47 @@ def _with_challenges(store: Any, result: Any) -> tuple[Any, dict[str, Any]]:  # 
     }
 
 
+def _in_layout(
+    store: Any,  # noqa: ANN401 - a Store
+    result: Any,  # noqa: ANN401 - a CoverageResult
+    layers: dict[str, gpd.GeoDataFrame],
+    args: argparse.Namespace,
+    payload: dict[str, Any],
+) -> pd.DataFrame:
+    """Return the table of ``--level`` in ``--layout``; the payload gets that layout's rows."""
+    import json as _json
+
+    from coverage.indicators import evaluate_targets, operator_view
+    from coverage.layouts import summarize_in_layout
+    from geodata.crs import WORK_CRS
+    from hatangso.progress import in_store_layout
+
+    layout = store.resolve_layout(args.layout)
+    units = store.read_layout(layout, crs=WORK_CRS)
+    same = store.layout_of() == layout
+    v, c, p, plain = in_store_layout(result, layers, units, same=same)
+    operator = payload.get("operator")
+    if operator:
+        v, c, p = (operator_view(f, operator) for f in (v, c, p))
+    if args.level == "village":
+        return v.reset_index(drop=True)
+
+    def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        return [dict(r) for r in _json.loads(frame.to_json(orient="records", force_ascii=False))]
+
+    province = summarize_in_layout(v, c, p, plain, level="province")
+    payload["layout"] = layout
+    payload["province"] = records(province)[0]
+    payload["targets"] = evaluate_targets({str(k): x for k, x in province.iloc[0].items()})
+    payload["communes"] = records(summarize_in_layout(v, c, p, plain, level="commune"))
+    has_districts = "district" in set(plain["level"].astype(str))
+    payload["districts"] = (
+        records(summarize_in_layout(v, c, p, plain, level="district")) if has_districts else []
+    )
+    level = args.level if args.level != "district" or has_districts else "province"
+    return summarize_in_layout(v, c, p, plain, level=level)  # type: ignore[arg-type]  # argparse choices
+
+
 def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> str:
     p = payload["province"]
     centres = f"{fmt_num(p['commune_centres_4g'])}/{fmt_num(p['commune_centres'])}"
@@ -184,7 +233,8 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
     lines = [
         (f"{org} — " if org else "")
         + f"{payload['dataset']}, as of {payload['as_of']}"
-        + (f", operator {payload['operator']}" if payload["operator"] else ""),
+        + (f", operator {payload['operator']}" if payload["operator"] else "")
+        + (f", in the layout of {payload['layout']}" if payload.get("layout") else ""),
         "",
         f"{'target':<18} {'target':>8} {'actual':>8}  {'reached':>15}  met  gap",
     ]
@@ -224,9 +274,15 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         lines.append(f"warning: {warning['en']}")
     if level != "province":
         shown = [c for c in _TEXT_COLUMNS if c in table.columns]
-        lines += ["", table[shown].to_string(index=False, max_rows=400)]
+        text = table[shown].astype(object)
+        for col in (c for c in shown if c.endswith("_pct")):  # a unit without villages
+            text[col] = text[col].where(table[col].notna(), NO_DATA)  # is not at 0 %
+        lines += ["", text.to_string(index=False, max_rows=400)]
     return "\n".join(lines)
 
+
+#: Shown for a unit without villages (a percentage of nothing), never 0 %.
+NO_DATA = "chưa có dữ liệu"
 
 _TEXT_COLUMNS = (
     "unit_id",

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from geodata.errors import InputError
 from geodata.errors import format_report as _format_report
 from hatangso.cli.common import EXIT_OK, as_option, identity, period_option
 from hatangso.formatting import fmt_int, validation_text
@@ -58,6 +59,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--licence", help="the data's licence (recorded)")
     p.add_argument("--synthetic", action="store_true", help="flag the layer as synthetic")
     p.add_argument(
+        "--from-layout",
+        metavar="YYYY-MM-DD",
+        help="crosswalk: the older layout (default the one before --layout)",
+    )
+    p.add_argument(
         "--mode",
         choices=("replace", "upsert"),
         default=None,
@@ -77,6 +83,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("store")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_profiles)
+    p = sub.add_parser(
+        "layouts", help="list a store's administrative layouts, their periods and crosswalks"
+    )
+    p.add_argument("store")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_layouts)
 
     p = sub.add_parser("layers", help="list a store's periods and a period's layers")
     p.add_argument("store")
@@ -149,10 +161,13 @@ def _read_options(p: argparse.ArgumentParser) -> None:
         help="what kind of measurement, when the file does not say (default: the app's, "
         "else drive_test)",
     )
-    g.add_argument(
+    p.add_argument(
         "--layout",
-        choices=("auto", "generic", "towercollector", "gnettrack"),
-        help="the export layout; default auto: recognised by the header",
+        metavar="LAYOUT",
+        help="admin_units: YYYY-MM-DD, these units are a new administrative layout in force "
+        "from that date (written into that period; later periods take it); crosswalk: the "
+        "newer layout (default the newest); measurements: the app's export layout (auto, "
+        "generic, towercollector, gnettrack; default auto: recognised by the header)",
     )
     g.add_argument("--net-type", choices=("mobile", "fixed"), help="speed tiles: mobile or fixed")
     g.add_argument(
@@ -168,7 +183,7 @@ def _evidence_options(args: argparse.Namespace) -> Any:  # noqa: ANN401 - Eviden
     return EvidenceOptions(
         campaign=args.campaign,
         source_kind=args.source_kind,
-        layout=args.layout,
+        layout=_export_layout(args),
         net_type=args.net_type,
         quarter_start=args.quarter_start,
         strict=args.strict,
@@ -256,11 +271,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
+def _cmd_import(args: argparse.Namespace) -> int:  # noqa: C901 - one command's branches
     from geodata.importer import import_file
     from geodata.store import Store
     from hatangso import audit
 
+    if args.layer == "crosswalk":
+        return _import_crosswalk(args)
+    if args.layout is not None and args.layer == "admin_units":
+        if args.as_of is not None and args.as_of != args.layout:
+            msg = f"--layout {args.layout} is the period the units start; drop --as-of."
+            raise InputError(msg)
+        args.as_of = _layout_date(args.layout)
     store = Store(args.into, period=args.as_of)
     actor, role = identity(store, args.user)
     if not role.can_import:
@@ -274,6 +296,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         latest = tx.row("SELECT MAX(period) FROM hatangso_periods")
         period = args.as_of or (latest[0] if latest else None)
         detail = {"file": Path(args.file).name, "period": period, "features": features}
+        if args.layout is not None and layer == "admin_units":
+            store.register_layout(tx, args.as_of, Path(args.file).name)
+            detail["layout"] = args.as_of
         audit.record(tx, actor, "import", layer, detail)
 
     validated = import_file(
@@ -372,6 +397,104 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
         if extras:
             print(f"  {'; '.join(extras)}")  # noqa: T201
         print(f"  columns: {columns or '(recognised from the header)'}")  # noqa: T201
+    return EXIT_OK
+
+
+_EXPORT_LAYOUTS = ("auto", "generic", "towercollector", "gnettrack")
+
+
+def _export_layout(args: argparse.Namespace) -> str | None:
+    """Return ``--layout`` as a measurement app's export layout (``None`` otherwise)."""
+    if args.layout is None or args.layer in ("admin_units", "crosswalk"):
+        return None
+    if args.layout not in _EXPORT_LAYOUTS:
+        msg = (
+            f"--layout {args.layout!r}: for {args.layer} it is the export layout, one of "
+            f"{', '.join(_EXPORT_LAYOUTS)}; an administrative layout goes with "
+            "--layer admin_units."
+        )
+        raise InputError(msg)
+    return str(args.layout)
+
+
+def _layout_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        msg = f"--layout {text!r}: give the date the units took effect, YYYY-MM-DD."
+        raise InputError(msg) from None
+
+
+def _import_crosswalk(args: argparse.Namespace) -> int:
+    from geodata.importer import import_crosswalk
+    from geodata.store import Store
+    from hatangso import audit
+
+    store = Store(args.into)
+    actor, role = identity(store, args.user)
+    if not role.can_import:
+        from hatangso.access import AccessDenied
+
+        msg = f"{role}: only the department imports data."
+        raise AccessDenied(msg)
+    table, old, new = import_crosswalk(
+        args.file, into=store, from_layout=args.from_layout, to_layout=args.layout
+    )
+    detail = {"file": Path(args.file).name, "from": old, "to": new, "rows": len(table)}
+    with store.transaction() as tx:
+        audit.record(tx, actor, "import", "crosswalk", detail)
+    split = sorted(set(table.loc[table["share"].isin(("part", "remainder")), "old_code"]))
+    if args.json:
+        payload = {
+            "ok": True,
+            "store": store.location,
+            "layer": "crosswalk",
+            "from_layout": old,
+            "to_layout": new,
+            "rows": len(table),
+            "old_units": int(table["old_code"].nunique()),
+            "new_units": int(table["new_code"].nunique()),
+            "split": split,
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+    else:
+        print(  # noqa: T201
+            f"imported {Path(args.file).name} as the crosswalk from layout {old} to {new} "
+            f"into {store.location}: {fmt_int(len(table))} rows, "
+            f"{fmt_int(table['old_code'].nunique())} old units → "
+            f"{fmt_int(table['new_code'].nunique())} new; split (by location): "
+            f"{', '.join(split) or 'none'}."
+        )
+    return EXIT_OK
+
+
+def _cmd_layouts(args: argparse.Namespace) -> int:
+    from geodata.store import Store
+
+    store = Store(args.store)
+    layouts = store.layouts()
+    pairs = store.crosswalk_pairs()
+    if args.json:
+        payload = {
+            "store": store.location,
+            "layouts": [layout.as_dict() for layout in layouts],
+            "crosswalks": [{"from": a, "to": b, "rows": n} for a, b, n in pairs],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
+        return EXIT_OK
+    print(f"administrative layouts of {store.location}")  # noqa: T201
+    for layout in layouts:
+        units = ", ".join(f"{fmt_int(n)} {level}" for level, n in layout.units.items())
+        print(  # noqa: T201
+            f"{layout.layout_id}  {' / '.join(layout.levels):<28} {units}; "
+            f"periods {', '.join(layout.periods)}"
+        )
+    for old, new, rows in pairs:
+        print(f"crosswalk {old} → {new}: {fmt_int(rows)} rows")  # noqa: T201
+    if not pairs and len(layouts) > 1:
+        print("no crosswalk yet: `hatangso import FILE --layer crosswalk --into STORE`")  # noqa: T201
     return EXIT_OK
 
 

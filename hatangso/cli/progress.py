@@ -67,7 +67,7 @@ def _trends_text(
     effect: Any,  # noqa: ANN401
     level: str,
 ) -> str:
-    district = level == "district"
+    district = level != "province"
     lines = [f"{info.name}: periods {', '.join(info.periods)} ({level})", ""]
     unit = f"{'unit':<26} " if district else ""
     lines.append(
@@ -119,7 +119,14 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     store = Store(args.store)
     held = progress.check_periods(store)
     info = store.info()
-    table = progress.series(store, args.level, save=not args.no_save)
+    layout = None if args.layout is None else store.resolve_layout(args.layout)
+    if layout is None and args.level in ("commune", "former_district"):
+        msg = f"--level {args.level} needs --layout (e.g. --layout 2025); see `hatangso layouts`."
+        raise InputError(msg)
+    if layout is None:
+        table = progress.series(store, args.level, save=not args.no_save)
+    else:
+        table = progress.layout_series(store, layout, args.level)
     projected = project(table, as_of=held[-1], level=args.level, window=args.window)
     effect = progress.plan_effects(store)
     if args.indicator is not None:
@@ -136,6 +143,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
             "dataset": info.name,
             "periods": info.periods,
             "level": args.level,
+            "layout": layout,
             "series": records(table),
             "projection": records(projected),
             "plans": records(effect),
@@ -144,8 +152,27 @@ def _cmd_trends(args: argparse.Namespace) -> int:
             payload["out"] = str(args.out)
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
     else:
-        print(_trends_text(info, table, projected, effect, args.level))  # noqa: T201
+        text = _trends_text(info, table, projected, effect, args.level)
+        if layout is not None:
+            text = f"in the administrative layout of {layout}\n" + text
+            text += _no_data_text(store, layout, table, args.level)
+        print(text)  # noqa: T201
     return EXIT_OK
+
+
+def _no_data_text(store: Any, layout: str, table: Any, level: str) -> str:  # noqa: ANN401
+    """Return the lines naming the layout's communes without data (never shown as 0 %)."""
+    if level != "commune":
+        return ""
+    units = store.read_layout(layout)
+    communes = units[units["level"].astype(str) == "commune"]
+    shown = set(table["unit_id"].astype(str))
+    missing = communes[~communes["unit_id"].astype(str).isin(shown)]
+    if not len(missing):
+        return ""
+    names = ", ".join(missing["name"].astype(str).head(MOST_SHOWN))
+    more = f" … and {len(missing) - MOST_SHOWN} more" if len(missing) > MOST_SHOWN else ""
+    return f"\n\n{len(missing)} communes: chưa có dữ liệu (no data): {names}{more}"
 
 
 # --------------------------------------------------------------------------- changes
@@ -235,7 +262,9 @@ def _cmd_changes(args: argparse.Namespace) -> int:
 
     store = Store(args.store)
     progress.check_periods(store, args.from_period, args.to_period)
-    found = progress.changes(store, args.from_period, args.to_period, save=not args.no_save)
+    found = progress.changes(
+        store, args.from_period, args.to_period, save=not args.no_save, layout=args.layout
+    )
     if args.out:
         written = write_table(found.table(), args.out, sheet_name="changes")
         log.info("wrote %s", written)
@@ -265,7 +294,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("store")
     p.add_argument(
-        "--level", choices=("province", "district"), default="province", help="rows of the table"
+        "--level",
+        choices=("province", "district", "commune", "former_district"),
+        default="province",
+        help="rows of the table (commune and former_district: with --layout)",
+    )
+    p.add_argument(
+        "--layout",
+        metavar="DATE",
+        help="every period in the administrative layout in force on DATE (a year: its end; "
+        "2025: the two-tier units of 2025-07-01), for trends continuous across a reform",
     )
     p.add_argument("--indicator", metavar="KEY", help="only this indicator (e.g. fiber_villages)")
     p.add_argument(
@@ -296,6 +334,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--to", dest="to_period", metavar="YYYY-MM-DD", help="the later period (default: latest)"
+    )
+    p.add_argument(
+        "--layout",
+        metavar="DATE",
+        help="name the villages' communes in the layout in force on DATE (e.g. 2025)",
     )
     p.add_argument("--out", help="write every change to FILE.csv or FILE.xlsx")
     p.add_argument(

@@ -30,6 +30,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("store")
     as_option(p)
     p.add_argument("--out", required=True, help="write the report to FILE.pdf or FILE.xlsx")
+    p.add_argument(
+        "--layout",
+        metavar="DATE",
+        help="the figures in the administrative layout in force on DATE (a year: its end; 2025: "
+        "by xã/phường of 2025-07-01, with a table by former district)",
+    )
     period_option(p)
     p.add_argument("--json", action="store_true", help="print a small summary as JSON")
     p.set_defaults(handler=_cmd_report)
@@ -52,7 +58,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     store = Store(args.store, period=args.period)
     actor, role = identity(store, args.user)
     check_layer_request(role, "report")
-    data = build_report(args.store, period=args.period)
+    data = build_report(args.store, period=args.period, layout=args.layout)
     written = write_report(data, args.out)
     log.info("wrote %s", written)
     record_audit(

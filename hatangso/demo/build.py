@@ -8,6 +8,7 @@ validates every layer against the data contract and writes both periods.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,15 +21,17 @@ import pandas as pd
 
 from geodata.crs import STORE_CRS
 from geodata.errors import StoreError
+from geodata.layouts import check_crosswalk
 from geodata.load import RawLayer
 from geodata.schemas import LAYER_ORDER
-from geodata.store import LayerMeta, Store, is_database_url
+from geodata.store import LayerMeta, Store, Tx, is_database_url
 from geodata.validate import ValidationContext, validate_layer
 from hatangso.demo.base import load_base, step_admin_units
 from hatangso.demo.common import Layers
 from hatangso.demo.context import Context
 from hatangso.demo.evidence import check_demo_measurements, step_evidence
 from hatangso.demo.fiber import step_fiber_network
+from hatangso.demo.layout2025 import AS_OF_2025, build_layout_2025
 from hatangso.demo.mobile import step_mobile_sites
 from hatangso.demo.periods import step_later_networks
 from hatangso.demo.places import step_priority_places
@@ -70,6 +73,8 @@ class DemoPeriod:
     meta: dict[str, LayerMeta]
     evidence: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     evidence_meta: dict[str, LayerMeta] = field(default_factory=dict)
+    layout: bool = False
+    """Whether the period's ``admin_units`` start a new administrative layout."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ class DemoDataset:
     later: list[DemoPeriod] = field(default_factory=list)
     evidence: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     evidence_meta: dict[str, LayerMeta] = field(default_factory=dict)
+    crosswalk: pd.DataFrame | None = None
+    """The crosswalk from the first period's layout to the last layout (when there are two)."""
 
 
 # ------------------------------------------------------------------------------ build
@@ -199,13 +206,23 @@ def build_demo(
         evidence=later_evidence,
         evidence_meta=evidence_meta(AS_OF_LATER.isoformat(), sample=base_dir is None),
     )
+    periods = [later]
+    reform = None
+    if base_dir is not None:
+        latest_villages = changed.get("villages", layers["villages"])
+        reform = build_layout_2025(Path(base_dir), latest_villages, report)
+    if reform is not None:
+        periods.append(
+            DemoPeriod(as_of=AS_OF_2025, layers=reform.layers, meta=reform.meta, layout=True)
+        )
     return DemoDataset(
         name=base.name,
         as_of=AS_OF,
         layers=layers,
         meta=dict(base.meta),
         rasters={"population_density": base.density_tif},
-        later=[later],
+        later=periods,
+        crosswalk=None if reform is None else reform.crosswalk,
         evidence=evidence,
         evidence_meta=evidence_meta(AS_OF.isoformat(), sample=base_dir is None),
     )
@@ -279,7 +296,11 @@ def write_demo(
             imported_from="hatangso demo",
             written_at=written_at,
         )
+        layouts: list[str] = []
         for period, layers in later:
+            as_of = period.as_of.isoformat()
+            if period.layout:
+                layouts.append(as_of)
             target.write(
                 layers,
                 {**period.meta, **period.evidence_meta},
@@ -288,7 +309,18 @@ def write_demo(
                 written_at=None
                 if written_at is None
                 else dt.datetime.combine(period.as_of, dt.time()),
+                also=(
+                    functools.partial(_register_layout, target, as_of) if period.layout else None
+                ),
             )
+        if dataset.crosswalk is not None and layouts:
+            checked = check_crosswalk(
+                dataset.crosswalk,
+                target.at(dataset.as_of.isoformat()).read("admin_units"),
+                target.at(layouts[-1]).read("admin_units"),
+                source="demo crosswalk",
+            )
+            target.write_crosswalk(checked, dataset.as_of.isoformat(), layouts[-1])
 
     if is_database_url(store.location):
         if store.exists() and store.periods():
@@ -356,3 +388,8 @@ def _validated_demo_layers(
         msg = f"demo produced layers outside the contract: {sorted(unknown)}"
         raise ValueError(msg)
     return out
+
+
+def _register_layout(target: Store, day: str, tx: Tx) -> None:
+    """Record the period ``day`` as starting a layout (inside its write's transaction)."""
+    target.register_layout(tx, day, "hatangso demo")

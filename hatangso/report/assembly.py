@@ -81,7 +81,9 @@ def saved_plans(store: Store) -> list[dict[str, Any]]:
     return out
 
 
-def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
+def build_report(
+    path: str | Path, *, period: str | None = None, layout: str | None = None
+) -> ReportData:
     """Compute the coverage of a store and fill the report.
 
     Parameters
@@ -90,6 +92,11 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         The store.
     period
         The period (``YYYY-MM-DD``); default the latest.
+    layout
+        Show the figures in the administrative layout in force on this date (a year: its
+        end); default the period's own. In a layout without districts the tables are by
+        xã/phường, with a table by former district (huyện cũ) and the village lists
+        grouped by it.
 
     Returns
     -------
@@ -118,6 +125,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
         ),
     )
     org = organisation_for(store, info.as_of)
+    result, former, layout_note = _in_layout(store, layers, result, layout)
     province = result.summary("province").iloc[0]
     province_name = str(province["name"])
     synthetic = [LAYER_NAMES_VI.get(r.layer, r.layer) for r in info.layers if r.synthetic]
@@ -127,8 +135,9 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             "LƯU Ý: Bộ dữ liệu có các lớp mô phỏng (dữ liệu tổng hợp, không phải số liệu "
             f"thực tế): {', '.join(synthetic)}. Các số liệu dưới đây chỉ dùng để minh hoạ."
         )
-    villages = _village_table(result)
-    tables = [
+    villages = _village_table(result, former)
+    two_tier = former is not None or not (result.units["level"] == "district").any()
+    by_unit = [
         ReportTable(
             "Hiện trạng theo huyện, thị xã, thành phố",
             "Theo huyện",
@@ -136,6 +145,20 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             widths=(26, 9, 12, 10, 12, 12, 14, 11, 11, 12),
         ),
         ReportTable("Hiện trạng theo xã", "Theo xã", _commune_table(result), in_pdf=False),
+    ]
+    if two_tier:
+        by_unit = [ReportTable("Hiện trạng theo xã, phường", "Theo xã", _commune_table(result))]
+        if former is not None:
+            by_unit.append(
+                ReportTable(
+                    "Hiện trạng theo huyện cũ (địa giới trước 01/07/2025)",
+                    "Theo huyện cũ",
+                    _district_table(former),
+                    widths=(26, 9, 12, 10, 12, 12, 14, 11, 11, 12),
+                )
+            )
+    tables = [
+        *by_unit,
         ReportTable(
             "Danh sách thôn chưa có cáp quang",
             "Thôn chưa có cáp quang",
@@ -146,8 +169,8 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             widths=(0, 40, 40, 20, 15),
         ),
     ]
-    tables[1:1] = _change_tables(store, info.as_of, result)
-    villages = _village_table(result)
+    tables[1:1] = _change_tables(store, info.as_of, result, layout)
+    villages = _village_table(result, former)
     tables.append(
         ReportTable(
             "Danh sách thôn chưa có sóng 4G",
@@ -202,6 +225,7 @@ def build_report(path: str | Path, *, period: str | None = None) -> ReportData:
             f"Mô hình dự báo: {result.model_note(language='vi')}.",
             evidence_line(evidence, "vi"),
             *([challenge_line(result.overrides, "vi")] if result.overrides is not None else []),
+            *([layout_note] if layout_note else []),
         ],
     )
 
@@ -230,8 +254,14 @@ def _with_basis(
     return dataclasses.replace(table, frame=frame, widths=widths)
 
 
-def _change_tables(store: Store, period: str, result: CoverageResult) -> list[ReportTable]:
-    """Tabulate the changes since the previous period: indicators, operators, villages."""
+def _change_tables(
+    store: Store, period: str, result: CoverageResult, layout: str | None = None
+) -> list[ReportTable]:
+    """Tabulate the changes since the previous period: indicators, operators, villages.
+
+    The previous period is counted in the layout shown (``layout``, default this period's)
+    when it was in another one, so that a reform does not read as a change.
+    """
     previous = store.previous_period()
     if previous is None:
         return [
@@ -245,7 +275,11 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
             )
         ]
     before_payload = progress.coverage_payloads(store, save=False, periods=[previous])[previous]
-    before = {t["id"]: t for t in before_payload["targets"]}
+    targets = before_payload["targets"]
+    shown = store.layout_of() if layout is None else store.resolve_layout(layout)
+    if store.layout_of(previous) != shown:  # the previous period counted in these units
+        targets = progress.layout_payloads(store, shown, periods=[previous])[previous]["targets"]
+    before = {t["id"]: t for t in targets}
     rows = []
     for target in result.targets():
         old = before.get(target["id"])
@@ -271,6 +305,7 @@ def _change_tables(store: Store, period: str, result: CoverageResult) -> list[Re
         period,
         save=False,
         payloads={previous: before_payload, period: now_payload},
+        layout=shown,
     )
     summary = changes.summary()
     operators = pd.DataFrame(
@@ -383,11 +418,44 @@ def _district_table(result: CoverageResult) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _in_layout(
+    store: Store,
+    layers: dict[str, gpd.GeoDataFrame],
+    result: CoverageResult,
+    layout: str | None,
+) -> tuple[CoverageResult, CoverageResult | None, str]:
+    """Return the result in the layout shown, the former-district one (two-tier), a note."""
+    own = store.layout_of()
+    target = own if layout is None else store.resolve_layout(layout)
+
+    def moved(layout_id: str) -> CoverageResult:
+        if layout_id == own:
+            return result
+        units = store.read_layout(layout_id, crs=WORK_CRS)
+        v, c, p, plain = progress.in_store_layout(result, layers, units)
+        return dataclasses.replace(result, villages=v, clusters=c, places=p, units=plain)
+
+    shown = moved(target)
+    if (shown.units["level"] == "district").any():
+        return shown, None, ""
+    earlier = [
+        lay.layout_id
+        for lay in store.layouts()
+        if lay.layout_id < target and "district" in lay.levels
+    ]
+    source = {i.layer: i.source for i in store.at(target).info().layers}.get("admin_units", "")
+    note = f"Đơn vị hành chính theo địa giới từ {fmt_date(target)}. {source}".strip()
+    return shown, (moved(earlier[-1]) if earlier else None), note
+
+
 def _commune_table(result: CoverageResult) -> pd.DataFrame:
     c = result.summary("commune")
     districts = _names(result, "district")
     c = c.assign(_d=c["district_id"].astype(str).map(districts)).sort_values(["_d", "name"])
-    return pd.DataFrame(
+    two_tier = not (result.units["level"] == "district").any()
+    if two_tier:
+        c = c.sort_values("name")
+    table = pd.DataFrame(
         {
             "Huyện": c["_d"].astype(str),
             "Xã, phường, thị trấn": c["name"].astype(str),
@@ -402,6 +470,9 @@ def _commune_table(result: CoverageResult) -> pd.DataFrame:
             "Trung tâm xã có 4G": c["commune_centres_4g"].astype(int) > 0,
         }
     ).reset_index(drop=True)
+    if two_tier:  # no huyện since 01/07/2025 (the former ones: their own table)
+        table = table.drop(columns="Huyện").rename(columns={"Xã, phường, thị trấn": "Xã, phường"})
+    return table
 
 
 def _names(result: CoverageResult, level: str) -> dict[str, str]:
@@ -410,13 +481,19 @@ def _names(result: CoverageResult, level: str) -> dict[str, str]:
     return dict(zip(chosen["unit_id"].astype(str), chosen["name"].astype(str), strict=True))
 
 
-def _village_table(result: CoverageResult) -> pd.DataFrame:
+def _village_table(result: CoverageResult, former: CoverageResult | None = None) -> pd.DataFrame:
     v = result.villages
     communes = _names(result, "commune")
     districts = _names(result, "district")
+    district = v["district_id"].astype(str).map(districts)
+    if former is not None:  # two-tier: grouped by former district (huyện cũ)
+        old = former.villages.set_index(former.villages["village_id"].astype(str))
+        names = _names(former, "district")
+        district = v["village_id"].astype(str).map(old["district_id"].astype(str)).map(names)
+        district = district.fillna("").astype(str) + " (cũ)"
     frame = pd.DataFrame(
         {
-            "Huyện": v["district_id"].astype(str).map(districts),
+            "Huyện": district,
             "Xã": v["commune_id"].astype(str).map(communes),
             "Thôn": v["name"].astype(str),
             "Mã thôn": v["village_id"].astype(str),
@@ -457,7 +534,12 @@ def _gap_map(layers: dict[str, gpd.GeoDataFrame], result: CoverageResult) -> Gap
     mobile = ids.map(status["mobile_4g"]).fillna(value=True).astype(bool)
     return GapMap(
         communes=units[units["level"] == "commune"],
-        districts=units[units["level"] == "district"],
+        # a two-tier layout has no districts: the province's outline instead
+        districts=(
+            units[units["level"] == "district"]
+            if (units["level"] == "district").any()
+            else units[units["level"] == "province"]
+        ),
         no_fiber=villages[~fiber],
         no_4g=villages[~mobile],
         villages=villages,
