@@ -27,10 +27,10 @@ import shapely  # type: ignore[import-untyped,unused-ignore]
 from pyproj.transformer import TransformerGroup
 
 from geodata.crs import (
-    BINH_DINH_BBOX_LONLAT,
     SHORT_NAMES,
     STORE_CRS,
     WORK_CRS,
+    current_extent,
     describe_crs,
 )
 from geodata.errors import CRSProblem
@@ -72,7 +72,6 @@ _CANDIDATE_CODES: Final[tuple[int, ...]] = (
 )
 """CRSs tried, in order of preference, when a file's CRS is missing or wrong."""
 
-_PROVINCE: Final = "Bình Định"
 _EN_DASH: Final = "\u2013"
 
 FloatArray = npt.NDArray[np.float64]
@@ -121,7 +120,7 @@ def _to_lonlat(crs: pyproj.CRS, x: FloatArray, y: FloatArray) -> tuple[FloatArra
 
 
 def _inside_mask(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
-    minx, miny, maxx, maxy = BINH_DINH_BBOX_LONLAT
+    minx, miny, maxx, maxy = current_extent().bbox_lonlat
     with np.errstate(invalid="ignore"):
         return (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
 
@@ -160,17 +159,17 @@ def _distance_note(lon: FloatArray, lat: FloatArray) -> str:
     share = _inside_fraction(lon, lat)
     c_lon = float(np.median(lon[finite]))
     c_lat = float(np.median(lat[finite]))
-    minx, miny, maxx, maxy = BINH_DINH_BBOX_LONLAT
+    minx, miny, maxx, maxy = current_extent().bbox_lonlat
     near_lon = min(max(c_lon, minx), maxx)
     near_lat = min(max(c_lat, miny), maxy)
     _, _, dist_m = pyproj.Geod(ellps="WGS84").inv(c_lon, c_lat, near_lon, near_lat)
     note = (
-        f"Only {share:.0%} of them fall inside {_PROVINCE}; "
+        f"Only {share:.0%} of them fall inside {current_extent().name}; "
         f"they are centred on lon {c_lon:.4f}, lat {c_lat:.4f}"
     )
     if dist_m >= 1000.0:
         km = f"{dist_m / 1000.0:,.0f}".replace(",", " ")
-        note += f", about {km} km from {_PROVINCE}"
+        note += f", about {km} km from {current_extent().name}"
     return note + "."
 
 
@@ -244,7 +243,7 @@ def _check_datum_link(crs: pyproj.CRS, target: pyproj.CRS, *, source: str) -> No
     msg = (
         f"{source}: its CRS {describe_crs(crs)} uses datum '{datum}', which PROJ cannot "
         f"relate to {target.name}: it would apply no datum shift at all, while "
-        f"VN-2000 and WGS 84 differ by about 226 m in {_PROVINCE}.{guess} "
+        f"VN-2000 and WGS 84 differ by about 226 m in {current_extent().name}.{guess} "
         "Declare the CRS explicitly - vn2000-binhdinh (EPSG:9217) for VN-2000 TM-3 "
         "108°15' data (other VN-2000 zones by EPSG code), or utm49n / wgs84 if the "
         "data really are WGS 84 - by fixing the file's .prj / CRS, or by removing it "
@@ -347,7 +346,7 @@ def _check_undeclared(s: _Sample) -> pyproj.CRS:
             "because the coordinates (%s) are degrees inside %s",
             s.source,
             s.ranges,
-            _PROVINCE,
+            current_extent().name,
         )
         return STORE_CRS
     if _looks_like_degrees(y, x) and _inside_fraction(y, x) >= INSIDE_FRACTION:
@@ -373,13 +372,13 @@ def _check_undeclared(s: _Sample) -> pyproj.CRS:
     swapped = [] if straight else _fitting_candidates(y, x)
     if straight:
         msg = (
-            f"{head} They fall inside {_PROVINCE} if read as: {_labels(straight)}. "
+            f"{head} They fall inside {current_extent().name} if read as: {_labels(straight)}. "
             f"Declare the CRS with --crs {_crs_option(straight[0])} "
             "(or set it on the file, e.g. a .prj)."
         )
     elif swapped:
         msg = (
-            f"{head} They fall inside {_PROVINCE} only {s.swapped()} "
+            f"{head} They fall inside {current_extent().name} only {s.swapped()} "
             "(surveyors write X = northing, Y = easting) and read as: "
             f"{_labels(swapped)}. {s.swap_hint()} and declare "
             f"--crs {_crs_option(swapped[0])} (or fix the columns and set the CRS "
@@ -389,7 +388,7 @@ def _check_undeclared(s: _Sample) -> pyproj.CRS:
         tried = ", ".join(f"EPSG:{c}" for c in _CANDIDATE_CODES)
         msg = (
             f"{head} None of the usual CRSs ({tried}) puts them inside "
-            f"{_PROVINCE}, with or without swapping x and y. Check the file and "
+            f"{current_extent().name}, with or without swapping x and y. Check the file and "
             "declare its CRS with --crs (a short name, EPSG:n, WKT or PROJ text)."
         )
     raise CRSProblem(msg)
@@ -405,7 +404,7 @@ def _check_declared(s: _Sample, crs: pyproj.CRS) -> None:
     if _fits(crs, y, x):
         msg = (
             f"{s.source}: with the declared CRS {describe_crs(crs)} the coordinates "
-            f"({s.ranges}) fall inside {_PROVINCE} only {s.swapped()} "
+            f"({s.ranges}) fall inside {current_extent().name} only {s.swapped()} "
             "(latitude/longitude or northing/easting order). "
             f"{s.swap_hint()} (or fix the columns)."
         )
@@ -418,21 +417,21 @@ def _check_declared(s: _Sample, crs: pyproj.CRS) -> None:
     swapped = [] if straight else _fitting_candidates(y, x, exclude=crs)
     if straight:
         msg = (
-            f"{head} They would fall inside {_PROVINCE} read as: {_labels(straight)}; "
+            f"{head} They would fall inside {current_extent().name} read as: {_labels(straight)}; "
             f"if that is right, declare {_crs_option(straight[0])} instead (fix the "
             f"file's .prj / CRS, or pass --crs {_crs_option(straight[0])} if the "
             "wrong CRS came from --crs)."
         )
     elif swapped:
         msg = (
-            f"{head} They would fall inside {_PROVINCE} {s.swapped()} and "
+            f"{head} They would fall inside {current_extent().name} {s.swapped()} and "
             f"read as: {_labels(swapped)}; if that is right, "
             f"{s.swap_hint().lower()} and declare {_crs_option(swapped[0])} instead "
             "(in the file's .prj / CRS, or with --crs)."
         )
     else:
         msg = (
-            f"{head} None of the usual CRSs for {_PROVINCE} fits them either; "
+            f"{head} None of the usual CRSs for {current_extent().name} fits them either; "
             "the file may not cover the province."
         )
     raise CRSProblem(msg)

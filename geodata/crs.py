@@ -9,7 +9,9 @@ What the tool knows about coordinate reference systems (CRS):
   (:data:`VN2000_BINHDINH`);
 * short CRS names accepted on the command line (:data:`SHORT_NAMES`,
   :func:`resolve_crs`);
-* the province extent (:data:`BINH_DINH_BBOX_LONLAT`).
+* the province extent (:data:`BINH_DINH_BBOX_LONLAT`), and the extent files are
+  expected in, which follows the province of the date imported (:class:`Extent`,
+  :func:`extent_on`, :func:`expected_extent`).
 
 Deciding which CRS a file's raw coordinates are in (and refusing to guess silently when
 it is missing or wrong) is :mod:`geodata.coordinates`.
@@ -35,7 +37,11 @@ file metadata (.prj, GeoPackage) and is recognised by other GIS software.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import math
+from contextvars import ContextVar
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
@@ -45,11 +51,14 @@ from pyproj.exceptions import CRSError
 from geodata.errors import CRSProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 __all__ = [
     "BINH_DINH_BBOX_LONLAT",
     "BINH_DINH_BBOX_WORK",
+    "BINH_DINH_EXTENT",
+    "GIA_LAI_2025_EXTENT",
+    "PROVINCE_MERGER_DATE",
     "SHORT_NAMES",
     "STORE_CRS",
     "VN2000_BINHDINH",
@@ -59,8 +68,12 @@ __all__ = [
     "VN2000_TO_WGS84_CF",
     "WORK_CRS",
     "CRSProblem",
+    "Extent",
     "check_metric",
+    "current_extent",
     "describe_crs",
+    "expected_extent",
+    "extent_on",
     "resolve_crs",
 ]
 
@@ -240,6 +253,90 @@ BINH_DINH_BBOX_WORK: Final[tuple[float, float, float, float]] = (
     float(math.ceil(_WORK_BOUNDS[3])),
 )
 """:data:`BINH_DINH_BBOX_LONLAT` in :data:`WORK_CRS` metres (enclosing box)."""
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where a file's coordinates are expected to lie: a name for messages and a box.
+
+    Parameters
+    ----------
+    name
+        The area's name as messages say it ("Bình Định").
+    bbox_lonlat
+        ``(minx, miny, maxx, maxy)`` in degrees of longitude and latitude, with a margin.
+    """
+
+    name: str
+    bbox_lonlat: tuple[float, float, float, float]
+
+
+BINH_DINH_EXTENT: Final = Extent("Bình Định", BINH_DINH_BBOX_LONLAT)
+"""The province until 30 June 2025."""
+
+GIA_LAI_2025_EXTENT: Final = Extent(
+    "Gia Lai (the province since 1 July 2025, with the former Bình Định)",
+    (107.40, 12.95, 109.42, 14.76),
+)
+"""The new Gia Lai (107.451 to 109.371 E, 12.996 to 14.703 N in the 135 communes of Nghị
+quyết 1664/NQ-UBTVQH15) plus a margin: Bình Định and the former Gia Lai."""
+
+PROVINCE_MERGER_DATE: Final = dt.date(2025, 7, 1)
+"""Bình Định is part of Gia Lai from this date (Nghị quyết 202/2025/QH15)."""
+
+_EXTENT: ContextVar[Extent] = ContextVar("hatangso_expected_extent", default=BINH_DINH_EXTENT)
+
+
+def extent_on(day: dt.date | str | None) -> Extent:
+    """Return the province's extent on ``day``: Bình Định before 1 July 2025, then Gia Lai.
+
+    Parameters
+    ----------
+    day
+        A date or ``YYYY-MM-DD``; ``None`` means Bình Định (the demo's base period).
+
+    Returns
+    -------
+    Extent
+        :data:`BINH_DINH_EXTENT` or :data:`GIA_LAI_2025_EXTENT`.
+
+    Examples
+    --------
+    >>> extent_on("2024-12-31").name
+    'Bình Định'
+    >>> extent_on("2025-07-01") is GIA_LAI_2025_EXTENT
+    True
+    """
+    if day is None:
+        return BINH_DINH_EXTENT
+    when = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+    return GIA_LAI_2025_EXTENT if when >= PROVINCE_MERGER_DATE else BINH_DINH_EXTENT
+
+
+def current_extent() -> Extent:
+    """Return the extent coordinates are checked against here (default Bình Định)."""
+    return _EXTENT.get()
+
+
+@contextlib.contextmanager
+def expected_extent(extent: Extent) -> Iterator[Extent]:
+    """Check coordinates against ``extent`` inside the ``with`` block (per thread/task).
+
+    Parameters
+    ----------
+    extent
+        The area files read inside the block are expected in, e.g. ``extent_on(as_of)``.
+
+    Yields
+    ------
+    Extent
+        ``extent``.
+    """
+    token = _EXTENT.set(extent)
+    try:
+        yield extent
+    finally:
+        _EXTENT.reset(token)
 
 
 def describe_crs(crs: pyproj.CRS) -> str:

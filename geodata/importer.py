@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import geopandas as gpd
 import pandas as pd
 
+from geodata.crs import expected_extent, extent_on
 from geodata.errors import InputError, InputFileError, Problem
 from geodata.evidence import EvidenceLayer, read_complaints, read_measurements, read_speed_tiles
 from geodata.layouts import check_crosswalk, read_crosswalk
@@ -35,7 +37,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ImportMode = Literal["replace", "upsert"]
+ImportMode = Literal["replace", "upsert", "add"]
 
 #: The evidence layers an import adds to rather than replaces, and the columns that name
 #: one import's rows (re-importing the same file replaces its own rows only).
@@ -229,7 +231,7 @@ def profile_of(
     )
 
 
-def import_file(  # noqa: C901, PLR0913, PLR0915
+def import_file(  # noqa: C901, PLR0913
     path: str | Path,
     *,
     layer: str,
@@ -315,7 +317,8 @@ def import_file(  # noqa: C901, PLR0913, PLR0915
                 f"{', '.join(RASTER_LAYERS)}, not {layer!r}."
             )
             raise InputFileError(msg)
-        data = check_raster(path, crs=crs, layer=layer)
+        with expected_extent(extent_on(_period_of(store, as_of))):
+            data = check_raster(path, crs=crs, layer=layer)
         store.write(
             {},
             {layer: meta},
@@ -328,50 +331,37 @@ def import_file(  # noqa: C901, PLR0913, PLR0915
     if isinstance(profile, str):
         profile = store.profile(profile)
     context = store.validation_context()
-    validated = load_layer(
-        path,
-        layer=layer,
-        crs=crs,
-        encoding=encoding,
-        swap_xy=swap_xy,
-        repair=repair,
-        context=context,
-        source_layer=source_layer,
-        sheet=sheet,
-        evidence=evidence,
-        operator=operator,
-        columns=columns,
-        profile=profile,
-    )
+    if _schema(layer).name == "admin_units":
+        # Units define the province: a new layout's units are not checked against the
+        # outline of the units they replace (the new Gia Lai is larger than Bình Định).
+        context.province = None
+    # Coordinates are expected in the province of the date imported (Gia Lai from
+    # 1 July 2025): the CRS is decided against it (geodata.coordinates).
+    with expected_extent(extent_on(_period_of(store, as_of))):
+        validated = load_layer(
+            path,
+            layer=layer,
+            crs=crs,
+            encoding=encoding,
+            swap_xy=swap_xy,
+            repair=repair,
+            context=context,
+            source_layer=source_layer,
+            sheet=sheet,
+            evidence=evidence,
+            operator=operator,
+            columns=columns,
+            profile=profile,
+        )
     frame = validated.frame
     name = validated.layer
     if mode is None:
         mode = "upsert" if name in _BATCH_LAYERS else "replace"
     if isinstance(validated, EvidenceLayer):
         _note_period(store, as_of, validated)
-    if mode == "upsert" and name in _BATCH_LAYERS and isinstance(validated, EvidenceLayer):
-        if store.has_layer(name):
-            existing = store.read(name)
-            same = pd.Series(data=True, index=existing.index)
-            for col, value in validated.batch.items():
-                if col not in existing:
-                    same &= False
-                    continue
-                same &= existing[col].isna() if value is None else existing[col] == value
-            kept = existing[~same]
-            frame = pd.concat([kept, frame], ignore_index=True)
-            log.info("%s: %d rows kept, %d added", name, len(kept), len(validated.frame))
-    elif mode == "upsert" and store.has_layer(name):
-        id_col = LAYERS[name].id_column
-        existing = store.read(name)
-        kept = existing[~existing[id_col].astype(str).isin(set(frame[id_col].astype(str)))]
-        frame = pd.concat([kept, frame], ignore_index=True)
-        log.info(
-            "%s: %d features kept, %d added or replaced", name, len(kept), len(validated.frame)
-        )
-    elif mode not in ("replace", "upsert"):
-        msg = f"mode {mode!r} is not one of 'replace', 'upsert'."
-        raise InputError(msg)
+    frame = _merge_with_held(store, name, validated, mode)
+    if name == "admin_units":
+        frame = under_the_province(frame, path.name)
     count = len(frame)
     saved = None
     if save_profile:
@@ -392,6 +382,97 @@ def import_file(  # noqa: C901, PLR0913, PLR0915
 
     store.write({name: frame}, {name: meta}, as_of=as_of, imported_from=path.name, also=after)
     return validated
+
+
+def _merge_with_held(
+    store: Store, name: str, validated: ValidatedLayer, mode: str
+) -> gpd.GeoDataFrame:
+    """Return what the layer holds after the import: ``validated`` merged as ``mode`` says."""
+    frame = validated.frame
+    if mode == "upsert" and name in _BATCH_LAYERS and isinstance(validated, EvidenceLayer):
+        if store.has_layer(name):
+            existing = store.read(name)
+            same = pd.Series(data=True, index=existing.index)
+            for col, value in validated.batch.items():
+                if col not in existing:
+                    same &= False
+                    continue
+                same &= existing[col].isna() if value is None else existing[col] == value
+            kept = existing[~same]
+            frame = pd.concat([kept, frame], ignore_index=True)
+            log.info("%s: %d rows kept, %d added", name, len(kept), len(validated.frame))
+    elif mode == "upsert" and store.has_layer(name):
+        id_col = LAYERS[name].id_column
+        existing = store.read(name)
+        kept = existing[~existing[id_col].astype(str).isin(set(frame[id_col].astype(str)))]
+        frame = pd.concat([kept, frame], ignore_index=True)
+        log.info(
+            "%s: %d features kept, %d added or replaced", name, len(kept), len(validated.frame)
+        )
+    elif mode == "add" and store.has_layer(name):
+        id_col = LAYERS[name].id_column
+        existing = store.read(name)
+        new = frame[~frame[id_col].astype(str).isin(set(existing[id_col].astype(str)))]
+        log.info(
+            "%s: %d features kept as held, %d added (%d of the file's ids already held)",
+            name,
+            len(existing),
+            len(new),
+            len(frame) - len(new),
+        )
+        frame = pd.concat([existing, new], ignore_index=True)
+    elif mode not in ("replace", "upsert", "add"):
+        msg = f"mode {mode!r} is not one of 'replace', 'upsert', 'add'."
+        raise InputError(msg)
+    return frame
+
+
+def under_the_province(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    """Put the communes of a two-tier layout that name no parent under its one province.
+
+    The 2025 communes' files (one row a xã or phường) carry no parent code; without one
+    they would drop out of the province's figures. Only a layout with exactly one
+    province and no district is completed, and the change is logged.
+
+    Parameters
+    ----------
+    frame
+        ``admin_units`` as they will be written.
+    source
+        The file's name, for the log.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``frame``, with ``parent_id`` set on those communes.
+    """
+    level = frame["level"].astype(str)
+    provinces = frame.loc[level == "province", "unit_id"].astype(str)
+    if len(provinces) != 1 or (level == "district").any():
+        return frame
+    parent = frame["parent_id"] if "parent_id" in frame else pd.Series(None, index=frame.index)
+    orphan = (level == "commune") & (parent.isna() | (parent.astype(str).str.strip() == ""))
+    if not orphan.any():
+        return frame
+    out = frame.copy()
+    out.loc[orphan, "parent_id"] = provinces.iloc[0]
+    log.info(
+        "%s: %d communes without a parent code placed under the province %s",
+        source,
+        int(orphan.sum()),
+        provinces.iloc[0],
+    )
+    return out
+
+
+def _period_of(store: Store, as_of: dt.date | str | None) -> dt.date | str | None:
+    """Return the period an import writes to: ``as_of``, the store's bound or latest one."""
+    if as_of is not None:
+        return as_of
+    if store.period is not None:
+        return store.period
+    periods = store.periods() if store.exists() else []
+    return periods[-1] if periods else None
 
 
 def _text_or_none(value: object) -> str | None:

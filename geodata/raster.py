@@ -20,7 +20,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 from rasterio.warp import transform_bounds
 
-from geodata.crs import BINH_DINH_BBOX_LONLAT, resolve_crs
+from geodata.crs import current_extent, resolve_crs
 from geodata.errors import CRSProblem, InputFileError
 
 if TYPE_CHECKING:
@@ -179,11 +179,12 @@ def check_raster(
         raise CRSProblem(msg)
     use = src_crs or rasterio.crs.CRS.from_user_input(given.to_wkt())  # type: ignore[union-attr]
     west, south, east, north = transform_bounds(use, "EPSG:4326", *bounds)
-    bw, bs, be, bn = BINH_DINH_BBOX_LONLAT
+    extent = current_extent()
+    bw, bs, be, bn = extent.bbox_lonlat
     if east < bw or west > be or north < bs or south > bn:
         msg = (
             f"{path.name}: the raster ({west:.3f}–{east:.3f} E, {south:.3f}–{north:.3f} N) "
-            "does not overlap Bình Định. Check its CRS."
+            f"does not overlap {extent.name}. Check its CRS."
         )
         raise CRSProblem(msg)
     if layer == "land_cover":

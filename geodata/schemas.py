@@ -168,7 +168,7 @@ _ID_ALIASES = ("id", "ma", "code", "fid_text")
 ADMIN_LEVELS = {
     "province": ("tinh", "cap tinh", "thanh pho truc thuoc trung uong", "level1", "1"),
     "district": ("huyen", "cap huyen", "quan", "thi xa", "level2", "2"),
-    "commune": ("xa", "cap xa", "phuong", "thi tran", "level3", "3"),
+    "commune": ("xa", "cap xa", "phuong", "thi tran", "dac khu", "level3", "3"),
 }
 
 ROAD_CLASSES = {
@@ -283,7 +283,11 @@ LAYERS: dict[str, LayerSchema] = {
                 aliases=("ma_dvhc", "ma_don_vi", "gso_code", "ma_xa", "ma", *_ID_ALIASES)
             ),
             "name": ColumnSpec(aliases=("ten", "ten_dvhc", "ten_don_vi", "ten_xa", "name_vi")),
-            "level": ColumnSpec(kind="enum", choices=ADMIN_LEVELS, aliases=("cap", "cap_dvhc")),
+            "level": ColumnSpec(
+                kind="enum",
+                choices=ADMIN_LEVELS,
+                aliases=("cap", "cap_dvhc", "loai", "loai_dvhc", "type"),
+            ),
             "parent_id": ColumnSpec(
                 required=False,
                 aliases=("ma_cap_tren", "parent", "ma_huyen", "parent_code"),

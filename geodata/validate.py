@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata.cells import parse_angles
-from geodata.crs import BINH_DINH_BBOX_LONLAT, STORE_CRS
+from geodata.crs import STORE_CRS, current_extent
 from geodata.dates import parse_date
 from geodata.errors import InputError, LayerValidationError, Problem
 from geodata.load import RawLayer
@@ -84,6 +84,30 @@ class ValidationContext:
     village_points: dict[str, BaseGeometry] = field(default_factory=dict)
     units: pd.DataFrame | None = None
     former_names: dict[str, str] = field(default_factory=dict)
+    former_codes: dict[str, str] = field(default_factory=dict)
+
+    def add_crosswalk(self, crosswalk: pd.DataFrame, from_layout: str, to_layout: str) -> None:
+        """Learn the codes of an older layout: old code -> where its area is now, in words.
+
+        A file that still writes a commune's code of before a reform is then told the new
+        code instead of only "unknown" (:data:`geodata.layouts.CROSSWALK_COLUMNS`).
+        """
+        for old, rows in crosswalk.groupby(crosswalk["old_code"].astype(str)):
+            name = next((str(n) for n in rows["old_name"] if isinstance(n, str) and n), "")
+            new = [
+                f"{code} {nm}".strip() if isinstance(nm, str) else str(code)
+                for code, nm in zip(rows["new_code"].astype(str), rows["new_name"], strict=True)
+            ]
+            where = (
+                f"now part of {new[0]}"
+                if len(new) == 1
+                else f"now split between {' and '.join(new)} (the village's location decides)"
+            )
+            label = f" ({name})" if name else ""
+            self.former_codes[str(old)] = (
+                f"the code of a unit{label} in the layout of {from_layout}, before the layout "
+                f"of {to_layout}; {where}"
+            )
 
     def unit_names(self, level: str | None) -> UnitNames | None:
         """Return the index of the units of ``level`` by name, ``None`` without units."""
@@ -742,7 +766,7 @@ def _check_inside(
 ) -> None:
     area = context.province
     if area is None:
-        area = shapely.box(*BINH_DINH_BBOX_LONLAT)
+        area = shapely.box(*current_extent().bbox_lonlat)
     zone = shapely.buffer(area, PROVINCE_TOLERANCE_DEG)
     shapely.prepare(zone)
     arr = geoms.to_numpy()
@@ -761,6 +785,40 @@ def _check_inside(
             pos=int(pos),
             feature_id=ids[pos],
         )
+
+
+def _unknown_reference(  # noqa: PLR0913 - one problem's place
+    text: str,
+    reference: tuple[str, str | None],
+    context: ValidationContext,
+    out: _Collector,
+    pos: int,
+    feature_id: str | None,
+    col: str,
+) -> None:
+    """Report a value that names no known unit: a former code says where its area went."""
+    ref_layer, level = reference
+    if text in context.former_codes:
+        out.add(
+            "former code",
+            f"{text!r} is {context.former_codes[text]}.",
+            fix="write the unit's code in this period's layout, or import the file "
+            "into a period before the reform (--as-of).",
+            pos=pos,
+            feature_id=feature_id,
+            column=col,
+        )
+        return
+    target = f"{level} in {ref_layer}" if level else ref_layer
+    out.add(
+        "unknown reference",
+        f"{text!r} is not a known {target}.",
+        fix=f"use the id of an existing {target} (GSO code for units), or "
+        f"import that {target} first.",
+        pos=pos,
+        feature_id=feature_id,
+        column=col,
+    )
 
 
 def _check_references(  # noqa: C901
@@ -826,16 +884,7 @@ def _check_references(  # noqa: C901
                     )
                     continue
             if text not in known:
-                target = f"{level} in {ref_layer}" if level else ref_layer
-                out.add(
-                    "unknown reference",
-                    f"{text!r} is not a known {target}.",
-                    fix=f"use the id of an existing {target} (GSO code for units), or "
-                    f"import that {target} first.",
-                    pos=pos,
-                    feature_id=ids[pos],
-                    column=col,
-                )
+                _unknown_reference(text, (ref_layer, level), context, out, pos, ids[pos], col)
         if matched:
             result[col] = pd.Series(values, index=result[col].index, dtype=object)
             shown = ", ".join(f"{k!r} → {v}" for k, v in list(matched.items())[:10])

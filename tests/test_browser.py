@@ -119,12 +119,14 @@ def _choose(page: Any, key: str, option: str) -> None:
     """Pick ``option`` in the Streamlit selectbox with widget key ``key``.
 
     A rerun of the script (after an upload, say) can close the list just opened, so
-    opening it is retried until the option shows.
+    opening it is retried until the option shows. The option's name is typed, as a user
+    does in a long list (58 communes): the list only draws the options in view.
     """
     box = page.locator(f".st-key-{key} [role='combobox']")
     wanted = page.get_by_role("option", name=option, exact=True)
     for _ in range(6):
         box.click()
+        page.keyboard.type(option)
         try:
             wanted.wait_for(state="visible", timeout=10_000)
         except Exception:  # noqa: BLE001 - playwright's TimeoutError; retry the opening
@@ -190,20 +192,23 @@ def test_map_draws_its_layers_offline(page: Any, app_url: str) -> None:
     print(f"map drawn in {drawn_s:.1f} s")  # noqa: T201
 
 
-def test_selecting_vinh_thanh_shows_lang_o2_among_the_gaps(page: Any, app_url: str) -> None:
+def test_selecting_vinh_son_shows_lang_o2_among_the_gaps(page: Any, app_url: str) -> None:
+    """The latest period is in the 2025 layout: Xã Vĩnh Kim is now part of Xã Vĩnh Sơn."""
     open_as(page, f"{app_url}/?page=gaps")
     page.locator("[data-testid='stDataFrame']").first.wait_for()
-    _choose(page, "district", "Huyện Vĩnh Thạnh")
+    _choose(page, "commune", "Xã Vĩnh Sơn")
     villages = "[data-testid='stDataFrame'] table"  # the first: the villages' tab
     page.wait_for_function(
         f"() => {{ const t = document.querySelector({villages!r}); "
-        "return t && t.innerText.includes('Làng O2') && !t.innerText.includes('An Lão'); }",
+        "return t && t.innerText.includes('Làng O2') && !t.innerText.includes('Xã Vân Canh'); }",
         timeout=TIMEOUT_MS,
     )
     text = page.locator(villages).first.inner_text()
     assert "Làng O2" in text
-    assert "Huyện An Lão" not in text
-    _shot(page, "gaps_vinh_thanh")
+    assert "Xã Vân Canh" not in text
+    assert "Huyện cũ" in text  # no districts since 2025: the former one helps find a place
+    assert "Huyện Vĩnh Thạnh" in text
+    _shot(page, "gaps_vinh_son")
 
 
 def test_invalid_upload_shows_the_validation_report(
@@ -223,7 +228,10 @@ def test_invalid_upload_shows_the_validation_report(
     page.get_by_role("button", name="Kiểm tra").click()
     page.get_by_text("Tệp chưa hợp lệ", exact=False).first.wait_for()
     report = page.locator("[data-testid='stCode']").first.inner_text()
-    assert "thon_loi.csv: layer 'villages' failed validation (3 problems):" in report
+    # the latest period is in the 2025 layout: Vĩnh Kim's old code is named, with its new one
+    assert "thon_loi.csv: layer 'villages' failed validation (4 problems):" in report
+    assert "'21790' is the code of a unit (Xã Vĩnh Kim)" in report
+    assert "now part of 21787 Xã Vĩnh Sơn" in report
     assert "-3 is negative" in report
     assert page.get_by_role("button", name="Nhập vào kho dữ liệu").count() == 0
     page.locator("[data-testid='stCode']").first.scroll_into_view_if_needed()
@@ -233,8 +241,8 @@ def test_invalid_upload_shows_the_validation_report(
 def test_planner_run_shows_a_route_to_lang_o2(page: Any, app_url: str) -> None:
     open_as(page, f"{app_url}/?page=plans")
     page.get_by_role("button", name="Lập phương án").wait_for()
-    _choose(page, "district", "Huyện Vĩnh Thạnh")
-    page.get_by_text("Phạm vi: Huyện Vĩnh Thạnh").wait_for()
+    _choose(page, "commune", "Xã Vĩnh Sơn")  # the 2025 layout: Xã Vĩnh Kim is in it
+    page.get_by_text("Phạm vi: Xã Vĩnh Sơn").wait_for()
     page.get_by_role("button", name="Lập phương án").click()
     page.get_by_text("Tuyến cáp quang đề xuất").wait_for()
     routes = page.locator("[data-testid='stDataFrame'] table").nth(1)
@@ -254,4 +262,4 @@ def test_planner_run_shows_a_route_to_lang_o2(page: Any, app_url: str) -> None:
     assert "Đề xuất: trạm BTS mới" in labels
     indicators = page.locator("[data-testid='stDataFrame'] table").first.inner_text()
     assert "Sau phương án" in indicators
-    _shot(page, "plan_vinh_thanh")
+    _shot(page, "plan_vinh_son")

@@ -380,3 +380,68 @@ def test_trends_coverage_and_changes_take_a_layout(
     assert gained
     new_names = set(Store(copy).at("2025-07-01").read("admin_units")["name"])
     assert all(row["commune"] in new_names for row in gained)
+
+
+def test_the_other_77_gia_lai_units_import_and_show_no_data(
+    demo_store: Path, base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The new Gia Lai's 135 units (simplified) added to the 2025 layout: 77 without data."""
+    import shutil
+
+    store_path = tmp_path / "gialai.gpkg"
+    shutil.copy(demo_store, store_path)
+    communes = base / "gialai2025" / "gialai_communes_2025_simplified.geojson"
+    args = ["import", str(communes), "--layer", "admin_units", "--layout", "2025-07-01"]
+    args += ["--into", str(store_path), "--mode", "add", "--column", "name=name_cv1027"]
+    assert main([*args, "--json"]) == EXIT_OK
+    units_2025 = Store(store_path).at("2025-07-01").read("admin_units")
+    communes_2025 = units_2025[units_2025["level"] == "commune"]
+    assert len(communes_2025) == 135
+    assert set(communes_2025["parent_id"].astype(str)) == {"52"}  # under the one province
+    # the 58 held kept their full-resolution boundaries ("add" keeps what is held)
+    held = Store(demo_store).at("2025-07-01").read("admin_units").set_index("unit_id")
+    kept = units_2025.set_index("unit_id").loc[held.index]
+    assert kept.geometry.geom_equals(held.geometry).all()
+    capsys.readouterr()
+    assert main(["coverage", str(store_path), "--level", "commune", "--json"]) == EXIT_OK
+    payload = json.loads(capsys.readouterr().out)
+    rows = {r["unit_id"]: r for r in payload["communes"]}
+    assert len(rows) == 135
+    empty = [r for r in rows.values() if r["villages"] == 0]
+    assert len(empty) == 77
+    assert all(r["households_fiber_pct"] is None for r in empty)  # no data, never 0 %
+    assert rows["21787"]["villages"] > 0  # Xã Vĩnh Sơn, with Làng O2
+    assert main(["coverage", str(store_path), "--level", "commune"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "Phường Pleiku" in text
+    pleiku = next(line for line in text.splitlines() if "Phường Pleiku" in line)
+    assert "chưa có dữ liệu" in pleiku
+    assert "0,0 %" not in pleiku
+
+
+def test_a_gia_lai_file_is_refused_before_the_merger(
+    demo_store: Path, base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before 1 July 2025 the province is Bình Định: most of the new Gia Lai is outside it."""
+    import shutil
+
+    store_path = tmp_path / "bd.gpkg"
+    shutil.copy(demo_store, store_path)
+    before = store_path.read_bytes()
+    communes = base / "gialai2025" / "gialai_communes_2025_simplified.geojson"
+    args = ["import", str(communes), "--layer", "admin_units", "--as-of", "2024-12-31"]
+    args += ["--into", str(store_path), "--column", "name=name_cv1027"]
+    assert main(args) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "gialai_communes_2025_simplified.geojson" in err
+    assert "Bình Định" in err
+    assert store_path.read_bytes() == before
+
+
+def test_a_malformed_column_option_is_refused_naming_it(
+    demo_store: Path, base: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    communes = base / "gialai2025" / "gialai_communes_2025_simplified.geojson"
+    args = ["import", str(communes), "--layer", "admin_units", "--into", str(demo_store)]
+    assert main([*args, "--column", "name_cv1027"]) == EXIT_INPUT
+    assert "--column 'name_cv1027'" in capsys.readouterr().err

@@ -270,7 +270,7 @@ def village_table(version: StoreVersion) -> pd.DataFrame:
     names = _names(units_table(version))
     v = result.villages.copy()
     v["commune"] = v["commune_id"].map(names)
-    v["district"] = v["district_id"].map(names)
+    v["district"] = _district_names(version, v, names, "villages", "village_id")
     v["status"] = _status(v["fiber_reached"], v["mobile_4g"])
     return v
 
@@ -285,8 +285,48 @@ def cluster_table(version: StoreVersion) -> pd.DataFrame:
     c["village"] = c["village_id"].astype(str).map(villages["name"])
     c["has_electricity"] = c["village_id"].astype(str).map(villages["has_electricity"])
     c["commune"] = c["commune_id"].map(names)
-    c["district"] = c["district_id"].map(names)
+    c["district"] = _district_names(version, c, names, "clusters", "cluster_id")
     return c
+
+
+def _district_names(
+    version: StoreVersion, rows: pd.DataFrame, names: pd.Series, layer: str, id_column: str
+) -> pd.Series:
+    """Return each row's district name; without districts, the former one (huyện cũ).
+
+    In the 2025 two-tier layout ``district_id`` is the province; people used to the
+    districts still find a place by its huyện cũ: the row's feature in ``layer`` placed
+    by location in the latest earlier layout that has districts (none: empty).
+    """
+    if has_districts(version):
+        return rows["district_id"].map(names)
+    former = former_layout(version)
+    features = read_layers(version).get(layer)
+    if former is None or features is None or not len(features):
+        return pd.Series(None, index=rows.index, dtype=object)
+    from coverage.layouts import assign_units
+
+    placed = assign_units(features, former)
+    by_id = former.set_index(former["unit_id"].astype(str))
+    district = placed["unit_id"].map(by_id["parent_id"]).map(by_id["name"])
+    by_feature = pd.Series(district.to_numpy(), index=features[id_column].astype(str).to_numpy())
+    return rows[id_column].astype(str).map(by_feature)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def former_layout(version: StoreVersion) -> gpd.GeoDataFrame | None:
+    """Return the latest earlier layout with districts (work CRS), ``None`` when none."""
+    store = version.store()
+    own = store.layout_of()
+    earlier = [
+        lay.layout_id for lay in store.layouts() if lay.layout_id < own and "district" in lay.levels
+    ]
+    return store.read_layout(earlier[-1], crs=WORK_CRS) if earlier else None
+
+
+def has_districts(version: StoreVersion) -> bool:
+    """Return whether the period's layout has districts (before 1 July 2025)."""
+    return bool((units_table(version)["level"] == "district").any())
 
 
 def _status(fiber: pd.Series, mobile: pd.Series) -> pd.Series:
@@ -321,15 +361,9 @@ def former_district_table(version: StoreVersion, operator: str | None) -> pd.Dat
     from coverage.layouts import summarize_in_layout
     from hatangso.progress import in_store_layout
 
-    store = version.store()
-    own = store.layout_of()
-    earlier = [
-        lay.layout_id for lay in store.layouts() if lay.layout_id < own and "district" in lay.levels
-    ]
-    units = units_table(version)
-    if (units["level"] == "district").any() or not earlier:
+    former = former_layout(version)
+    if has_districts(version) or former is None:
         return pd.DataFrame()
-    former = store.read_layout(earlier[-1], crs=WORK_CRS)
     v, c, p, plain = in_store_layout(coverage_result(version), read_layers(version), former)
     if operator:
         v, c, p = (operator_view(f, operator) for f in (v, c, p))

@@ -18,6 +18,7 @@ from ui.data import (
     cluster_table,
     coverage_result,
     evidence_comparison,
+    has_districts,
     operator_name,
     village_table,
 )
@@ -78,6 +79,11 @@ def filter_gaps(
     return out.sort_values("households", ascending=False)
 
 
+def _district_label(context: Context) -> str:
+    """Return the district column's title: "Huyện cũ" in a layout without districts."""
+    return context.t("c_district" if has_districts(context.version) else "c_former_district")
+
+
 def _yes_no(context: Context, series: pd.Series) -> pd.Series:
     return series.map(lambda v: context.t("yes") if bool(v) else context.t("no"))
 
@@ -88,7 +94,7 @@ def _village_export(context: Context, table: pd.DataFrame) -> pd.DataFrame:
             context.t("c_village_id"): table["village_id"],
             context.t("c_village"): table["name"],
             context.t("c_commune"): table["commune"],
-            context.t("c_district"): table["district"],
+            _district_label(context): table["district"],
             context.t("c_households"): table["households"],
             context.t("c_fiber"): _yes_no(context, table["fiber_reached"]),
             context.t("c_4g"): _yes_no(context, table["mobile_4g"]),
@@ -132,7 +138,7 @@ def _cluster_export(context: Context, table: pd.DataFrame) -> pd.DataFrame:
             context.t("c_cluster_id"): table["cluster_id"],
             context.t("c_village"): table["village"],
             context.t("c_commune"): table["commune"],
-            context.t("c_district"): table["district"],
+            _district_label(context): table["district"],
             context.t("c_households"): table["households"],
             context.t("c_fiber"): _yes_no(context, table["fiber_reached"]),
             context.t("c_4g"): _yes_no(context, table["mobile_4g"]),

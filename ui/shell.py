@@ -333,6 +333,14 @@ def selection(version: StoreVersion, lang: str) -> tuple[str | None, str | None]
     return (district or None), (commune or None)
 
 
+def province_name(version: StoreVersion) -> str:
+    """Return the period's province without "Tỉnh" (Gia Lai from 1 July 2025)."""
+    units = units_table(version)
+    names = units.loc[units["level"] == "province", "name"].astype(str)
+    name = names.iloc[0] if len(names) else "Bình Định"
+    return name.removeprefix("Tỉnh ").strip() or name
+
+
 def header(context: Context) -> None:
     """Draw the department, the title, the data set's date and the synthetic label.
 
@@ -342,7 +350,7 @@ def header(context: Context) -> None:
     org = organisation(context.version)
     if org is not None:  # the department of the period's date (hatangso.targets)
         st.markdown(f"**{org['name'].upper()}**")
-    st.title(context.t("app_title"))
+    st.title(context.t("app_title_of", province=province_name(context.version)))
     periods = info.get("periods") or []
     latest = not periods or info["as_of"] == max(periods)
     st.caption(

@@ -13,6 +13,7 @@ __all__ = ["TEXT"]
 TEXT: dict[str, tuple[str, str]] = {
     # shell
     "app_title": ("Hạ tầng số — Bình Định", "Digital infrastructure — Bình Định"),
+    "app_title_of": ("Hạ tầng số — {province}", "Digital infrastructure — {province}"),
     "app_subtitle": (
         "Giám sát vùng phủ và quy hoạch hạ tầng số",
         "Coverage monitor and planner for digital infrastructure",
@@ -472,6 +473,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "c_village": ("Thôn", "Village"),
     "c_commune": ("Xã", "Commune"),
     "c_district": ("Huyện", "District"),
+    "c_former_district": ("Huyện cũ", "Former district"),
     "c_households": ("Số hộ", "Households"),
     "c_fiber": ("Cáp quang", "Fiber"),
     "c_4g": ("4G", "4G"),

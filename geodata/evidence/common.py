@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geodata.crs import BINH_DINH_BBOX_LONLAT
+from geodata.crs import current_extent
 from geodata.errors import LayerValidationError, Problem
 from geodata.load import parse_number
 from geodata.schemas import choice_lookup, column_key
@@ -265,7 +265,7 @@ def _duplicates(
 def _province_zone(context: ValidationContext | None) -> shapely.Geometry:
     area = context.province if context is not None else None
     if area is None:
-        area = shapely.box(*BINH_DINH_BBOX_LONLAT)
+        area = shapely.box(*current_extent().bbox_lonlat)
     zone = shapely.buffer(area, PROVINCE_TOLERANCE_DEG)
     shapely.prepare(zone)
     return zone

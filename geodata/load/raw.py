@@ -56,9 +56,9 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
         The Excel sheet (name, matched ignoring case and diacritics, or 0-based index);
         default the first.
     columns
-        A column mapping for a table (contract column -> the file's header; ``"x"`` and
-        ``"y"`` for the coordinates), as saved in an import profile; the rest is
-        recognised from the header.
+        A column mapping (contract column -> the file's header; for a table ``"x"`` and
+        ``"y"`` for the coordinates), as saved in an import profile or given with
+        ``--column``; the rest is recognised from the header.
 
     Returns
     -------
@@ -83,7 +83,9 @@ def read_raw(  # noqa: PLR0913 - the reading options of the CLI, all keyword-onl
     if suffix in TABLE_SUFFIXES:
         return _read_table(path, declared, legacy, codec, encoding, swap_xy, sheet, layer, columns)
     if path.is_dir() or suffix in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
-        return _read_vector(path, layer, declared, legacy, codec, encoding, swap_xy, source_layer)
+        return _read_vector(
+            path, layer, declared, legacy, codec, encoding, swap_xy, source_layer, columns
+        )
     msg = (
         f"{path.name}: cannot read files of type {suffix or '(none)'!r}. Use GeoJSON, "
         "GeoPackage, Shapefile (.shp, folder or .zip), CSV or Excel (.xlsx) with "

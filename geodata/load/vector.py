@@ -11,6 +11,7 @@ import json
 import warnings
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pyogrio
@@ -19,6 +20,10 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from geodata.errors import InputFileError, Problem
 from geodata.load.common import RawLayer, _decode_text, _settle_crs, _to_store, _unreadable
+from geodata.load.tables import _apply_columns
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "list_source_layers",
@@ -52,6 +57,7 @@ def _read_vector(  # noqa: PLR0913
     encoding_arg: str | None,
     swap_xy: bool,
     source_layer: str | None,
+    columns: Mapping[str, str] | None = None,
 ) -> RawLayer:
     name = path.name
     target = _vector_target(path)
@@ -74,13 +80,17 @@ def _read_vector(  # noqa: PLR0913
     frame = _decode_text(frame, name, legacy, encoding_arg, problems)
     crs_used = _settle_crs(frame, name, file_crs, declared, swap_xy)
     rows = list(range(1, len(frame) + 1))
+    notes: list[str] = []
+    renamed, used = _apply_columns(frame, name, columns, notes)  # --column, a profile's
     return RawLayer(
-        frame=_to_store(frame, crs_used, swap_xy),
+        frame=_to_store(gpd.GeoDataFrame(renamed, geometry=frame.geometry.name), crs_used, swap_xy),
         source=name,
         row_label="feature",
         row_numbers=rows,
         problems=problems,
         crs=crs_used,
+        notes=notes,
+        columns=used,
     )
 
 

@@ -396,6 +396,10 @@ class Store:
         for layer in ("admin_units", "villages"):
             if self.has_layer(layer):
                 context.add_layer(layer, self.read(layer))
+        layout = self.layout_of()
+        for older, newer, _ in self.crosswalk_pairs():
+            if newer == layout:  # codes of before the reform: say where they went
+                context.add_crosswalk(self.crosswalk(older, newer), older, newer)
         return context
 
     # ------------------------------------------------------------------ layouts

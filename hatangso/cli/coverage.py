@@ -251,7 +251,11 @@ def _coverage_text(payload: dict[str, Any], table: pd.DataFrame, level: str) -> 
         f"villages without fiber: {_ids(payload['uncovered']['fiber'])}",
         f"villages without 4G (dead zones): {_ids(payload['uncovered']['4g'])}",
         f"commune centres with 4G: {centres}",
-        *([payload["challenges"]["note"]["en"]] if payload["challenges"]["accepted"] else []),
+        *(
+            [payload["challenges"]["note"]["en"]]
+            if payload.get("challenges", {}).get("accepted")
+            else []
+        ),
         (
             f"households with 4G: {fmt_num(p['households_4g_pct'], 1)} % outdoors, "
             f"{fmt_num(p['households_4g_indoor_pct'], 1)} % indoors; villages with indoor "

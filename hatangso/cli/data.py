@@ -65,9 +65,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--mode",
-        choices=("replace", "upsert"),
+        choices=("replace", "upsert", "add"),
         default=None,
-        help="replace the layer or upsert by id (e.g. one operator at a time); default "
+        help="replace the layer, upsert by id (e.g. one operator at a time) or add only the "
+        "features whose id is new (keep every feature held as it is); default "
         "replace, except measurements and speed_tiles: added to the period's, replacing only "
         "the rows of the same file and campaign (speed tiles: of the same quarter and type)",
     )
@@ -131,6 +132,15 @@ def _read_options(p: argparse.ArgumentParser) -> None:
         "--profile",
         metavar="NAME",
         help="read the file as the store's import profile NAME says (hatangso profiles STORE)",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="read the contract field FIELD from the file's column HEADER, for a header the "
+        "contract does not know, e.g. --column name=name_cv1027 (repeatable; saved with "
+        "--save-profile)",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     g = p.add_argument_group(
@@ -319,6 +329,7 @@ def _cmd_import(args: argparse.Namespace) -> int:  # noqa: C901 - one command's 
         also=record,
         evidence=_evidence_options(args),
         operator=args.operator,
+        columns=_column_options(args.column),
         profile=args.profile,
         save_profile=args.save_profile,
         actor=actor,
@@ -361,6 +372,21 @@ def _cmd_import(args: argparse.Namespace) -> int:  # noqa: C901 - one command's 
                 f"--profile {args.save_profile!r}."
             )
     return EXIT_OK
+
+
+def _column_options(given: list[str]) -> dict[str, str] | None:
+    """Parse ``--column FIELD=HEADER`` options; a malformed one is refused, naming it."""
+    out: dict[str, str] = {}
+    for item in given:
+        field, sep, header = item.partition("=")
+        if not sep or not field.strip() or not header.strip():
+            msg = (
+                f"--column {item!r}: write the contract field, '=' and the file's header, "
+                "e.g. --column name=name_cv1027."
+            )
+            raise InputError(msg)
+        out[field.strip()] = header.strip()
+    return out or None
 
 
 def _cmd_profiles(args: argparse.Namespace) -> int:
