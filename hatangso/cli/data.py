@@ -245,20 +245,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             msg = "--profile needs --store: the profiles are kept in the store."
             raise InputError(msg)
         profile = Store(args.store).profile(args.profile)
-    validated = load_layer(
-        args.file,
-        layer=args.layer,
-        crs=args.crs,
-        encoding=args.encoding,
-        swap_xy=args.swap_xy,
-        repair=args.repair,
-        context=context,
-        source_layer=args.source_layer,
-        sheet=args.sheet,
-        evidence=_evidence_options(args),
-        operator=args.operator,
-        profile=profile,
-    )
+    from geodata.crs import expected_extent, extent_on
+
+    periods = Store(args.store).periods() if args.store else []
+    with expected_extent(extent_on(periods[-1] if periods else None)):  # as import would
+        validated = load_layer(
+            args.file,
+            layer=args.layer,
+            crs=args.crs,
+            encoding=args.encoding,
+            swap_xy=args.swap_xy,
+            repair=args.repair,
+            context=context,
+            source_layer=args.source_layer,
+            sheet=args.sheet,
+            evidence=_evidence_options(args),
+            operator=args.operator,
+            columns=_column_options(args.column),
+            profile=profile,
+        )
     report = _format_report(validated.source, validated.layer, validated.problems)
     summary = _evidence_summary(validated, args)
     if args.json:
