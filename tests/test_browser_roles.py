@@ -180,3 +180,24 @@ def test_department_sees_the_decision(rpage: Any, roles_url: str, roles_store: P
         ".includes('mobifone')"
     )
     _shot(rpage, "roles_department_review")
+
+
+def test_evidence_page_shows_each_role_its_own_measurements(rpage: Any, roles_url: str) -> None:
+    """Đo kiểm: the department's map holds every operator's samples, MobiFone's only its own."""
+    open_as(rpage, f"{roles_url}/?page=evidence&period=2024-12-31")
+    rpage.get_by_text("Dự báo và đo kiểm theo thôn").first.wait_for()
+    html = _frame_html(rpage)
+    assert "Viettel 4G" in html
+    assert "MobiFone 4G" in html
+    assert "dBm" in html
+    _shot(rpage, "evidence_department")
+    open_as(rpage, f"{roles_url}/?page=evidence&period=2024-12-31", "mobifone")
+    rpage.get_by_text("Dự báo và đo kiểm theo thôn").first.wait_for()
+    html = _frame_html(rpage)
+    assert "MobiFone 4G" in html
+    assert "Viettel" not in html
+    assert "VinaPhone" not in html
+    rpage.wait_for_timeout(1500)
+    body = rpage.locator("[data-testid='stMain']").text_content() or ""
+    assert "Viettel" not in body
+    _shot(rpage, "evidence_mobifone")
