@@ -10,6 +10,7 @@ a hazard hour by hour through the coverage engine. The rules are
 from __future__ import annotations
 
 from coverage.resilience.network import CORE, Network, build_network
+from coverage.resilience.scenario import Hazard, HourState, ScenarioResult, run_scenario
 from coverage.resilience.settings import DEFAULT_RESILIENCE, ResilienceSettings
 from coverage.resilience.spof import SPOF_COLUMNS, single_points_of_failure
 
@@ -17,8 +18,12 @@ __all__ = [
     "CORE",
     "DEFAULT_RESILIENCE",
     "SPOF_COLUMNS",
+    "Hazard",
+    "HourState",
     "Network",
     "ResilienceSettings",
+    "ScenarioResult",
     "build_network",
+    "run_scenario",
     "single_points_of_failure",
 ]
