@@ -308,17 +308,19 @@ def _row(  # noqa: PLR0913 - one row's fields
     operator: str,
     level: str,
     deps: Dependents,
-    dead: npt.NDArray[np.bool_],
+    dead: Ints,
     xy: tuple[float, float],
 ) -> dict[str, object] | None:
+    """Return one row of the table from the positions of the entities cut off."""
     households = int(deps.households[dead].sum())
-    villages = sorted(set(deps.entity_id[dead & (deps.kind == "village")].tolist()))
-    sites = sorted(set(deps.entity_id[dead & (deps.kind == "site")].tolist()))
+    kinds = deps.kind[dead]
+    villages = sorted(set(deps.entity_id[dead[kinds == "village"]].tolist()))
+    sites = sorted(set(deps.entity_id[dead[kinds == "site"]].tolist()))
     if kind == "site":
         sites = [s for s in sites if s != element_id]
     if not households and not villages and not sites:
         return None
-    communes = sorted({c for c in deps.commune_id[dead & (deps.kind == "village")].tolist() if c})
+    communes = sorted({c for c in deps.commune_id[dead[kinds == "village"]].tolist() if c})
     return {
         "kind": kind,
         "element_id": element_id,
@@ -341,6 +343,14 @@ def _bridge_rows(
 ) -> Iterable[dict[str, object]]:
     edges = network.edges
     kinds = edges["kind"].to_numpy()
+    route_id = edges["route_id"].astype(str).to_numpy()
+    operator = edges["operator"].astype(str).to_numpy()
+    level = edges["level"].astype(str).to_numpy()
+    mid_x = (edges["x0"].to_numpy() + edges["x1"].to_numpy()) / 2.0
+    mid_y = (edges["y0"].to_numpy() + edges["y1"].to_numpy()) / 2.0
+    reached = np.flatnonzero(hi >= 0)
+    order = reached[np.argsort(lo[reached], kind="stable")]
+    lo_sorted = lo[order]
     child = np.flatnonzero(search.parent_edge >= 0)
     child = child[search.low[child] > search.tin[search.parent[child]]]
     best: dict[tuple[str, str], dict[str, object]] = {}
@@ -350,16 +360,15 @@ def _bridge_rows(
         kind = str(kinds[e])
         if kind not in ("route", "microwave"):
             continue
-        dead = (hi >= 0) & (lo >= search.tin[c]) & (hi <= search.tout[c])
-        row = edges.iloc[e]
+        first = np.searchsorted(lo_sorted, search.tin[c], side="left")
+        last = np.searchsorted(lo_sorted, search.tout[c], side="right")
+        inside = order[first:last]
+        dead = inside[hi[inside] <= search.tout[c]]
         if kind == "route":
-            key = ("route", str(row["route_id"]))
-            level = str(row["level"])
+            key, lvl = ("route", str(route_id[e])), str(level[e])
         else:
-            key = ("microwave", site_at.get(c, ""))
-            level = ""
-        xy = ((row["x0"] + row["x1"]) / 2.0, (row["y0"] + row["y1"]) / 2.0)
-        found = _row(key[0], key[1], str(row["operator"]), level, deps, dead, xy)
+            key, lvl = ("microwave", site_at.get(c, "")), ""
+        found = _row(key[0], key[1], str(operator[e]), lvl, deps, dead, (mid_x[e], mid_y[e]))
         if found is None:
             continue
         kept = best.get(key)
@@ -371,9 +380,14 @@ def _bridge_rows(
     return best.values()
 
 
-def _node_rows(
-    network: Network, search: _Search, deps: Dependents, rep: Ints
-) -> Iterable[dict[str, object]]:
+def _articulations(
+    network: Network, search: _Search
+) -> tuple[dict[int, list[str]], dict[int, str], dict[int, list[int]]]:
+    """Return the named nodes (fiber nodes, sites) that are articulation points.
+
+    Returns their names, their kind (``node`` or ``site``) and, per node, its children
+    in the search tree that have no way around it.
+    """
     labels: dict[int, list[str]] = {}
     kinds: dict[int, str] = {}
     for node_id, node in network.equipment.items():
@@ -387,25 +401,63 @@ def _node_rows(
         p = int(search.parent[c])
         if p in labels and search.low[c] >= search.tin[p]:
             children.setdefault(p, []).append(c)
-    u, v = deps.pair_u, deps.pair_v
-    n_ent = len(deps.entity_id)
-    has_pair = np.bincount(deps.pair_entity[rep >= 0], minlength=n_ent) > 0
-    edges_of = network.edges
+    return labels, kinds, children
+
+
+def _node_rows(
+    network: Network, search: _Search, deps: Dependents, rep: Ints
+) -> Iterable[dict[str, object]]:
+    labels, kinds, children = _articulations(network, search)
+    operator_of = _node_operators(network)
+    u, v, ent = deps.pair_u, deps.pair_v, deps.pair_entity
+    order = np.argsort(rep, kind="stable")
+    rep_sorted = rep[order]
+    touching: dict[int, list[int]] = {}
+    for k, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        for node in {a, b}:
+            if node in children:
+                touching.setdefault(node, []).append(k)
+    by_entity = np.argsort(ent, kind="stable")
+    starts = np.searchsorted(ent[by_entity], np.arange(len(deps.entity_id) + 1))
     for x, cs in sorted(children.items()):
-        dead_pair = (u == x) | (v == x) | (rep < 0)
+        first = np.searchsorted(rep_sorted, search.tin[x], side="left")
+        last = np.searchsorted(rep_sorted, search.tout[x], side="right")
+        near = np.concatenate([order[first:last], np.asarray(touching.get(x, []), np.int64)])
+        if not len(near):
+            continue
+        candidates = np.unique(ent[near])
+        counts = starts[candidates + 1] - starts[candidates]
+        pairs = by_entity[
+            np.repeat(starts[candidates] - np.cumsum(np.r_[0, counts[:-1]]), counts)
+            + np.arange(int(counts.sum()))
+        ]
+        r = rep[pairs]
+        dead_pair = (u[pairs] == x) | (v[pairs] == x) | (r < 0)
         for c in cs:
-            dead_pair |= (rep >= search.tin[c]) & (rep <= search.tout[c])
-        alive = np.bincount(deps.pair_entity[~dead_pair], minlength=n_ent)
-        dead = has_pair & (alive == 0)
-        ops = edges_of["operator"][(edges_of["u"] == x) | (edges_of["v"] == x)].dropna()
+            dead_pair |= (r >= search.tin[c]) & (r <= search.tout[c])
+        owner = ent[pairs]
+        alive = np.bincount(owner[~dead_pair], minlength=len(deps.entity_id))
+        reaching = np.bincount(owner[r >= 0], minlength=len(deps.entity_id))
+        dead = candidates[(alive[candidates] == 0) & (reaching[candidates] > 0)]
+        xy = (float(network.node_xy[x, 0]), float(network.node_xy[x, 1]))
         found = _row(
-            kinds[x],
-            ",".join(sorted(labels[x])),
-            str(ops.iloc[0]) if len(ops) else "",
-            "",
-            deps,
-            dead,
-            (float(network.node_xy[x, 0]), float(network.node_xy[x, 1])),
+            kinds[x], ",".join(sorted(labels[x])), operator_of.get(x, ""), "", deps, dead, xy
         )
         if found is not None:
             yield found
+
+
+def _node_operators(network: Network) -> dict[int, str]:
+    """Return each node's operator, from the first edge at it that has one."""
+    edges = network.edges
+    out: dict[int, str] = {}
+    has = edges["operator"].notna().to_numpy()
+    for a, b, op in zip(
+        edges["u"].to_numpy()[has].tolist(),
+        edges["v"].to_numpy()[has].tolist(),
+        edges["operator"].to_numpy()[has].tolist(),
+        strict=True,
+    ):
+        out.setdefault(int(a), str(op))
+        out.setdefault(int(b), str(op))
+    return out
