@@ -25,7 +25,7 @@ from geodata.hazard import read_hazard
 from geodata.store import Store
 from geodata.validate import ValidationContext
 
-__all__ = ["SpofView", "load_scenario", "load_spof", "unit_names"]
+__all__ = ["ScenarioView", "SpofView", "load_scenario", "load_spof", "unit_names"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,25 @@ class SpofView:
     table: pd.DataFrame
     network: Network
     names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    """A hazard played over a period.
+
+    Attributes
+    ----------
+    result
+        The scenario.
+    names
+        ``unit_id`` / ``village_id`` -> name.
+    inputs
+        The layers and rasters it ran on (for the restoration order).
+    """
+
+    result: ScenarioResult
+    names: dict[str, str]
+    inputs: CoverageInputs
 
 
 def unit_names(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, str]:
@@ -102,7 +121,7 @@ def load_scenario(
     *,
     hours: Sequence[float] | None = None,
     settings: ResilienceSettings = DEFAULT_RESILIENCE,
-) -> tuple[ScenarioResult, dict[str, str]]:
+) -> ScenarioView:
     """Play a hazard file over a store's period.
 
     Parameters
@@ -120,8 +139,7 @@ def load_scenario(
 
     Returns
     -------
-    tuple
-        The scenario and ``id -> name`` of units and villages.
+    ScenarioView
 
     Raises
     ------
@@ -137,4 +155,4 @@ def load_scenario(
     hazard = Hazard.from_frame(read_hazard(hazard_file, context=context), outage_hours)
     inputs = CoverageInputs.from_store(store, layers)
     result = run_scenario(inputs, hazard, settings=settings, hours=hours)
-    return result, unit_names(layers)
+    return ScenarioView(result, unit_names(layers), inputs)

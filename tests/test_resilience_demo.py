@@ -63,7 +63,7 @@ def test_scenario_mobile_is_the_engine_on_the_surviving_sites(
     demo_store: Path, storm_file: Path
 ) -> None:
     store = Store(demo_store)
-    result, _ = load_scenario(store, storm_file, 24, hours=(8,))
+    result = load_scenario(store, storm_file, 24, hours=(8,)).result
     state = result.states[0]
     assert len(state.sites_down) > 0
     layers = store.read_all(crs=WORK_CRS)

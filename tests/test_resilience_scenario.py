@@ -237,3 +237,52 @@ def test_hazard_file_errors_name_row_and_column(tmp_path: Path) -> None:
     assert problem.column == "wind_radius_m"
     assert problem.row == 1
     assert "storm track (a line) without its wind radius" in str(info.value)
+
+
+def test_restoration_order_with_crews() -> None:
+    """R_A brings back V1's fiber and S1, so S3 and V3's 4G: 140 households in 6 h."""
+    from planner.restoration import RepairRules, restoration_order
+
+    inputs = commune()
+    result = run_scenario(inputs, storm(), hours=(0, 24))
+    table = restoration_order(inputs, result, crews=2, rules=RepairRules(6.0, 24.0))
+    got = table[["element_id", "crew", "start_h", "finish_h", "households_restored"]]
+    assert got.to_numpy().tolist() == [
+        ["R_A", 1, 0.0, 6.0, 140],
+        # S4 (satellite) comes back on air, but its villages have 4G again already
+        ["S4", 2, 0.0, 24.0, 0],
+        ["BB", 1, 6.0, 12.0, 0],  # the backbone is the core: its cut cuts nobody off
+    ]
+    summary = result.summary().set_index("hour")
+    assert table["households_restored_total"].iloc[-1] == summary.loc[24.0, "households_cut_off"]
+
+
+def test_restoration_mends_upstream_first() -> None:
+    """An access cable behind a cut distribution cable restores nobody until that is mended."""
+    from planner.restoration import restoration_order
+
+    inputs = commune()
+    routes = gpd.GeoDataFrame(
+        {
+            "route_id": ["BB", "D", "A"],
+            "operator": ["VNPT"] * 3,
+            "level": ["backbone", "distribution", "access"],
+            "build": ["buried", "aerial", "aerial"],
+        },
+        geometry=[
+            line((0, 0), (20000, 0)),
+            line((2000, 0), (2000, 2000)),
+            line((2000, 2000), (2000, 4000)),
+        ],
+        crs=CRS,
+    )
+    villages = inputs.villages.copy()
+    villages["geometry"] = [pt(2100, 1000), pt(2000, 4200), pt(16000, 3200)]
+    inputs = dataclasses.replace(inputs, fiber_routes=routes, villages=villages, mobile_sites=None)
+    result = run_scenario(inputs, storm(), hours=(24,))
+    table = restoration_order(inputs, result, crews=3)
+    assert table["element_id"].tolist() == ["D", "A"]
+    assert table["households_restored"].tolist() == [100, 60]
+    assert table["restored_by_h"].tolist() == [6.0, 6.0]
+    with pytest.raises(Exception, match="--crews must be 1 or more"):
+        restoration_order(inputs, result, crews=0)

@@ -46,7 +46,7 @@ from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import WORK_CRS
 from geodata.schemas import DEFAULT_BATTERY_HOURS
 
-__all__ = ["Hazard", "HourState", "ScenarioResult", "run_scenario"]
+__all__ = ["Damage", "Hazard", "HourState", "ScenarioResult", "run_scenario"]
 
 Bools = npt.NDArray[np.bool_]
 
@@ -132,6 +132,9 @@ class ScenarioResult:
     before: HourState
     states: tuple[HourState, ...]
     unlocated_sites: tuple[str, ...]
+    network: Network | None = None
+    damage: Damage | None = None
+    sites: gpd.GeoDataFrame | None = None
 
     def _lost(self, state: HourState) -> pd.DataFrame:
         was, now = self.before.coverage.clusters, state.coverage.clusters
@@ -207,7 +210,7 @@ _REASONS = ("tower", "power", "backhaul")
 
 def _sites_frame(sites: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     if sites is None:
-        return gpd.GeoDataFrame({"site_id": [], "operator": []}, geometry=[], crs=WORK_CRS)
+        sites = gpd.GeoDataFrame({"site_id": [], "operator": []}, geometry=[], crs=WORK_CRS)
     out = sites.copy()
     battery = pd.to_numeric(out.get("battery_hours"), errors="coerce")
     out["battery_hours"] = np.nan_to_num(
@@ -222,17 +225,28 @@ def _sites_frame(sites: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
 
 
 @dataclass(frozen=True)
-class _Damage:
-    """What the hazard hits, whatever the hour."""
+class Damage:
+    """What the hazard hits, whatever the hour.
 
-    in_area: Bools  # per site: inside an area (loses grid power)
-    tower: Bools  # per site: its tower brought down
-    cut: Bools  # per network edge: a route piece cut
+    Attributes
+    ----------
+    in_area
+        Per site (rows of :attr:`ScenarioResult.sites`): inside an area, so without grid
+        power for the outage.
+    tower
+        Per site: its tower brought down.
+    cut
+        Per edge of :attr:`ScenarioResult.network`: a route piece cut.
+    """
+
+    in_area: Bools
+    tower: Bools
+    cut: Bools
 
 
 def _damage(
     hazard: Hazard, sites: gpd.GeoDataFrame, network: Network, settings: ResilienceSettings
-) -> _Damage:
+) -> Damage:
     areas = hazard.areas
     n_sites = len(sites)
     in_area = np.zeros(n_sites, dtype=bool)
@@ -240,7 +254,7 @@ def _damage(
     edges = network.edges
     cut = np.zeros(len(edges), dtype=bool)
     if not len(areas):
-        return _Damage(in_area, tower, cut)
+        return Damage(in_area, tower, cut)
     site_geoms = sites.geometry.to_numpy()
     weak = sites["tower_type"].isin(settings.wind_tower_types).to_numpy(bool)
     routes = np.flatnonzero((edges["kind"] == "route").to_numpy())
@@ -271,7 +285,7 @@ def _damage(
         if hit and len(routes):
             crosses = shapely.intersects(geom, pieces) & np.isin(build, hit)
             cut[routes[crosses]] = True
-    return _Damage(in_area, tower, cut)
+    return Damage(in_area, tower, cut)
 
 
 def run_scenario(  # noqa: PLR0913 - the inputs and rules, keyword-only
@@ -373,6 +387,9 @@ def run_scenario(  # noqa: PLR0913 - the inputs and rules, keyword-only
         state(None),
         tuple(state(h) for h in chosen),
         tuple(network.unlocated),
+        network,
+        damage,
+        sites,
     )
 
 

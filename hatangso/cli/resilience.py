@@ -18,6 +18,8 @@ from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option
 from hatangso.formatting import fmt_int, fmt_num
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from coverage.resilience.scenario import ScenarioResult
     from hatangso.resilience import SpofView
 
@@ -69,6 +71,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     c.add_argument(
         "--hours", default="0,4,8,24,72", help="hours after the strike to tell (comma-separated)"
+    )
+    c.add_argument(
+        "--crews",
+        type=int,
+        metavar="K",
+        help="also order the repairs for K crews, most households back per repair hour first",
     )
     c.add_argument("--json", action="store_true", help="print every figure as JSON")
     c.set_defaults(handler=_cmd_scenario)
@@ -194,7 +202,13 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     store = _department(args)
     info = store.info()
     log.info("reading %s, period %s; playing %s", store.location, info.as_of, args.hazard)
-    result, names = load_scenario(store, args.hazard, args.outage_hours, hours=hours)
+    view = load_scenario(store, args.hazard, args.outage_hours, hours=hours)
+    result, names = view.result, view.names
+    repairs = None
+    if args.crews is not None:
+        from planner.restoration import restoration_order
+
+        repairs = restoration_order(view.inputs, result, crews=args.crews)
     if args.json:
         payload = {
             "ok": True,
@@ -215,9 +229,14 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
                 for state in result.states
             ],
         }
+        if repairs is not None:
+            payload["crews"] = args.crews
+            payload["restoration"] = records(repairs)
         print(json.dumps(payload, ensure_ascii=False, indent=2))  # noqa: T201
     else:
         print(_scenario_text(result, names, info.name, info.as_of))  # noqa: T201
+        if repairs is not None:
+            print(_repairs_text(repairs, args.crews))  # noqa: T201
     return EXIT_OK
 
 
@@ -299,5 +318,40 @@ def _scenario_text(
         lines.append(
             f"{fmt_int(len(result.unlocated_sites))} trạm không tìm thấy đường truyền dẫn trong "
             "dữ liệu: chỉ xét nguồn điện và cột."
+        )
+    return "\n".join(lines)
+
+
+def _repairs_text(repairs: pd.DataFrame, crews: int) -> str:
+    kinds = {"route": "nối tuyến cáp", "tower": "dựng lại cột"}
+    total = int(repairs["households_restored_total"].iloc[-1]) if len(repairs) else 0
+    lines = [
+        "",
+        (
+            f"Thứ tự khắc phục với {fmt_int(crews)} đội (ưu tiên số hộ có lại liên lạc trên mỗi "
+            f"giờ sửa; giả định 6 giờ một tuyến cáp, 24 giờ một cột): {fmt_int(len(repairs))} "
+            f"hạng mục, {fmt_int(total)} hộ có lại liên lạc."
+        ),
+    ]
+    for share in (50, 90, 100):
+        reached = repairs[repairs["households_restored_total"] >= total * share / 100]
+        if total and len(reached):
+            hours = fmt_num(reached["restored_by_h"].iloc[0])
+            lines.append(f"  {share} % số hộ có lại liên lạc sau {hours} giờ")
+    lines.append(
+        f"{'#':>4}  {'việc':<14} {'mã':<28} {'nhà mạng':<12} {'đội':>4} {'từ giờ':>7} "
+        f"{'đến giờ':>8} {'số hộ':>8}"
+    )
+    lines += [
+        f"{r['order']:>4}  {kinds.get(r['kind'], r['kind']):<14} {_short(r['element_id'], 28):<28} "
+        f"{r['operator']:<12} {r['crew']:>4} {fmt_num(r['start_h']):>7} "
+        f"{fmt_num(r['finish_h']):>8} {fmt_int(r['households_restored']):>8}"
+        for r in repairs.head(15).to_dict("records")
+    ]
+    useless = int((repairs["households_restored"] == 0).sum())
+    if useless:
+        lines.append(
+            f"{fmt_int(useless)} hạng mục không tự mang lại hộ nào (làm sau cùng; --json: cả "
+            "danh sách)."
         )
     return "\n".join(lines)
