@@ -99,7 +99,15 @@ def test_cli_spof_and_scenario(
     assert by_hour[8.0]["sites_down_power"] > by_hour[0.0]["sites_down_power"] == 0
     assert by_hour[24.0]["sites_down_power"] == 0
     assert by_hour[8.0]["households_cut_off"] >= by_hour[72.0]["households_cut_off"]
-    assert main([*args, "--outage-hours", "24"]) == 0
-    assert "hộ mất LL" in capsys.readouterr().out
+    assert main([*args, "--outage-hours", "24", "--crews", "10", "--json"]) == 0
+    repairs = json.loads(capsys.readouterr().out)["restoration"]
+    assert repairs[0]["households_restored"] > 0
+    assert {r["crew"] for r in repairs} == set(range(1, 11))
+    # every repair made, everyone cut off once the grid is back has service again
+    assert repairs[-1]["households_restored_total"] == by_hour[72.0]["households_cut_off"]
+    assert main([*args, "--outage-hours", "24", "--crews", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "hộ mất LL" in text
+    assert "Thứ tự khắc phục với 3 đội" in text
     assert main([*args, "--outage-hours", "-3"]) == 2
     assert "--outage-hours must be 0 or more" in capsys.readouterr().err

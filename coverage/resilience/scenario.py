@@ -85,8 +85,10 @@ class Hazard:
         work = frame.to_crs(WORK_CRS)
         geoms = work.geometry.to_numpy()
         is_line = shapely.get_dimensions(geoms) == 1
-        radius = pd.to_numeric(work.get("wind_radius_m"), errors="coerce")
-        radius_m = np.nan_to_num(np.asarray(radius, dtype=np.float64), nan=0.0)
+        radius = work["wind_radius_m"] if "wind_radius_m" in work else pd.Series(0.0, work.index)
+        radius_m = np.nan_to_num(
+            np.asarray(pd.to_numeric(radius, errors="coerce"), dtype=np.float64), nan=0.0
+        )
         areas = np.where(is_line, shapely.buffer(geoms, radius_m), geoms)
         names = work["name"] if "name" in work else pd.Series([None] * len(work))
         return cls(
