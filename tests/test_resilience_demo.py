@@ -31,7 +31,8 @@ def test_demo_sites_carry_backup_and_backhaul(province_demo: DemoDataset) -> Non
     assert sites["battery_hours"].between(2, 8).all()
     assert 0 < sites["generator"].mean() < 0.5
     assert set(province_demo.layers["fiber_routes"]["build"]) == {"aerial", "buried"}
-    assert "synthetic" in province_demo.meta["mobile_sites"].source
+    assert "backhaul are synthetic" in province_demo.meta["mobile_sites"].source
+    assert "aerial or buried is synthetic" in province_demo.meta["fiber_routes"].source
     later = province_demo.later[0].layers["mobile_sites"]
     same = later.merge(sites, on="site_id", suffixes=("", "_first"))
     assert (same["battery_hours"] == same["battery_hours_first"]).all()
