@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import geopandas as gpd
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,9 +68,11 @@ def best_of(repeat: int, run: Callable[[], T]) -> tuple[float, T]:
     return float(best), out
 
 
-def brute_force(network: Network, villages: object, clusters: object, route: str) -> int:
+def brute_force(
+    network: Network, villages: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, route: str
+) -> int:
     """Households cut off by the worst single cut of ``route``: cut, search again, count."""
-    deps = dependents(network, villages, clusters)  # type: ignore[arg-type]
+    deps = dependents(network, villages, clusters)
     edges = network.edges
     worst = 0
     for e in np.flatnonzero((edges["route_id"] == route).to_numpy()):
