@@ -303,6 +303,25 @@ PLACE_KINDS = {
     "hospital": ("hospital", "benh vien", "bv", "trung tam y te", "ttyt"),
     "school": ("school", "truong", "truong hoc", "dai hoc", "university"),
     "tourism": ("tourism", "du lich", "khu du lich", "diem du lich", "tourist"),
+    # places that must keep communications in a disaster (resilience scenarios)
+    "commune_office": (
+        "commune_office",
+        "ubnd xa",
+        "ubnd phuong",
+        "tru so ubnd",
+        "tru so ubnd xa",
+        "uy ban nhan dan xa",
+        "commune office",
+    ),
+    "command_post": (
+        "command_post",
+        "ban chi huy",
+        "so chi huy",
+        "ban chi huy pctt",
+        "ban chi huy phong chong thien tai",
+        "trung tam chi huy",
+        "command post",
+    ),
 }
 
 _POINT = ("Point",)

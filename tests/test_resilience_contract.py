@@ -107,3 +107,15 @@ def test_route_build(tmp_path: Path) -> None:
     ok.write_text(path.read_text(encoding="utf-8").replace("dưới nước", "treo"), encoding="utf-8")
     frame = validate_layer(read_raw(ok, layer="fiber_routes"), "fiber_routes").frame
     assert frame["build"].tolist() == ["buried", "aerial", "aerial"]
+
+
+def test_places_a_disaster_must_keep_connected(tmp_path: Path) -> None:
+    path = tmp_path / "dia_diem.csv"
+    path.write_text(
+        "Mã,Tên,Loại,Kinh độ,Vĩ độ\n"
+        "P1,UBND xã Nhơn Lý,UBND xã,109.28,13.88\n"
+        "P2,Ban chỉ huy PCTT tỉnh,Ban chỉ huy phòng chống thiên tai,109.22,13.77\n",
+        encoding="utf-8",
+    )
+    frame = validate_layer(read_raw(path, layer="priority_places"), "priority_places").frame
+    assert frame["kind"].tolist() == ["commune_office", "command_post"]
