@@ -5,6 +5,9 @@ compared after :func:`column_key` (diacritics, case, spaces and punctuation igno
 ``"Tên thôn"``, ``"ten_thon"`` and ``"TEN THON"`` are the same alias. Enumerated values
 are compared by the same key (:func:`choice_lookup`), so ``"VNPT-VinaPhone"``,
 ``"vinaphone"`` and ``"VNPT"`` all become the canonical ``"VNPT"``.
+
+It is longer than the 600 lines a module keeps to because it is one table: the contract
+read in one place is worth more than a split by layer.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ from typing import Literal
 from geodata.text import fold
 
 __all__ = [
+    "BACKHAUL_KINDS",
     "BAND_RANGE_MHZ",
+    "DEFAULT_BATTERY_HOURS",
     "EVIDENCE_LAYERS",
     "LAYERS",
     "LAYER_ORDER",
     "OPERATORS",
     "OPERATOR_NAMES",
+    "ROUTE_BUILDS",
     "RSRP_RANGE_DBM",
+    "TOWER_TYPES",
     "ColumnSpec",
     "LayerSchema",
     "canonical_value",
@@ -191,7 +198,37 @@ FIBER_NODE_KINDS = {
     "odf": ("odf", "gia phoi quang"),
     "splitter": ("splitter", "bo chia", "bo chia quang"),
     "closure": ("closure", "mang xong", "mx", "hop noi"),
+    # Where the operator's province network meets its core (host exchange, point of
+    # presence): what resilience analysis counts as "the core" besides the backbone.
+    "pop": ("pop", "core", "loi", "nut loi", "tong dai", "tong dai host", "host", "diem truy nhap"),
 }
+
+#: How a fiber route is built: hung on poles (aerial, cut by storms and falling trees) or
+#: underground (buried, in ducts). Empty: aerial, the common case and the cautious one.
+ROUTE_BUILDS = {
+    "aerial": ("aerial", "treo", "cap treo", "tren cot", "overhead", "noi"),
+    "buried": ("buried", "ngam", "cap ngam", "chon ngam", "underground", "duct", "cong be"),
+}
+
+#: How a site's traffic reaches the core network.
+BACKHAUL_KINDS = {
+    "fiber": ("fiber", "fibre", "cap quang", "quang", "fo"),
+    "microwave": ("microwave", "viba", "vi ba", "mw", "truyen dan viba"),
+    "satellite": ("satellite", "ve tinh", "vsat"),
+}
+
+#: The structure carrying a site's antennas (what decides whether it stands in a storm).
+TOWER_TYPES = {
+    "self_supporting": ("self_supporting", "self supporting", "tu dung", "cot tu dung", "lattice"),
+    "guyed": ("guyed", "day co", "cot day co", "cot co day", "guyed mast"),
+    "monopole": ("monopole", "cot don than", "don than", "cot ong"),
+    "rooftop": ("rooftop", "tren mai", "tren nha", "cot tren nha", "cot coc", "roof"),
+    "pole": ("pole", "cot dien", "cot den", "small cell", "street pole"),
+}
+
+#: Battery hours assumed for a site whose file does not say: a cautious assumption, not a
+#: surveyed figure (give the real one in ``battery_hours``).
+DEFAULT_BATTERY_HOURS = 2.0
 
 TECHS = {
     "2G": ("2g", "gsm", "edge", "gprs"),
@@ -266,6 +303,25 @@ PLACE_KINDS = {
     "hospital": ("hospital", "benh vien", "bv", "trung tam y te", "ttyt"),
     "school": ("school", "truong", "truong hoc", "dai hoc", "university"),
     "tourism": ("tourism", "du lich", "khu du lich", "diem du lich", "tourist"),
+    # places that must keep communications in a disaster (resilience scenarios)
+    "commune_office": (
+        "commune_office",
+        "ubnd xa",
+        "ubnd phuong",
+        "tru so ubnd",
+        "tru so ubnd xa",
+        "uy ban nhan dan xa",
+        "commune office",
+    ),
+    "command_post": (
+        "command_post",
+        "ban chi huy",
+        "so chi huy",
+        "ban chi huy pctt",
+        "ban chi huy phong chong thien tai",
+        "trung tam chi huy",
+        "command post",
+    ),
 }
 
 _POINT = ("Point",)
@@ -377,6 +433,14 @@ LAYERS: dict[str, LayerSchema] = {
             "level": ColumnSpec(
                 kind="enum", choices=FIBER_LEVELS, aliases=("cap", "cap_mang", "loai_tuyen")
             ),
+            "build": ColumnSpec(
+                kind="enum",
+                required=False,
+                choices=ROUTE_BUILDS,
+                default="aerial",
+                hint="how the cable is laid: aerial (on poles) or buried; empty: aerial.",
+                aliases=("hinh_thuc", "kieu_lap_dat", "lap_dat", "treo_ngam", "installation"),
+            ),
         },
         geometry_types=_LINE,
     ),
@@ -484,6 +548,45 @@ LAYERS: dict[str, LayerSchema] = {
                 required=False,
                 choices=POWER_SOURCES,
                 aliases=("nguon_dien", "nguon", "power_source"),
+            ),
+            "battery_hours": ColumnSpec(
+                kind="float",
+                required=False,
+                minimum=0,
+                maximum=240,
+                default=DEFAULT_BATTERY_HOURS,
+                hint=f"how many hours the batteries keep the site on air without grid power "
+                f"(0: no battery); empty: {DEFAULT_BATTERY_HOURS:g} h.",
+                aliases=("gio_ac_quy", "ac_quy_gio", "thoi_gian_ac_quy", "battery", "battery_h"),
+            ),
+            "generator": ColumnSpec(
+                kind="bool",
+                required=False,
+                default=False,
+                aliases=("may_phat", "co_may_phat", "may_phat_dien", "has_generator"),
+            ),
+            "tower_type": ColumnSpec(
+                kind="enum",
+                required=False,
+                choices=TOWER_TYPES,
+                hint="the structure: self_supporting, guyed, monopole, rooftop or pole; empty: "
+                "not known.",
+                aliases=("loai_cot", "kieu_cot", "cot", "tower", "tower_kind"),
+            ),
+            "backhaul": ColumnSpec(
+                kind="enum",
+                required=False,
+                choices=BACKHAUL_KINDS,
+                default="fiber",
+                hint="fiber (to the nearest fiber), microwave (to the site in 'backhaul_to') "
+                "or satellite; empty: fiber.",
+                aliases=("truyen_dan", "loai_truyen_dan", "ket_noi", "backhaul_type"),
+            ),
+            "backhaul_to": ColumnSpec(
+                required=False,
+                hint="the site a microwave link goes to (its site_id).",
+                aliases=("viba_den", "tram_hub", "hub", "ket_noi_den", "backhaul_site"),
+                references=("mobile_sites", None),
             ),
         },
         geometry_types=_POINT,

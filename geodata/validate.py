@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.backhaul import check_backhaul
 from geodata.cells import parse_angles
 from geodata.crs import STORE_CRS, current_extent
 from geodata.dates import parse_date
@@ -309,6 +310,14 @@ def validate_layer(  # noqa: C901, PLR0913 - the reading options, keyword-only
     geometry = _check_geometry(raw.frame.geometry, schema, ids, out, repair=repair)
     _check_inside(geometry, context, ids, out)
     _check_references(result, schema, context, ids, out)
+    if schema.name == "mobile_sites":
+        check_backhaul(
+            result,
+            ids,
+            lambda key, message, fix, pos, fid, col: out.add(
+                key, message, fix=fix, pos=pos, feature_id=fid, column=col
+            ),
+        )
     problems = out.finish()
     if any(p.severity == "error" for p in problems):
         raise LayerValidationError(raw.source, schema.name, problems)

@@ -60,7 +60,7 @@ COLUMNS = {
     "roads": ["road_id", "class", "name", "geometry"],
     "power_lines": ["line_id", "voltage_kv", "geometry"],
     "priority_places": ["place_id", "name", "kind", "approximate", "geometry"],
-    "fiber_routes": ["route_id", "operator", "level", "geometry"],
+    "fiber_routes": ["route_id", "operator", "level", "build", "geometry"],
     "fiber_nodes": ["node_id", "operator", "kind", "geometry"],
     "mobile_sites": [
         "site_id",
@@ -71,6 +71,11 @@ COLUMNS = {
         "band_mhz",
         "azimuths_deg",
         "power",
+        "battery_hours",
+        "generator",
+        "tower_type",
+        "backhaul",
+        "backhaul_to",
         "geometry",
     ],
 }

@@ -33,7 +33,7 @@ from hatangso.demo import DemoDataset
 WORK_CRS = "EPSG:32649"
 NETWORK_LAYERS = ("fiber_routes", "fiber_nodes", "mobile_sites")
 COLUMNS = {
-    "fiber_routes": ["route_id", "operator", "level", "geometry"],
+    "fiber_routes": ["route_id", "operator", "level", "build", "geometry"],
     "fiber_nodes": ["node_id", "operator", "kind", "geometry"],
     "mobile_sites": [
         "site_id",
@@ -44,6 +44,11 @@ COLUMNS = {
         "band_mhz",
         "azimuths_deg",
         "power",
+        "battery_hours",
+        "generator",
+        "tower_type",
+        "backhaul",
+        "backhaul_to",
         "geometry",
     ],
 }

@@ -11,6 +11,7 @@ Each command group lives in its own module and adds its subcommands with ``regis
 * :mod:`hatangso.cli.calibrate`: ``calibrate``;
 * :mod:`hatangso.cli.evidence`: ``evidence`` (predicted against measured);
 * :mod:`hatangso.cli.plan`: ``plan fiber``, ``plan sites``;
+* :mod:`hatangso.cli.resilience`: ``resilience spof``, ``resilience scenario``;
 * :mod:`hatangso.cli.report`: ``report``, ``export``;
 * :mod:`hatangso.cli.demo`: ``demo``;
 * :mod:`hatangso.cli.progress`: ``trends``, ``changes`` (the app's Progress page);
@@ -45,6 +46,7 @@ from hatangso.cli import (
     plan,
     progress,
     report,
+    resilience,
     review,
     targets,
     users,
@@ -133,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.register(sub)
     evidence.register(sub)
     plan.register(sub)
+    resilience.register(sub)  # spof, scenario
     report.register(sub)  # report, export
     demo.register(sub)
     progress.register(sub)  # trends, changes

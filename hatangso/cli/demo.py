@@ -1,4 +1,9 @@
-"""``hatangso demo``: build the Bình Định demo store (:mod:`hatangso.demo`)."""
+"""``hatangso demo``: build the Bình Định demo store (:mod:`hatangso.demo`).
+
+Beside the store it writes the illustrative storm scenario (``<store>-bao-minh-hoa.geojson``,
+synthetic: :func:`hatangso.demo.resilience.demo_storm`) for ``hatangso resilience
+scenario``.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from geodata.export import write_table
     from geodata.store import Store
     from hatangso.demo import build_demo, write_demo
+    from hatangso.demo.resilience import demo_storm
 
     start = time.perf_counter()
 
@@ -51,6 +58,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if out.exists():
         out.check()  # never replace a file that is not a store of ours
     write_demo(dataset, out, written_at=dt.datetime.combine(dataset.as_of, dt.time()))
+    storm = write_table(demo_storm(dataset.layers["admin_units"]), storm_path(args.out))
     info = out.info()
     progress("done")
     if args.json:
@@ -63,6 +71,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
         print(  # noqa: T201
             f"wrote {out.location}: {info.name}, periods {', '.join(info.periods)} "
-            f"(latest {info.as_of}): {counts}."
+            f"(latest {info.as_of}): {counts}; illustrative storm scenario: {storm}."
         )
     return EXIT_OK
+
+
+def storm_path(store: str | Path) -> Path:
+    """Return where the demo's storm scenario is written, beside the store.
+
+    Examples
+    --------
+    >>> storm_path("/tmp/demo.gpkg").name
+    'demo-bao-minh-hoa.geojson'
+    """
+    store = Path(store)
+    return store.with_name(f"{store.stem}-bao-minh-hoa.geojson")

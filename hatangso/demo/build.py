@@ -36,6 +36,7 @@ from hatangso.demo.mobile import step_mobile_sites
 from hatangso.demo.periods import step_later_networks
 from hatangso.demo.places import step_priority_places
 from hatangso.demo.provenance import evidence_meta
+from hatangso.demo.resilience import with_resilience
 from hatangso.demo.roads import step_power_lines, step_roads
 from hatangso.demo.sample import sample_base
 from hatangso.demo.targets import AS_OF, AS_OF_LATER
@@ -197,6 +198,10 @@ def build_demo(
         layers.update(step(ctx, layers))
     _check_layers(layers)
     changed = step_later_networks(ctx, layers)
+    # what the networks depend on, per id in both periods (after the later period is
+    # derived from the first, whose frames it extends)
+    changed.update(with_resilience(ctx, {**layers, **changed}))
+    layers.update(with_resilience(ctx, layers))
     _check_layers(changed)
     evidence, later_evidence = step_evidence(ctx, layers, changed)
     later = DemoPeriod(

@@ -42,6 +42,13 @@ def _network_note(module: str) -> str:
 # ------------------------------------------------------------------ networks, mid-2024
 
 _FIBER_NOTE: Final = _network_note("hatangso.demo.fiber")
+_RESILIENCE_SITES: Final = (
+    "battery hours, generator, tower type and backhaul are synthetic too, drawn by "
+    "hatangso.demo.resilience from stated shares (not surveyed)"
+)
+_RESILIENCE_ROUTES: Final = (
+    "aerial or buried is synthetic, drawn by hatangso.demo.resilience from stated shares"
+)
 _MOBILE_NOTE: Final = _network_note("hatangso.demo.mobile")
 NETWORK_META: Final[Mapping[str, LayerMeta]] = {
     "fiber_routes": LayerMeta(
@@ -52,7 +59,8 @@ NETWORK_META: Final[Mapping[str, LayerMeta]] = {
             "15 villages left without fiber (làng O2 and 14 in An Lão, Vĩnh Thạnh, Vân "
             "Canh); which access cables stop at the village edge is chosen by bisection on "
             "the share of households reached, toward the published 75 % (the sparsest such "
-            "network when the clusters do not allow 75 %)"
+            "network when the clusters do not allow 75 %); "
+            f"{_RESILIENCE_ROUTES}"
         ),
         licence="synthetic (no operator data)",
         synthetic=True,
@@ -77,7 +85,8 @@ NETWORK_META: Final[Mapping[str, LayerMeta]] = {
             "Quy Nhơn; thôn Canh Giao (xã Canh Hiệp, Vân Canh; grid power since April "
             "2024) served by an 18 m two-sector Viettel 4G site on grid power, on air since "
             "June 2024 (the contract has no date column); radio parameters left empty take "
-            "the per-technology defaults"
+            "the per-technology defaults; "
+            f"{_RESILIENCE_SITES}"
         ),
         licence="synthetic (no operator data)",
         synthetic=True,
@@ -101,7 +110,8 @@ LATER_META: Final[Mapping[str, LayerMeta]] = {
             "operator whose network is nearest; 8 villages stay without fiber, all in An "
             "Lão, Vĩnh Thạnh and Vân Canh, làng O2 (no grid power yet) among them. "
             "1,168/1,176 villages is 99.3 %; the press gives 99.2 % with 8 villages, the "
-            "demo keeps the 8 villages"
+            "demo keeps the 8 villages; "
+            f"{_RESILIENCE_ROUTES}"
         ),
         licence="synthetic (no operator data)",
         synthetic=True,
@@ -122,7 +132,8 @@ LATER_META: Final[Mapping[str, LayerMeta]] = {
             "site; Viettel adds 5G to its sites around every district centre (5G at every "
             "district centre, more than 70 sites with the 5 Quy Nhơn pilots); 4G still in "
             "every village but làng O2; thôn Canh Giao's 18 m two-sector site (June 2024) "
-            "unchanged"
+            "unchanged; "
+            f"{_RESILIENCE_SITES}"
         ),
         licence="synthetic (no operator data)",
         synthetic=True,
