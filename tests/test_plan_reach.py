@@ -35,7 +35,9 @@ EQUIP = DEFAULT_COSTS.equipment_vnd_per_household
 M = 1e6
 
 
-def frame(rows: list[tuple], columns: list[str], geoms: list) -> gpd.GeoDataFrame:
+def frame(
+    rows: list[tuple[object, ...]], columns: list[str], geoms: list[shapely.Geometry]
+) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=CRS)
 
 
