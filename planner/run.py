@@ -43,6 +43,7 @@ from planner.sites import SitePlan, candidate_sites, plan_sites
 
 __all__ = [
     "PROPOSED_OPERATOR",
+    "fiber_of",
     "plan_fiber_for",
     "plan_sites_for",
     "uncovered_villages",
@@ -168,7 +169,9 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
     graph = build_road_graph(layers["roads"], costs=costs)
     routes, nodes = layers.get("fiber_routes"), layers.get("fiber_nodes")
     try:
-        attach_existing_fiber(graph, _of(routes, operator), _of(nodes, operator), settings=settings)
+        attach_existing_fiber(
+            graph, fiber_of(routes, operator), fiber_of(nodes, operator), settings=settings
+        )
     except NoFiberError as err:
         if operator is None:
             raise
@@ -190,8 +193,20 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
     )
 
 
-def _of(layer: gpd.GeoDataFrame | None, operator: str | None) -> gpd.GeoDataFrame | None:
-    """Return the features of one operator (all of them when `operator` is None)."""
+def fiber_of(layer: gpd.GeoDataFrame | None, operator: str | None) -> gpd.GeoDataFrame | None:
+    """Return the features of one operator (all of them when `operator` is None).
+
+    Parameters
+    ----------
+    layer
+        ``fiber_routes`` or ``fiber_nodes`` (an ``operator`` column), or None.
+    operator
+        The canonical operator name (``hatangso.access.canonical_operator``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+    """
     if layer is None or operator is None:
         return layer
     return layer[layer["operator"].astype(str) == operator]
