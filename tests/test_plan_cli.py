@@ -126,3 +126,16 @@ def test_unknown_village_is_a_clear_error(demo_store: Path) -> None:
         status = main(["plan", "fiber", str(demo_store), "--villages", "99999-99"])
     assert status == 2
     assert "unknown village ids ['99999-99']" in err.getvalue()
+
+
+def test_operator_plan_extends_its_own_network(demo_store: Path) -> None:
+    payload = run("plan", "fiber", demo_store, "--period", MID_2024, "--operator", "vnpt", "--json")
+    assert payload["totals"]["network"] == "VNPT"
+    assert payload["after"]["villages_fiber"] == 1176  # every village still reached
+    assert payload["totals"]["equipment_vnd_per_household"] > 0
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = main(["plan", "fiber", str(demo_store), "--operator", "Nobody", "--json"])
+    assert status != 0
+    assert "unknown operator" in err.getvalue()
+    assert "Traceback" not in err.getvalue()

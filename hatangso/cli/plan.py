@@ -150,10 +150,12 @@ def _fiber_terminals(
     return terminals, target, "clusters"
 
 
-def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, two kinds
+def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one command, two kinds
     from coverage.engine import compute_coverage
     from planner.run import plan_sites_for, with_plans
 
+    if args.kind == "fiber":  # an unknown operator is said before any computation
+        operator = None if args.shared else requested_operator(args.operator)
     store, info, layers, inputs, before = _load_for_plan(args)
 
     if args.kind == "fiber":
@@ -172,7 +174,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
         if "roads" not in layers:
             msg = f"{args.store}: has no roads layer; the fiber planner routes along roads."
             raise InputError(msg)
-        operator = None if args.shared else requested_operator(args.operator)
         log.info("planning fiber to %d %s on %s", len(terminals), what, operator or "shared")
         graph = build_road_graph(layers["roads"], costs=DEFAULT_COSTS)
         routes_all, nodes_all = layers.get("fiber_routes"), layers.get("fiber_nodes")
