@@ -67,6 +67,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                 type=float,
                 help="reach at least this share of the province's households, at least cost",
             )
+            q.add_argument(
+                "--time-limit-s",
+                type=float,
+                default=60.0,
+                help="time for the solver (default 60 s): the exact proof, or its gap, within it",
+            )
             network = q.add_mutually_exclusive_group()
             network.add_argument(
                 "--operator", help="extend this operator's network (its routes and nodes)"
@@ -185,6 +191,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one com
             budget_vnd=args.budget_vnd,
             target_households=target,
             method=args.method,
+            time_limit_s=args.time_limit_s,
             clusters=clusters if clusters is not None and len(clusters) else None,
             existing_routes=routes_all,
             existing_nodes=nodes_all,
