@@ -26,7 +26,7 @@ villages at once; ranking the routes by cost per household gives a valid build o
 Branches leaving the same fiber point are separate routes; a route that branches off
 the fiber is one MultiLineString (its segments merged where they join end to end).
 Villages already within reach of existing fiber need no route. A household reached by
-two routes is counted once, on the first route (before ranking) that reaches it.
+two routes is counted once, on the nearest.
 """
 
 from __future__ import annotations
@@ -213,11 +213,11 @@ def _check_villages(villages: gpd.GeoDataFrame, crs: pyproj.CRS | None) -> None:
 
 
 def _check_clusters(clusters: gpd.GeoDataFrame, crs: object) -> None:
-    missing = [c for c in ("cluster_id", "households") if c not in clusters]
+    missing = [c for c in ("cluster_id", "village_id", "households") if c not in clusters]
     if missing:
         msg = (
             f"the clusters frame lacks column(s) {missing}; it needs 'cluster_id', "
-            "'households' (and 'village_id' to tie prizes to villages) and a geometry"
+            "'village_id', 'households' and a geometry (Store.read_work('clusters'))"
         )
         raise PlannerInputError(msg)
     if crs is not None and clusters.crs is not None and clusters.crs != crs:
@@ -474,14 +474,13 @@ def _reached(
 ) -> pd.DataFrame:
     """Which places the routes reach (the indicator's rule), each given to one route.
 
-    A place within reach of several routes goes to the first (the lowest row number).
+    A place within reach of several routes goes to the nearest.
     """
     if not len(places) or not len(routes):
         return pd.DataFrame({"unit_id": [], "route": [], "households": []})
     status = reached_by(places, list(routes.geometry), settings=settings)
     hit = status["fiber_reached"].to_numpy(dtype=bool)
-    # fiber_operators sorts the indices as text: take the smallest number instead.
-    first = [min(map(int, ops.split(","))) if ops else -1 for ops in status["fiber_operators"]]
+    first = status["cable"].to_numpy()
     hh = np.zeros(len(places)) if households is None else households.to_numpy(dtype=float)
     return pd.DataFrame(
         {

@@ -85,7 +85,7 @@ def reached_by(
     *,
     settings: CoverageSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Ask the indicator which places the planned cables alone would reach.
+    """Ask the indicator which places the planned cables alone would reach, and by which.
 
     Parameters
     ----------
@@ -99,12 +99,14 @@ def reached_by(
     Returns
     -------
     pandas.DataFrame
-        :func:`coverage.fiber.fiber_reach`'s frame, indexed like `places`; the
-        operators column holds the index (as text) of the cables within reach.
+        Indexed like `places`: ``fiber_reached`` and ``fiber_distance_m`` as
+        :func:`coverage.fiber.fiber_reach` says, and ``cable``, the position in `cables`
+        of the nearest cable (-1 where none is within reach).
     """
-    geoms = [g for g in cables if g is not None and not shapely.is_empty(g)]
+    keep = [i for i, g in enumerate(cables) if g is not None and not shapely.is_empty(g)]
+    geoms = [cables[i] for i in keep]
     frame = gpd.GeoDataFrame(
-        {"operator": [str(i) for i in range(len(geoms))], "level": PLANNED_LEVEL},
+        {"operator": ["plan"] * len(geoms), "level": [PLANNED_LEVEL] * len(geoms)},
         geometry=gpd.GeoSeries(geoms, crs=places.crs),
         crs=places.crs,
     )
@@ -112,7 +114,17 @@ def reached_by(
     if PLANNED_LEVEL not in settings.fiber_route_levels:  # pragma: no cover - a setting
         levels = (*settings.fiber_route_levels, PLANNED_LEVEL)
         rules = dataclasses.replace(settings, fiber_route_levels=levels)
-    return fiber_reach(places, frame if len(frame) else None, None, settings=rules)
+    status = fiber_reach(places, frame if len(frame) else None, None, settings=rules)
+    out = status[["fiber_reached", "fiber_distance_m"]].copy()
+    cable = np.full(len(places), -1, dtype=np.int64)
+    hit = np.flatnonzero(out["fiber_reached"].to_numpy(dtype=bool))
+    if len(hit):
+        targets = np.asarray(places.geometry.to_numpy(), dtype=object)[hit]
+        tree = shapely.STRtree(np.asarray(geoms, dtype=object))
+        (src, dst), _ = tree.query_nearest(targets, return_distance=True, all_matches=False)
+        cable[hit[src]] = np.asarray(keep)[dst]
+    out["cable"] = cable
+    return out
 
 
 def _cable_edges(G: nx.Graph) -> list[tuple[Hashable, Hashable, shapely.LineString]]:

@@ -26,6 +26,7 @@ from coverage.fiber import fiber_reach
 from planner.costs import DEFAULT_COSTS
 from planner.fiber import FiberPlan, plan_fiber
 from planner.graph import NoFiberError
+from planner.reach import reached_by
 from planner.run import PROPOSED_OPERATOR, plan_fiber_for
 
 CRS = 32649
@@ -191,3 +192,19 @@ def test_a_place_far_from_every_road_is_linked_to_it() -> None:
     assert plan.total_length_m == pytest.approx(3000.0 + 400.0, abs=0.2)
     assert plan.routes["off_road_m"].sum() == pytest.approx(400.0, abs=0.2)
     assert math.isclose(plan.households_gained, 40)
+
+
+def test_many_cables_each_place_to_its_nearest() -> None:
+    # 80 cables (more than the 63 the indicator's per-operator bit patterns could hold
+    # if each cable were its own operator): each place 300 m from its own cable, 1.7 km
+    # from the next; place 80 is 600 m from every cable, out of reach.
+    cables = [line((2000 * i, 0), (2000 * i, 100)) for i in range(80)]
+    places = frame(
+        [(f"p{i}",) for i in range(81)],
+        ["cluster_id"],
+        [pt(2000 * i + 300, 50) for i in range(80)] + [pt(-600, 50)],
+    )
+    status = reached_by(places, cables)
+    assert status["fiber_reached"].tolist() == [True] * 80 + [False]
+    assert status["cable"].tolist() == [*range(80), -1]
+    assert status["fiber_distance_m"].iloc[:80].to_numpy() == pytest.approx(300.0)
