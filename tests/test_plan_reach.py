@@ -16,6 +16,7 @@ of village A at (200, 200) (30; already within 283 m of VNPT's node at (0, 0)).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -37,7 +38,7 @@ M = 1e6
 
 
 def frame(
-    rows: list[tuple[object, ...]], columns: list[str], geoms: list[shapely.Geometry]
+    rows: list[tuple[object, ...]], columns: list[str], geoms: Sequence[shapely.Geometry]
 ) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=CRS)
 
