@@ -15,12 +15,18 @@ HiGHS) the shortest-path heuristic with its clean-up and local search
   at a virtual fiber root linked at zero cost to the nodes along one "fiber" corridor;
 * the demo (the Bình Định demo's roads, villages and fiber, with the villages the fiber
   does not reach as terminals), when the base data is found;
+* group Steiner instances (the fiber planner's problem since it plans to the indicator's
+  rule, :mod:`planner.reach`): on the same generated graphs, 10-30 places whose group is
+  every node within 500 m, and on the demo the villages and the clusters fiber does not
+  reach, each with the road nodes within 500 m (exact against the heuristic; networkx
+  has no group method);
 * a 100,000-junction road-like grid with 1,000 terminals: heuristic and networkx only
   (no optimum at that size), their costs relative to each other and their times.
 
 It prints the machine, then one table row per family: instances, mean edges, how many
-the ILP proved optimal and its time, and per method the cost above the optimum (mean and
-worst, %) and the time. Shared machines are noisy: compare within one run.
+the ILP proved optimal, its largest gap when it did not (%) and its time, and per method
+the cost above the optimum (mean and worst, %) and the time. Shared machines are noisy:
+compare within one run.
 """
 
 from __future__ import annotations
@@ -33,9 +39,10 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -45,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from planner.graph import FIBER_ROOT  # noqa: E402
-from planner.steiner import steiner_tree  # noqa: E402
+from planner.steiner import group_steiner_tree, steiner_tree  # noqa: E402
 
 PRICE_VND_PER_M = {"aerial": 130_000.0, "buried": 325_000.0}
 SPACING_M = 500.0
@@ -174,6 +181,7 @@ class Family:
     edges: list[int] = field(default_factory=list)
     k: list[int] = field(default_factory=list)
     optimal: int = 0
+    gaps: list[float] = field(default_factory=list)
     ratio: dict[str, list[float]] = field(default_factory=dict)
     seconds: dict[str, list[float]] = field(default_factory=dict)
 
@@ -194,6 +202,7 @@ def run_instance(
     fam.add("ilp", 1.0, time.perf_counter() - t0)
     opt = exact.graph["cost"]
     fam.optimal += bool(exact.graph["optimal"])
+    fam.gaps.append(float(exact.graph["gap"]))
     # Compare against the best lower bound when the ILP did not finish.
     base = opt if exact.graph["optimal"] else exact.graph["lower_bound"]
     for method in ("heuristic", "networkx"):
@@ -203,6 +212,69 @@ def run_instance(
         if abs(ratio - 1.0) < 1e-9:  # equal costs summed in another order
             ratio = 1.0
         fam.add(method, ratio, time.perf_counter() - t0)
+
+
+def run_group_instance(
+    fam: Family,
+    G: nx.Graph,
+    groups: Mapping[str, list[Hashable]],
+    root: Hashable,
+    ilp_limit: float,
+) -> None:
+    """Solve one group Steiner instance exactly and by the heuristic (networkx cannot)."""
+    fam.edges.append(G.number_of_edges())
+    fam.k.append(len(groups))
+    t0 = time.perf_counter()
+    exact = group_steiner_tree(G, groups, root=root, method="ilp", time_limit_s=ilp_limit)
+    fam.add("ilp", 1.0, time.perf_counter() - t0)
+    fam.optimal += bool(exact.graph["optimal"])
+    fam.gaps.append(float(exact.graph["gap"]))
+    base = exact.graph["cost"] if exact.graph["optimal"] else exact.graph["lower_bound"]
+    t0 = time.perf_counter()
+    T = group_steiner_tree(G, groups, root=root, method="heuristic")
+    ratio = T.graph["cost"] / base if base > 0 else 1.0
+    fam.add("heuristic", 1.0 if abs(ratio - 1.0) < 1e-9 else ratio, time.perf_counter() - t0)
+
+
+def pick_groups(
+    G: nx.Graph, k: int, seed: int, radius_m: float
+) -> tuple[nx.Graph, dict[str, list[Hashable]], Hashable]:
+    """`k` random places; each one's group: the nodes within `radius_m` (reach any one)."""
+    H, _, root = pick_instance(G, 1, seed, fiber_root=True)
+    rng = np.random.default_rng(seed + 2000)
+    located = [n for n in H if n != root]
+    xy = np.array([(H.nodes[n]["x"], H.nodes[n]["y"]) for n in located])
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    linked = set(H[root])
+    groups: dict[str, list[Hashable]] = {}
+    while len(groups) < k:
+        p = rng.uniform(lo, hi)
+        near = np.flatnonzero(np.hypot(*(xy - p).T) <= radius_m)
+        members = [located[i] for i in near if located[i] not in linked]
+        if members and len(members) == len(near):  # not within reach of the fiber already
+            groups[f"g{len(groups)}"] = members
+    return H, groups, root
+
+
+def generated_groups(quick: bool, ilp_limit: float) -> list[Family]:
+    """Group Steiner families: places whose group is every node within 500 m."""
+    seeds = range(3) if quick else range(6)
+    ks = (10, 30) if quick else (10, 20, 30)
+    out = []
+    specs: list[tuple[str, Callable[[int], nx.Graph]]] = [
+        ("groups grid 30x30", lambda s: road_grid(30, s)),
+        ("groups delaunay 400", lambda s: road_delaunay(400, s)),
+    ]
+    for name, make in specs:
+        fam = Family(name)
+        for seed in seeds:
+            G = make(seed)
+            for k in ks:
+                H, groups, root = pick_groups(G, k, seed * 100 + k, SPACING_M)
+                run_group_instance(fam, H, groups, root, ilp_limit)
+        out.append(fam)
+        print(f"  {fam.name}: done", flush=True)
+    return out
 
 
 def generated(quick: bool, ilp_limit: float) -> list[Family]:
@@ -262,7 +334,30 @@ def demo_family(base: Path, ilp_limit: float) -> list[Family] | None:
     fam_all = Family(f"demo, all {len(every)} villages")
     run_instance(fam_all, G, every, FIBER_ROOT, ilp_limit)
     print(f"  demo: graph built in {build_s:.2f} s ({G.number_of_nodes()} nodes)")
-    return [fam, fam_all]
+    return [fam, fam_all, *demo_groups(layers, ilp_limit)]
+
+
+def demo_groups(layers: dict[str, Any], ilp_limit: float) -> list[Family]:
+    """The planner's own instances on the demo: places reached within 500 m (groups)."""
+    from coverage.fiber import fiber_reach
+    from geodata.crs import WORK_CRS
+    from planner.attach import attach_existing_fiber
+    from planner.graph import build_road_graph
+    from planner.reach import reach_groups
+
+    work = {k: layers[k].to_crs(WORK_CRS) for k in ("roads", "villages", "clusters")}
+    routes, nodes = layers["fiber_routes"].to_crs(WORK_CRS), layers["fiber_nodes"].to_crs(WORK_CRS)
+    out = []
+    for kind, id_col in (("villages", "village_id"), ("clusters", "cluster_id")):
+        places = work[kind]
+        places = places[~fiber_reach(places, routes, nodes)["fiber_reached"].to_numpy()]
+        G = build_road_graph(work["roads"])
+        attach_existing_fiber(G, routes, nodes)
+        groups, _ = reach_groups(G, places, id_col, reach_m=500.0)
+        fam = Family(f"demo groups: {len(places)} {kind}")
+        run_group_instance(fam, G, groups, FIBER_ROOT, ilp_limit)
+        out.append(fam)
+    return out
 
 
 def large(quick: bool) -> list[str]:
@@ -295,7 +390,8 @@ def large(quick: bool) -> list[str]:
 def table(families: list[Family]) -> str:
     """Format the comparison table."""
     head = (
-        f"{'family':<24}{'n':>4}{'edges':>7}{'k':>6} | {'ILP opt':>8}{'mean s':>8}{'max s':>8} | "
+        f"{'family':<28}{'n':>4}{'edges':>7}{'k':>6} | {'ILP opt':>8}{'gap%':>6}{'mean s':>8}"
+        f"{'max s':>8} | "
         f"{'heur mean%':>10}{'worst%':>8}{'mean s':>8} | {'nx mean%':>9}{'worst%':>8}{'mean s':>8}"
     )
     lines = [head, "-" * len(head)]
@@ -315,21 +411,27 @@ def table(families: list[Family]) -> str:
             return 100 * (statistics.mean(r) - 1), 100 * (max(r) - 1)
 
         hm, hw = pct("heuristic")
-        nm, nw = pct("networkx")
         ilp_s = vals("ilp", "s")
+        gap = 100 * max((g for f in fams for g in f.gaps), default=0.0)
         k_txt = f"{min(ks)}-{max(ks)}" if min(ks) != max(ks) else str(ks[0])
+        nx_txt = f"{'n/a':>9}{'':>8}{'':>8}"  # networkx has no group Steiner tree
+        if all("networkx" in f.ratio for f in fams):
+            nm, nw = pct("networkx")
+            nx_txt = f"{nm:>9.2f}{nw:>8.2f}{statistics.mean(vals('networkx', 's')):>8.2f}"
         return (
-            f"{name:<24}{n:>4}{edges:>7.0f}{k_txt:>6} | {opt:>4}/{n:<3}"
+            f"{name:<28}{n:>4}{edges:>7.0f}{k_txt:>6} | {opt:>4}/{n:<3}{gap:>6.2f}"
             f"{statistics.mean(ilp_s):>8.2f}{max(ilp_s):>8.2f} | "
-            f"{hm:>10.2f}{hw:>8.2f}{statistics.mean(vals('heuristic', 's')):>8.2f} | "
-            f"{nm:>9.2f}{nw:>8.2f}{statistics.mean(vals('networkx', 's')):>8.2f}"
+            f"{hm:>10.2f}{hw:>8.2f}{statistics.mean(vals('heuristic', 's')):>8.2f} | {nx_txt}"
         )
 
     lines += [row(f.name, [f]) for f in families]
-    generated_only = [f for f in families if not f.name.startswith("demo")]
+    generated_only = [f for f in families if not f.name.startswith(("demo", "groups"))]
     if generated_only:
         lines.append("-" * len(head))
         lines.append(row("all generated", generated_only))
+    grouped = [f for f in families if f.name.startswith("groups")]
+    if grouped:
+        lines.append(row("all generated groups", grouped))
     return "\n".join(lines)
 
 
@@ -343,6 +445,7 @@ def main() -> None:
     print(machine())
     print("cost above the optimum (ILP, HiGHS); n = instances; times per instance")
     families = generated(args.quick, args.ilp_limit)
+    families += generated_groups(args.quick, args.ilp_limit)
     demo = demo_family(args.base, args.ilp_limit)
     if demo:
         families += demo

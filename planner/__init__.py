@@ -8,8 +8,11 @@ Fiber extensions
     :mod:`planner.graph` builds the road graph, :mod:`planner.attach` joins the villages
     and the existing fiber (one virtual root, :data:`FIBER_ROOT`) to it and
     :mod:`planner.pieces` bridges the road pieces the root cannot reach;
+    :mod:`planner.reach` gives each place its group of road nodes within the
+    indicator's reach and asks the indicator what a plan's cables reach;
     :mod:`planner.steiner` finds the trees (:func:`steiner_tree`, exact or heuristic,
-    and :func:`prize_collecting_steiner` for a budget or a number of households);
+    :func:`prize_collecting_steiner` for a budget or a number of households, and their
+    group versions);
     :mod:`planner.fiber` turns a tree into ranked routes (:func:`plan_fiber`,
     :class:`FiberPlan`).
 New mobile sites

@@ -27,6 +27,20 @@ Sources
 * Fiber Broadband Association and Cartesian (2023), *Fiber Deployment Cost Annual Report*:
   median cost USD 6.49 per foot aerial against USD 16.25 per foot underground (ratio 0.40);
   underground in rocky terrain twice the cost in soft earth (median USD 20 vs 10 per foot).
+
+Equipment per connection
+------------------------
+A household within reach of a new cable is connected with a drop cable from the nearest
+splitter, a port of that splitter and a share of a port of the OLT (GPON) it hangs from,
+and an ONT at home. No Vietnamese price list was at hand either; the default,
+**2,500,000 VND per household** (≈ USD 100), is an *assumption* built from these parts:
+drop cable and its installation USD 40 (rural labour; US figures USD 150-400), ONT USD 25
+(US USD 60-150), a 1:16 splitter of USD 60 shared by 16 homes ≈ USD 4, a GPON OLT port
+of about USD 2,000 (line cards USD 1,000-3,000 a port) shared by 64 homes ≈ USD 31. The US
+ranges in brackets are those of a vendor's FTTH cost guide (eyby.com, "Passive optical
+networks" category page); the Fiber to the Home Council's (via Benton Foundation) incremental
+"cost to connect" of about USD 650 per subscriber in the US bounds it from above. Replace
+it with the operator's own figure (``FiberCosts(equipment_vnd_per_household=...)``).
 """
 
 from __future__ import annotations
@@ -76,6 +90,12 @@ _BURIED_VND_PER_M: Final = _round_vnd(_BURIED_USD_PER_KM * VND_PER_USD / 1000.0)
 _AERIAL_VND_PER_M: Final = _round_vnd(_BURIED_VND_PER_M * _AERIAL_TO_BURIED)  # 130,000
 _OFF_ROAD_VND_PER_M: Final = _round_vnd(_BURIED_VND_PER_M * _OFF_ROAD_TO_BURIED)  # 488,000
 
+_EQUIPMENT_USD_PER_HOUSEHOLD: Final = 40.0 + 25.0 + 60.0 / 16 + 2000.0 / 64
+"""Assumption: drop + install, ONT, splitter port share, OLT port share (≈ USD 100)."""
+_EQUIPMENT_VND_PER_HOUSEHOLD: Final = float(
+    round(_EQUIPMENT_USD_PER_HOUSEHOLD * VND_PER_USD / 100_000.0) * 100_000.0
+)  # 2,500,000
+
 
 def _default_build_by_class() -> dict[str, BuildType]:
     # Roads down to village roads have poles along them (power distribution reaches
@@ -111,6 +131,10 @@ class FiberCosts:
         for the reinstatement of asphalt along national roads.
     default_build
         Build type of a road whose class is missing or not in `build_by_class`.
+    equipment_vnd_per_household
+        Equipment of one connection (drop cable, splitter port, share of an OLT port,
+        ONT): 2,500,000 VND per household reached (an assumption, see the module's
+        "Equipment per connection"); 0 leaves equipment out.
     """
 
     aerial_vnd_per_m: float = _AERIAL_VND_PER_M
@@ -119,6 +143,7 @@ class FiberCosts:
     build_by_class: Mapping[str, BuildType] = field(default_factory=_default_build_by_class)
     class_factor: Mapping[str, float] = field(default_factory=dict)
     default_build: BuildType = "buried"
+    equipment_vnd_per_household: float = _EQUIPMENT_VND_PER_HOUSEHOLD
 
     def __post_init__(self) -> None:
         """Refuse prices that are not positive finite numbers and unknown build types."""
@@ -127,6 +152,11 @@ class FiberCosts:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 problems.append(f"`{name}` must be a positive number of VND, got {value!r}")
+        value = self.equipment_vnd_per_household
+        if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+            problems.append(
+                f"`equipment_vnd_per_household` must be a number of VND >= 0, got {value!r}"
+            )
         builds = {**self.build_by_class, "(default_build)": self.default_build}
         problems += [
             f"road class {cls!r} has build type {build!r}; expected one of {list(BUILD_TYPES)}"

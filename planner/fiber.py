@@ -4,10 +4,17 @@
 linked to :data:`~planner.graph.FIBER_ROOT`) and the villages to connect, and answers
 three questions:
 
-* connect them all at least cost (a Steiner tree rooted at the existing fiber);
-* what does a budget buy: the most households within it (prize-collecting Steiner tree,
-  prize = households);
+* reach them all at least cost (a group Steiner tree rooted at the existing fiber);
+* what does a budget buy: the most households within it (prize-collecting, prize =
+  households, cost = cables plus the equipment of each connection);
 * what does it cost to reach a number of households (the cheapest tree reaching it).
+
+It plans to the fiber indicator's rule (:mod:`planner.reach`): a village or cluster is
+reached when a planned cable comes within the reach distance (500 m) of it, so the tree
+need only reach one of the road nodes within that distance (its group); the prizes are
+the households the indicator does not count yet; and the households a plan claims are
+counted by the indicator's own function on the plan's cables, so the indicator computed
+on the network with the plan built gains exactly those households.
 
 Routes
 ------
@@ -18,14 +25,15 @@ when it joins two fiber points), can be built on its own, and brings fiber to al
 villages at once; ranking the routes by cost per household gives a valid build order.
 Branches leaving the same fiber point are separate routes; a route that branches off
 the fiber is one MultiLineString (its segments merged where they join end to end).
-Villages on existing fiber (within the attach tolerance) need no route.
+Villages already within reach of existing fiber need no route. A household reached by
+two routes is counted once, on the nearest.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,16 +46,20 @@ import shapely
 from networkx.utils import UnionFind
 from shapely.geometry import LineString, MultiLineString
 
+from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.crs import check_metric
 from geodata.errors import CRSProblem
-from planner.attach import attach_points
-from planner.graph import FIBER_ROOT, PlannerInputError, check_reachable, point_node
-from planner.pieces import RoadPiece, bridge_components
-from planner.steiner import prize_collecting_steiner, steiner_tree
+from planner.graph import FIBER_ROOT, PlannerInputError, check_reachable, graph_costs
+from planner.pieces import RoadPiece
+from planner.reach import reach_groups, reached_by, unreached
+from planner.steiner import group_prize_collecting_steiner, group_steiner_tree
 
 __all__ = ["ROUTE_COLUMNS", "FiberPlan", "plan_fiber"]
 
 log = logging.getLogger(__name__)
+
+_REPAIRS = 25
+"""Budget repairs (see :func:`plan_fiber`) before falling back to an empty plan."""
 
 ROUTE_COLUMNS: tuple[str, ...] = (
     "route_id",
@@ -58,6 +70,8 @@ ROUTE_COLUMNS: tuple[str, ...] = (
     "n_villages",
     "households",
     "cost_per_household_vnd",
+    "cable_cost_vnd",
+    "equipment_cost_vnd",
     "aerial_m",
     "buried_m",
     "off_road_m",
@@ -77,9 +91,10 @@ class FiberPlan:
     total_length_m, total_cost_vnd
         Of all routes.
     households_gained
-        Households of the villages connected.
+        Households the fiber indicator counts on the plan's cables and did not count
+        before (by cluster when clusters are given).
     villages_connected
-        How many villages the plan connects.
+        How many of the given villages are reached once the plan is built.
     village_ids
         Which, sorted.
     method
@@ -92,12 +107,20 @@ class FiberPlan:
     budget_vnd, target_households
         The question asked (None when not asked).
     on_fiber
-        Villages connected without a route: already within the fiber tolerance of
-        :func:`~planner.attach.attach_existing_fiber` (counted as connected).
+        Given villages reached without a route: existing fiber is within reach already
+        (counted as connected).
     pieces
         Disconnected road pieces found, and whether they were bridged.
     tree
         The Steiner tree (a subgraph of the road graph with FIBER_ROOT).
+    total_cable_cost_vnd, total_equipment_cost_vnd
+        The cost split: cables, and equipment of the households reached (drop,
+        splitter and OLT port, ONT; ``equipment_vnd_per_household`` each).
+        ``total_cost_vnd`` is their sum.
+    reach_m
+        The reach distance planned to (the indicator's).
+    operator
+        Whose network the plan extends (None: the shared network of every operator).
     """
 
     routes: gpd.GeoDataFrame
@@ -114,6 +137,11 @@ class FiberPlan:
     on_fiber: tuple[str, ...] = ()
     pieces: tuple[RoadPiece, ...] = ()
     tree: nx.Graph = field(default_factory=nx.Graph, repr=False, compare=False)
+    total_cable_cost_vnd: float = math.nan
+    total_equipment_cost_vnd: float = 0.0
+    equipment_vnd_per_household: float = 0.0
+    reach_m: float = math.nan
+    operator: str | None = None
 
     def totals(self) -> dict[str, Any]:
         """Return the plan's totals as a JSON-ready mapping (NaN as None)."""
@@ -132,7 +160,16 @@ class FiberPlan:
             "target_households": self.target_households,
             "villages_on_fiber": list(self.on_fiber),
             "road_pieces_bridged": sum(p.bridged for p in self.pieces),
+            "total_cable_cost_vnd": _round_or_none(self.total_cable_cost_vnd),
+            "total_equipment_cost_vnd": round(float(self.total_equipment_cost_vnd)),
+            "equipment_vnd_per_household": round(float(self.equipment_vnd_per_household)),
+            "reach_m": None if math.isnan(self.reach_m) else float(self.reach_m),
+            "network": self.operator or "shared",
         }
+
+
+def _round_or_none(value: float) -> int | None:
+    return None if math.isnan(value) else round(float(value))
 
 
 def _check_villages(villages: gpd.GeoDataFrame, crs: pyproj.CRS | None) -> None:
@@ -175,7 +212,41 @@ def _check_villages(villages: gpd.GeoDataFrame, crs: pyproj.CRS | None) -> None:
         raise PlannerInputError(msg)
 
 
-def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
+def _check_clusters(clusters: gpd.GeoDataFrame, crs: object) -> None:
+    missing = [c for c in ("cluster_id", "village_id", "households") if c not in clusters]
+    if missing:
+        msg = (
+            f"the clusters frame lacks column(s) {missing}; it needs 'cluster_id', "
+            "'village_id', 'households' and a geometry (Store.read_work('clusters'))"
+        )
+        raise PlannerInputError(msg)
+    if crs is not None and clusters.crs is not None and clusters.crs != crs:
+        msg = (
+            f"the clusters are in {clusters.crs}, the villages in {crs}. Use one CRS "
+            "(Store.read_work() gives the working CRS for both)."
+        )
+        raise CRSProblem(msg)
+    hh = pd.to_numeric(clusters["households"], errors="coerce")
+    if hh.isna().any() or (hh < 0).any():
+        bad = clusters["cluster_id"][hh.isna() | (hh < 0)].astype(str).tolist()[:10]
+        msg = f"clusters {bad!r} have missing or negative households; fix or drop them"
+        raise PlannerInputError(msg)
+
+
+def _existing(
+    G: nx.Graph, routes: gpd.GeoDataFrame | None, nodes: gpd.GeoDataFrame | None, crs: object
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """Return the existing fiber the indicator sees: given, else the graph's linked fiber."""
+    if routes is not None or nodes is not None:
+        return routes, nodes
+    geoms = G.graph.get("fiber", {}).get("geometries", [])
+    frame = gpd.GeoDataFrame(
+        {"operator": ["existing"] * len(geoms)}, geometry=gpd.GeoSeries(list(geoms), crs=crs)
+    )
+    return None, frame
+
+
+def plan_fiber(  # noqa: PLR0913, PLR0915 - the question, its options, the budget repair
     G: nx.Graph,
     villages: gpd.GeoDataFrame,
     *,
@@ -184,35 +255,65 @@ def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
     target_households: float | None = None,
     method: str = "auto",
     time_limit_s: float | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+    existing_routes: gpd.GeoDataFrame | None = None,
+    existing_nodes: gpd.GeoDataFrame | None = None,
+    settings: CoverageSettings = DEFAULT_SETTINGS,
+    operator: str | None = None,
 ) -> FiberPlan:
-    """Plan fiber extensions from the existing network to villages.
+    """Plan fiber extensions from the existing network, to the fiber indicator's rule.
+
+    A place (village or cluster) is reached when a planned cable comes within
+    ``settings.fiber_reach_m`` of it (:mod:`planner.reach`): the tree need only reach one
+    road node within that distance (a group Steiner problem). The households a plan
+    claims are those the indicator (:func:`coverage.fiber.fiber_reach`) counts on its
+    cables and did not count before, so the indicator computed on the network with the
+    plan added gains exactly :attr:`FiberPlan.households_gained`.
+
+    Every household counted is priced with its connection equipment
+    (``FiberCosts.equipment_vnd_per_household``). Under a budget, the solver prices the
+    households it aims at; a tree may also pass within reach of households it did not
+    aim at (clusters of villages not given), which are counted and priced too. When that
+    takes the cost over the budget, the plan is made again with the excess taken off
+    the budget (until it fits); such a plan is not proven optimal (``optimal`` False,
+    ``gap`` NaN).
 
     Parameters
     ----------
     G
-        Road graph from :func:`~planner.graph.build_road_graph` with the existing fiber
-        attached (:func:`~planner.attach.attach_existing_fiber`). It is not modified:
-        villages not attached yet are attached, and disconnected road pieces bridged,
-        on a copy.
+        Road graph from :func:`~planner.graph.build_road_graph` with the fiber the plan
+        may extend attached (:func:`~planner.attach.attach_existing_fiber`: one
+        operator's, or every operator's for a shared plan). It is not modified.
     villages
-        The villages to consider (``village_id``, ``households``, point or polygon
-        geometry in the graph's metric CRS; polygons join at a representative point).
+        The places to consider (``village_id``, ``households``, point or polygon
+        geometry in the graph's metric CRS): all reached without a budget or target;
+        their households (or, with `clusters`, their clusters') are the prizes with one.
     root
         The node standing for existing fiber.
     budget_vnd
-        Connect the most households for at most this cost.
+        Reach the most households for at most this cost (cables and equipment).
     target_households
-        Connect at least this many households at least cost.
+        Reach at least this many households at least cost.
     method
-        ``"auto"``, ``"ilp"``, ``"heuristic"`` (or ``"networkx"`` without budget and
-        target), see :mod:`planner.steiner`.
+        ``"auto"``, ``"ilp"`` or ``"heuristic"``, see :mod:`planner.steiner`.
     time_limit_s
         Time allowed to the solver.
+    clusters
+        Clusters (``cluster_id``, ``village_id``, ``households``, geometry): households
+        are counted by cluster, as the indicator does; None counts each village's
+        households at the village.
+    existing_routes, existing_nodes
+        Every operator's fiber, to know what the indicator counts as reached already
+        (default: the fiber attached to `G`).
+    settings
+        The coverage rules: reach distance and the route levels that serve.
+    operator
+        Whose network the plan extends (None: shared); recorded on the plan.
 
     Returns
     -------
     FiberPlan
-        Without `budget_vnd` and `target_households`: all given villages connected.
+        Without `budget_vnd` and `target_households`: every given village reached.
 
     Raises
     ------
@@ -221,9 +322,9 @@ def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
     planner.graph.NoFiberError
         If the graph has no existing fiber (`root` missing).
     planner.steiner.InfeasibleTargetError
-        If `target_households` exceeds the households of the given villages.
+        If `target_households` exceeds the households that can be reached.
     planner.graph.PlannerInputError
-        For villages without id, households or geometry.
+        For villages or clusters without id, households or geometry.
     geodata.CRSProblem
         If the villages are not in the graph's metric CRS.
     """
@@ -232,58 +333,91 @@ def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
         raise ValueError(msg)
     check_reachable(G, root, [])
     _check_villages(villages, G.graph.get("crs"))
+    if clusters is not None:
+        _check_clusters(clusters, villages.crs)
     H = G.copy()
-    ids = [str(v) for v in villages["village_id"]]
-    households = dict(zip(ids, pd.to_numeric(villages["households"]).astype(float), strict=True))
-    nodes = {v: point_node(v) for v in ids}
-    todo = [i for i, v in enumerate(ids) if nodes[v] not in H]
-    if todo:
-        geoms = villages.geometry.to_numpy()[todo]
-        points = shapely.get_coordinates(
-            np.array([g if g.geom_type == "Point" else g.representative_point() for g in geoms])
-        )
-        attach_points(H, points, [ids[i] for i in todo])
-    terminals = [nodes[v] for v in ids]
-    pieces = tuple(bridge_components(H, terminals, root=root))
-    check_reachable(H, root, terminals)
-    extra: dict[str, Any] = {}
-    if budget_vnd is None and target_households is None:
-        T = steiner_tree(H, terminals, root=root, method=method, time_limit_s=time_limit_s)
+    equipment = graph_costs(H, None).equipment_vnd_per_household
+    routes_x, nodes_x = _existing(H, existing_routes, existing_nodes, villages.crs)
+    villages = villages.assign(village_id=villages["village_id"].astype(str))
+    v_open = unreached(villages, routes_x, nodes_x, settings=settings)
+    if clusters is None:
+        count = villages.rename(columns={"village_id": "unit_id"})
     else:
-        prizes: dict[Hashable, float] = {nodes[v]: households[v] for v in ids}
-        extra = {"budget": budget_vnd, "min_prize": target_households}
-        T = prize_collecting_steiner(
-            H,
-            root,
-            prizes,
-            method=method,
-            time_limit_s=time_limit_s,
-            **{k: v for k, v in extra.items() if v is not None},
-        )
-    node_to_village: dict[Hashable, str] = {n: v for v, n in nodes.items()}
-    routes = _routes(T, root, node_to_village, households, H.graph.get("crs"))
-    connected = sorted(node_to_village[n] for n in T if n in node_to_village)
-    on_fiber = tuple(
-        sorted(node_to_village[n] for n in T if n in node_to_village and T.has_edge(n, root))
-    )
+        count = clusters.assign(unit_id=clusters["cluster_id"].astype(str))
+    count = count.loc[unreached(count, routes_x, nodes_x, settings=settings)]
+    count_hh = pd.to_numeric(count["households"]).astype(float)
+    if budget_vnd is None and target_households is None:
+        places, id_col = villages.loc[v_open], "village_id"
+    elif clusters is None:
+        places, id_col = count, "unit_id"
+    else:
+        chosen = count["village_id"].astype(str).isin(set(villages["village_id"]))
+        places, id_col = count.loc[chosen], "unit_id"
+    groups, pieces = reach_groups(H, places, id_col, reach_m=settings.fiber_reach_m, root=root)
+    empty = sorted(k for k, nodes in groups.items() if not nodes)
+    if empty and budget_vnd is None and target_households is None:
+        msg = f"places {empty[:10]!r} cannot be reached from the existing fiber by road"
+        raise PlannerInputError(msg)
+    hh = dict(zip(places[id_col].astype(str), pd.to_numeric(places["households"]), strict=True))
+
+    def solve(budget: float | None) -> tuple[nx.Graph, gpd.GeoDataFrame, pd.DataFrame]:
+        if budget_vnd is None and target_households is None:
+            T = group_steiner_tree(H, groups, root=root, method=method, time_limit_s=time_limit_s)
+        else:
+            T = group_prize_collecting_steiner(
+                H,
+                root,
+                groups,
+                {k: float(v) for k, v in hh.items()},
+                join_cost={k: equipment * float(v) for k, v in hh.items()},
+                budget=budget,
+                min_prize=target_households,
+                method=method,
+                time_limit_s=time_limit_s,
+            )
+        routes = _routes(T, root, H.graph.get("crs"))
+        by_route = _reached(routes, count, count_hh, settings)
+        v_by_route = _reached(routes, villages.loc[v_open], None, settings, id_col="village_id")
+        return T, _finish_routes(routes, by_route, v_by_route, equipment), v_by_route
+
+    T, routes, v_by_route = solve(budget_vnd)
+    repaired = 0
+    while budget_vnd is not None and float(routes["cost_vnd"].sum()) > budget_vnd + 1.0:
+        # Households the tree passes within reach of without aiming at them (clusters of
+        # other villages) are counted, with their equipment: the cost can then exceed
+        # the budget the solver kept. Ask again with the excess taken off.
+        excess = float(routes["cost_vnd"].sum()) - budget_vnd
+        repaired += 1
+        lower = float(T.graph["cost"]) - max(excess, 0.01 * budget_vnd)
+        T, routes, v_by_route = solve(max(lower, 0.0) if repaired < _REPAIRS else 0.0)
+    on_fiber = tuple(sorted(villages.loc[~v_open, "village_id"]))
+    connected = sorted({*on_fiber, *v_by_route["unit_id"]})
+    gained = float(routes["households"].sum())
+    cable = float(routes["cable_cost_vnd"].sum())
     plan = FiberPlan(
         routes=routes,
         total_length_m=float(routes["length_m"].sum()),
         total_cost_vnd=float(routes["cost_vnd"].sum()),
-        households_gained=round(sum(households[v] for v in connected)),
+        households_gained=round(gained),
         villages_connected=len(connected),
         village_ids=tuple(connected),
         method=str(T.graph["method"]),
-        optimal=bool(T.graph["optimal"]),
-        gap=float(T.graph["gap"]),
+        optimal=bool(T.graph["optimal"]) and not repaired,
+        gap=float(T.graph["gap"]) if not repaired else math.nan,
         budget_vnd=budget_vnd,
         target_households=target_households,
         on_fiber=on_fiber,
-        pieces=pieces,
+        pieces=tuple(p for p in pieces if isinstance(p, RoadPiece)),
         tree=T,
+        total_cable_cost_vnd=cable,
+        total_equipment_cost_vnd=float(routes["equipment_cost_vnd"].sum()),
+        equipment_vnd_per_household=equipment,
+        reach_m=float(settings.fiber_reach_m),
+        operator=operator,
     )
     log.info(
-        "fiber plan: %d route(s), %.1f km, %.3g VND, %d villages, %d households (%s%s)",
+        "fiber plan (%s): %d route(s), %.1f km, %.3g VND, %d villages, %d households (%s%s)",
+        operator or "shared",
         len(routes),
         plan.total_length_m / 1000.0,
         plan.total_cost_vnd,
@@ -295,21 +429,12 @@ def plan_fiber(  # noqa: PLR0913 - the question and its options, keyword-only
     return plan
 
 
-def _routes(
-    T: nx.Graph,
-    root: Hashable,
-    node_to_village: Mapping[Hashable, str],
-    households: Mapping[str, float],
-    crs: pyproj.CRS | None,
-) -> gpd.GeoDataFrame:
-    """Cut the tree wherever it touches existing fiber; describe each part as a route."""
+def _routes(T: nx.Graph, root: Hashable, crs: pyproj.CRS | None) -> gpd.GeoDataFrame:
+    """Cut the tree wherever it touches existing fiber; each part is a route (unranked)."""
     on_fiber = {n for n in T if n != root and T.has_edge(n, root)}
-    groups = _edge_groups(T, root, on_fiber)
     rows: list[dict[str, Any]] = []
     geoms: list[MultiLineString] = []
-    for edges in groups:
-        nodes = {n for e in edges for n in e}
-        vill = sorted(node_to_village[n] for n in nodes - on_fiber if n in node_to_village)
+    for edges in _edge_groups(T, root, on_fiber):
         by_build = {"aerial": 0.0, "buried": 0.0, "off_road": 0.0}
         lines: list[LineString] = []
         length = cost = 0.0
@@ -323,22 +448,68 @@ def _routes(
             geom = d.get("geometry")
             if geom is not None and geom.length > 0:
                 lines.append(geom)
-        hh = float(sum(households[v] for v in vill))
         rows.append(
             {
                 "length_m": length,
-                "cost_vnd": cost,
-                "villages": ",".join(vill),
-                "n_villages": len(vill),
-                "households": round(hh),
-                "cost_per_household_vnd": cost / hh if hh > 0 else math.nan,
+                "cable_cost_vnd": cost,
                 "aerial_m": by_build["aerial"],
                 "buried_m": by_build["buried"],
                 "off_road_m": by_build["off_road"],
             }
         )
         geoms.append(_merged(lines))
-    frame = pd.DataFrame(rows, columns=[c for c in ROUTE_COLUMNS if c not in ("route_id", "rank")])
+    columns = ["length_m", "cable_cost_vnd", "aerial_m", "buried_m", "off_road_m"]
+    return gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=columns), geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs
+    )
+
+
+def _reached(
+    routes: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
+    households: pd.Series | None,
+    settings: CoverageSettings,
+    *,
+    id_col: str = "unit_id",
+) -> pd.DataFrame:
+    """Which places the routes reach (the indicator's rule), each given to one route.
+
+    A place within reach of several routes goes to the nearest.
+    """
+    if not len(places) or not len(routes):
+        return pd.DataFrame({"unit_id": [], "route": [], "households": []})
+    status = reached_by(places, list(routes.geometry), settings=settings)
+    hit = status["fiber_reached"].to_numpy(dtype=bool)
+    first = status["cable"].to_numpy()
+    hh = np.zeros(len(places)) if households is None else households.to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "unit_id": places[id_col].astype(str).to_numpy()[hit],
+            "route": np.asarray(first)[hit],
+            "households": hh[hit],
+        }
+    )
+
+
+def _finish_routes(
+    routes: gpd.GeoDataFrame, by_route: pd.DataFrame, v_by_route: pd.DataFrame, equipment: float
+) -> gpd.GeoDataFrame:
+    """Add each route's places, households and equipment; rank by cost per household."""
+    frame = pd.DataFrame(routes.drop(columns="geometry"))
+    hh = by_route.groupby("route")["households"].sum()
+    names = v_by_route.groupby("route")["unit_id"].agg(lambda ids: ",".join(sorted(ids)))
+    count = v_by_route.groupby("route")["unit_id"].size()
+    idx = frame.index
+    frame["households"] = np.round(hh.reindex(idx, fill_value=0.0).to_numpy()).astype(np.int64)
+    frame["villages"] = names.reindex(idx, fill_value="").to_numpy()
+    frame["n_villages"] = count.reindex(idx, fill_value=0).to_numpy().astype(np.int64)
+    frame["equipment_cost_vnd"] = frame["households"] * equipment
+    frame["cost_vnd"] = frame["cable_cost_vnd"] + frame["equipment_cost_vnd"]
+    frame["cost_per_household_vnd"] = np.where(
+        frame["households"] > 0,
+        frame["cost_vnd"] / frame["households"].where(frame["households"] > 0, 1),
+        math.nan,
+    )
     order = (
         frame.assign(_k=frame["cost_per_household_vnd"].fillna(math.inf))
         .sort_values(["_k", "cost_vnd", "villages"], kind="stable")
@@ -347,8 +518,9 @@ def _routes(
     frame = frame.loc[order].reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1, dtype=np.int64))
     frame.insert(0, "route_id", [f"F{r:03d}" for r in frame["rank"]])
-    geometry = gpd.GeoSeries([geoms[i] for i in order], crs=crs)
-    return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=crs)
+    frame = frame[list(ROUTE_COLUMNS)]
+    geometry = routes.geometry.to_numpy()[order]
+    return gpd.GeoDataFrame(frame, geometry=list(geometry), crs=routes.crs)
 
 
 def _edge_groups(

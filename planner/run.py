@@ -33,15 +33,17 @@ import pandas as pd
 import pyproj
 
 from coverage.engine import CoverageInputs, CoverageResult
+from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from geodata.raster import Grid
 from planner.attach import attach_existing_fiber
 from planner.costs import DEFAULT_COSTS, FiberCosts
 from planner.fiber import FiberPlan, plan_fiber
-from planner.graph import PlannerInputError, build_road_graph
+from planner.graph import NoFiberError, PlannerInputError, build_road_graph
 from planner.sites import SitePlan, candidate_sites, plan_sites
 
 __all__ = [
     "PROPOSED_OPERATOR",
+    "fiber_of",
     "plan_fiber_for",
     "plan_sites_for",
     "uncovered_villages",
@@ -117,12 +119,17 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
     costs: FiberCosts = DEFAULT_COSTS,
     method: str = "auto",
     time_limit_s: float | None = None,
+    operator: str | None = None,
+    settings: CoverageSettings = DEFAULT_SETTINGS,
 ) -> FiberPlan:
     """Plan fiber extensions from the existing network to some villages.
 
     Builds the road graph (:func:`~planner.graph.build_road_graph`), links the existing
-    fiber to it (:func:`~planner.attach.attach_existing_fiber`) and calls
-    :func:`~planner.fiber.plan_fiber`.
+    fiber the plan extends to it (:func:`~planner.attach.attach_existing_fiber`: the
+    `operator`'s, or every operator's for a shared plan) and calls
+    :func:`~planner.fiber.plan_fiber`, which plans to the indicator's rule: households
+    are counted by cluster when the ``clusters`` layer is there, and what every
+    operator's fiber already reaches is not counted again.
 
     Parameters
     ----------
@@ -138,6 +145,11 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
         Unit prices.
     method, time_limit_s
         As for :func:`~planner.fiber.plan_fiber`.
+    operator
+        Extend this operator's network only (its routes and nodes are the sources);
+        None plans on the shared network of every operator.
+    settings
+        The coverage rules the plan is made to (reach distance, route levels).
 
     Returns
     -------
@@ -147,14 +159,25 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
     ------
     planner.graph.PlannerInputError
         Missing layers, no village given or unknown ids (and the planner's own errors:
-        no existing fiber, unreachable villages, an infeasible target).
+        no existing fiber, of that operator, unreachable villages, an infeasible
+        target).
     """
     _require(layers, "roads", "villages")
     if not village_ids:
         msg = "no village to connect: every village of the area already has fiber."
         raise PlannerInputError(msg)
     graph = build_road_graph(layers["roads"], costs=costs)
-    attach_existing_fiber(graph, layers.get("fiber_routes"), layers.get("fiber_nodes"))
+    routes, nodes = layers.get("fiber_routes"), layers.get("fiber_nodes")
+    try:
+        attach_existing_fiber(
+            graph, fiber_of(routes, operator), fiber_of(nodes, operator), settings=settings
+        )
+    except NoFiberError as err:
+        if operator is None:
+            raise
+        msg = f"{operator} has no usable fiber to extend: {err}"
+        raise NoFiberError(msg) from None
+    clusters = layers.get("clusters")
     return plan_fiber(
         graph,
         _villages(layers, village_ids),
@@ -162,7 +185,31 @@ def plan_fiber_for(  # noqa: PLR0913 - the planner's options, keyword-only
         target_households=target_households,
         method=method,
         time_limit_s=time_limit_s,
+        clusters=clusters if clusters is not None and len(clusters) else None,
+        existing_routes=routes,
+        existing_nodes=nodes,
+        settings=settings,
+        operator=operator,
     )
+
+
+def fiber_of(layer: gpd.GeoDataFrame | None, operator: str | None) -> gpd.GeoDataFrame | None:
+    """Return the features of one operator (all of them when `operator` is None).
+
+    Parameters
+    ----------
+    layer
+        ``fiber_routes`` or ``fiber_nodes`` (an ``operator`` column), or None.
+    operator
+        The canonical operator name (``hatangso.access.canonical_operator``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+    """
+    if layer is None or operator is None:
+        return layer
+    return layer[layer["operator"].astype(str) == operator]
 
 
 def plan_sites_for(  # noqa: PLR0913 - the planner's options, keyword-only

@@ -411,16 +411,27 @@ def combs() -> gpd.GeoDataFrame:
     )
 
 
+EQUIP = DEFAULT_COSTS.equipment_vnd_per_household
+
+
 def test_plan_connects_every_village_along_the_roads(
     network: nx.Graph, combs: gpd.GeoDataFrame
 ) -> None:
+    # Reach 500 m: A needs the tooth T0 up to (0, 500); B the spine to (1000, 0) and T1
+    # up to (1000, 500); C the spine to (2000, 0) and T2 up to (2000, 500); D the spine
+    # on to (2500, 0). 500 + 2500 + 500 + 500 = 4 km of commune road, aerial (by hand;
+    # the old rule, cable to every village point, needed 6 km).
     plan = plan_fiber(network, combs, method="ilp")
     assert plan.village_ids == ("A", "B", "C", "D")
     assert plan.villages_connected == 4
     assert plan.households_gained == 360
-    # Spine 3 km + three teeth 1 km each = 6 km of commune road, aerial.
-    assert plan.total_length_m == pytest.approx(6000.0)
-    assert plan.total_cost_vnd == pytest.approx(6000.0 * AERIAL)
+    assert plan.total_length_m == pytest.approx(4000.0, abs=0.2)
+    assert plan.total_cable_cost_vnd == pytest.approx(4000.0 * AERIAL, abs=0.2 * AERIAL)
+    assert plan.total_equipment_cost_vnd == pytest.approx(360 * EQUIP)
+    assert plan.total_cost_vnd == pytest.approx(
+        plan.total_cable_cost_vnd + plan.total_equipment_cost_vnd
+    )
+    assert plan.reach_m == 500.0
     assert plan.optimal
     assert plan.gap == 0.0
     assert list(plan.routes.columns) == [*ROUTE_COLUMNS, "geometry"]
@@ -430,13 +441,15 @@ def test_plan_connects_every_village_along_the_roads(
     assert plan.routes["rank"].tolist() == [1, 2]
     first = plan.routes.iloc[0]
     assert first["villages"] == "A"
-    assert first["cost_per_household_vnd"] == pytest.approx(1000.0 * AERIAL / 100)
+    assert first["cost_per_household_vnd"] == pytest.approx(
+        (500.0 * AERIAL + 100 * EQUIP) / 100, rel=1e-4
+    )
     assert plan.routes["cost_vnd"].sum() == pytest.approx(plan.total_cost_vnd)
     for geom in plan.routes.geometry:
         assert geom.geom_type == "MultiLineString"
         assert geom.distance(shapely.Point(at(0, 0))) == pytest.approx(0.0)  # starts on fiber
     assert plan.totals()["routes"] == 2
-    assert "village:A" in plan.tree
+    assert plan.totals()["network"] == "shared"
 
 
 def test_plan_does_not_modify_the_graph(network: nx.Graph, combs: gpd.GeoDataFrame) -> None:
@@ -447,16 +460,23 @@ def test_plan_does_not_modify_the_graph(network: nx.Graph, combs: gpd.GeoDataFra
 
 @pytest.mark.parametrize("method", ["ilp", "heuristic"])
 def test_budget_and_target(network: nx.Graph, combs: gpd.GeoDataFrame, method: str) -> None:
-    # 1 km buys the tooth to A (100 households); 3 km buys C (200), not A + B (150).
-    small = plan_fiber(network, combs, budget_vnd=1000.0 * AERIAL, method=method)
+    # Each place alone (cable to its reach + equipment, EQUIP = 2.5 M VND a household):
+    # A 500 m + 100 hh = 315 M; B 1.5 km + 50 hh = 320 M; C 2.5 km + 200 hh = 825 M;
+    # D 2.5 km + 10 hh = 350 M. 400 M buys A; A + B would cost 635 M.
+    m = 1e6
+    small = plan_fiber(network, combs, budget_vnd=400 * m, method=method)
     assert small.village_ids == ("A",)
-    assert small.total_cost_vnd <= 1000.0 * AERIAL + 1e-6
-    more = plan_fiber(network, combs, budget_vnd=3000.0 * AERIAL, method=method)
+    assert small.total_cost_vnd == pytest.approx(315 * m, abs=0.2 * AERIAL)
+    # 900 M: C (200 hh, 825 M) beats A + B + D (160 hh, 855 M); C + D would cost 915 M.
+    more = plan_fiber(network, combs, budget_vnd=900 * m, method=method)
     assert more.village_ids == ("C",)
-    # C alone (200 households) needs 3 km; the cheapest way to 300 is A + C = 4 km.
+    assert more.households_gained == 200
+    # 300 households at least cost: A + C = 3 km + 300 hh = 1,140 M (B + C + D: 260 hh;
+    # A + C + D: 1,230 M; A + B + C: 1,330 M).
     target = plan_fiber(network, combs, target_households=300, method=method)
     assert target.village_ids == ("A", "C")
-    assert target.total_length_m == pytest.approx(4000.0)
+    assert target.total_length_m == pytest.approx(3000.0, abs=0.2)
+    assert target.total_cost_vnd == pytest.approx(1140 * m, abs=0.2 * AERIAL)
 
 
 def test_plan_errors(network: nx.Graph, combs: gpd.GeoDataFrame, tee: gpd.GeoDataFrame) -> None:

@@ -14,7 +14,15 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
-from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option, record_audit
+from hatangso.cli.common import (
+    EXIT_OK,
+    as_option,
+    identity,
+    log,
+    period_option,
+    record_audit,
+    requested_operator,
+)
 from hatangso.formatting import fmt_num
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
@@ -58,6 +66,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                 "--target-households-pct",
                 type=float,
                 help="reach at least this share of the province's households, at least cost",
+            )
+            q.add_argument(
+                "--time-limit-s",
+                type=float,
+                default=60.0,
+                help="time for the solver (default 60 s): the exact proof, or its gap, within it",
+            )
+            network = q.add_mutually_exclusive_group()
+            network.add_argument(
+                "--operator", help="extend this operator's network (its routes and nodes)"
+            )
+            network.add_argument(
+                "--shared",
+                action="store_true",
+                help="extend the shared network of every operator (the default)",
             )
         else:
             q.add_argument("--max-sites", type=int, help="at most this many new sites")
@@ -136,10 +159,12 @@ def _fiber_terminals(
     return terminals, target, "clusters"
 
 
-def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, two kinds
+def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one command, two kinds
     from coverage.engine import compute_coverage
     from planner.run import plan_sites_for, with_plans
 
+    if args.kind == "fiber":  # an unknown operator is said before any computation
+        operator = None if args.shared else requested_operator(args.operator)
     store, info, layers, inputs, before = _load_for_plan(args)
 
     if args.kind == "fiber":
@@ -147,6 +172,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
         from planner.costs import DEFAULT_COSTS
         from planner.fiber import plan_fiber
         from planner.graph import build_road_graph
+        from planner.run import fiber_of
 
         terminals, target, what = _fiber_terminals(args, layers, before)
         if target is not None and target <= 0:
@@ -157,15 +183,22 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
         if "roads" not in layers:
             msg = f"{args.store}: has no roads layer; the fiber planner routes along roads."
             raise InputError(msg)
-        log.info("planning fiber to %d %s", len(terminals), what)
+        log.info("planning fiber to %d %s on %s", len(terminals), what, operator or "shared")
         graph = build_road_graph(layers["roads"], costs=DEFAULT_COSTS)
-        attach_existing_fiber(graph, layers.get("fiber_routes"), layers.get("fiber_nodes"))
+        routes_all, nodes_all = layers.get("fiber_routes"), layers.get("fiber_nodes")
+        attach_existing_fiber(graph, fiber_of(routes_all, operator), fiber_of(nodes_all, operator))
+        clusters = layers.get("clusters") if what == "villages" else None
         plan = plan_fiber(
             graph,
             terminals,
             budget_vnd=args.budget_vnd,
             target_households=target,
             method=args.method,
+            time_limit_s=args.time_limit_s,
+            clusters=clusters if clusters is not None and len(clusters) else None,
+            existing_routes=routes_all,
+            existing_nodes=nodes_all,
+            operator=operator,
         )
         routes = plan.routes.copy()
         if what == "clusters":

@@ -61,11 +61,22 @@ Modules, one family each
     The directed cut ILP with HiGHS (:mod:`planner._highs`).
 :mod:`~planner.steiner.net`
     The integer network and the tree operations every method shares.
+:mod:`~planner.steiner.groups`
+    :func:`group_steiner_tree`, :func:`group_prize_collecting_steiner`: reach any one
+    node of each group (a place within reach of several road nodes), by the virtual
+    terminal reduction.
+:mod:`~planner.steiner.sinks`
+    Why and how the virtual terminals stay leaves (banned arcs in the exact methods, a
+    large join weight in the heuristics), which keeps that reduction exact.
 
 Glossary (the shorthand in the code)
 ------------------------------------
 terminal, ``terms``
     A node the tree must contain; ``keep`` is the terminals plus the root.
+group, virtual terminal, sink
+    A group is a set of nodes of which the tree must hold one; its virtual terminal is
+    joined to each of them; a sink is a node that may only be a leaf (a virtual
+    terminal), so no tree passes through it.
 Steiner node
     A node of the tree that is not a terminal (it is there to make the tree cheaper).
 ``net``, ``Net``
@@ -123,6 +134,10 @@ gap
     prize upper bound`` for the budgeted variant.
 """
 
+from planner.steiner.groups import (
+    group_prize_collecting_steiner as group_prize_collecting_steiner,
+)
+from planner.steiner.groups import group_steiner_tree as group_steiner_tree
 from planner.steiner.prize_collecting import PCST_ALGORITHMS as PCST_ALGORITHMS
 from planner.steiner.prize_collecting import InfeasibleTargetError as InfeasibleTargetError
 from planner.steiner.prize_collecting import prize_collecting_steiner as prize_collecting_steiner
@@ -134,6 +149,8 @@ __all__ = [
     "ALGORITHMS",
     "PCST_ALGORITHMS",
     "InfeasibleTargetError",
+    "group_prize_collecting_steiner",
+    "group_steiner_tree",
     "prize_collecting_steiner",
     "steiner_tree",
     "tree_cost",

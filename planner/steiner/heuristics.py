@@ -30,6 +30,7 @@ from planner.steiner.dual_ascent import dual_ascent
 from planner.steiner.local_search import local_search
 from planner.steiner.net import EPS, Net, TAdj, add_edge, component, kruskal, mst_respan
 from planner.steiner.reductions import Reduced
+from planner.steiner.sinks import sinks_are_leaves
 
 __all__ = [
     "Grower",
@@ -215,14 +216,18 @@ def _dual_ascent_tree(net: Net, keep: set[int], root: int) -> TAdj | None:
     return _sph(net.induced(reach), keep, root)
 
 
-def heuristic_tadj(net: Net, terms: set[int], root: int, deadline: float) -> TAdj:
+def heuristic_tadj(
+    net: Net, terms: set[int], root: int, deadline: float, sinks: frozenset[int] = frozenset()
+) -> TAdj:
     """Best tree over a few constructions, each cleaned up and locally improved.
 
     The constructions are the shortest-path heuristic from the root, Mehlhorn's
     Voronoi MST, the shortest-path heuristic inside the region saturated by dual ascent
     (on graphs up to :data:`_DA_START_MAX_EDGES` edges), then the shortest-path
     heuristic from other terminals (seeded choice); a new one starts only while the time
-    of the last one still fits before `deadline`.
+    of the last one still fits before `deadline`. A tree where one of the `sinks` is not
+    a leaf is discarded (`net` is then :func:`~planner.steiner.sinks.heuristic_net`'s,
+    on which the shortest-path heuristic from the root always keeps them leaves).
     """
     keep = set(terms) | {root}
     if len(keep) == 1:
@@ -250,7 +255,9 @@ def heuristic_tadj(net: Net, terms: set[int], root: int, deadline: float) -> TAd
         local_search(net, tadj, keep, root, deadline)
         cost = net.cost(tadj)
         log.debug("heuristic from %s: cost %.6g", label, cost)
-        if cost < best_cost - EPS * max(cost, 1.0):
+        if not sinks_are_leaves(tadj, sinks):
+            log.debug("heuristic from %s: a sink is not a leaf; discarded", label)
+        elif cost < best_cost - EPS * max(cost, 1.0):
             best, best_cost = tadj, cost
         took = time.perf_counter() - t0
         if time.perf_counter() + took > deadline:

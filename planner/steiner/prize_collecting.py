@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from typing import Final
 
 import networkx as nx
@@ -25,6 +25,7 @@ from planner.steiner.ilp import solve_ilp
 from planner.steiner.local_search import local_search
 from planner.steiner.net import Net, TAdj, component, dijkstra, mst_respan, prune, remove_edge
 from planner.steiner.reductions import reduce_graph, root_distance_test
+from planner.steiner.sinks import heuristic_net, sink_arcs, sink_indices, sinks_are_leaves
 from planner.steiner.tree import (
     AUTO_MAX_EDGES,
     DEFAULT_TIME_S,
@@ -64,6 +65,8 @@ def _greedy_pcst(  # noqa: C901, PLR0913 - the greedy and its options
     budget: float | None,
     min_prize: float | None,
     first: int | None = None,
+    real: Net | None = None,
+    offset: Mapping[int, float] | None = None,
 ) -> TAdj:
     """Grow from the root by prize per unit of connection cost; clean up; grow again.
 
@@ -71,7 +74,12 @@ def _greedy_pcst(  # noqa: C901, PLR0913 - the greedy and its options
     shortest path from the tree that still fits the budget (or until the prize target is
     reached), then re-spans and locally improves the tree; when that frees budget, the
     next round grows again. `first`, when given, is joined before anything else.
+    With sinks, `net` is the heuristic network (:func:`~planner.steiner.sinks.heuristic_net`),
+    `real` the true one (costs against the budget) and `offset` the extra weight of the
+    one join a path to each sink ends with.
     """
+    real = net if real is None else real
+    off = offset or {}
     tadj: TAdj = {root: set()}
     if first is not None:
         grower = Grower(net, root, {first})
@@ -82,14 +90,14 @@ def _greedy_pcst(  # noqa: C901, PLR0913 - the greedy and its options
         if len(tadj) > 1:
             grower.tadj = {v: set(nb) for v, nb in tadj.items()}
             grower.grow([v for v in tadj if v != root])
-        spent = net.cost(tadj)
+        spent = real.cost(tadj)
         gained = sum(prizes.get(v, 0.0) for v in tadj)
         remaining = {v for v in prizes if v not in tadj}
         added = 0
         while remaining and not (min_prize is not None and gained >= min_prize):
             best, best_ratio = -1, -1.0
             for v in remaining:
-                d = grower.dist[v]
+                d = grower.dist[v] - off.get(v, 0.0)
                 if not math.isfinite(d) or (budget is not None and spent + d > budget):
                     continue
                 ratio = math.inf if d <= 0 else prizes[v] / d
@@ -97,7 +105,7 @@ def _greedy_pcst(  # noqa: C901, PLR0913 - the greedy and its options
                     best, best_ratio = v, ratio
             if best < 0:
                 break
-            spent += grower.dist[best]
+            spent += grower.dist[best] - off.get(best, 0.0)
             for v in grower.connect(best):
                 gained += prizes.get(v, 0.0)
                 remaining.discard(v)
@@ -166,6 +174,7 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
     min_prize: float | None = None,
     method: str = "auto",
     time_limit_s: float | None = None,
+    sinks: Collection[Hashable] = (),
 ) -> nx.Graph:
     """Return a tree from the root that collects prizes: most within a budget, or cheapest.
 
@@ -188,6 +197,9 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
         ``"auto"``, ``"ilp"`` or ``"heuristic"`` (:data:`PCST_ALGORITHMS`).
     time_limit_s
         As in :func:`steiner_tree`.
+    sinks
+        Prize nodes that may only be leaves: the virtual terminals of a group problem
+        (:mod:`planner.steiner.groups`, :mod:`planner.steiner.sinks`).
 
     Returns
     -------
@@ -229,21 +241,20 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
         )
         raise InfeasibleTargetError(msg)
     heur_deadline = deadline if method == "heuristic" else t0 + min(0.2 * limit, 5.0)
-    tadj = _greedy_pcst(net, r, p, heur_deadline, budget=budget, min_prize=min_prize)
-    if budget is not None and p:
-        # Greedy by ratio can miss one big prize (Khuller, Moss & Naor 1999): also start
-        # from the largest prize that fits alone, and keep the better tree.
-        dist = dijkstra(dict(enumerate(net.adj)), r, bound=budget)
-        fits = [v for v in p if v in dist]
-        if fits:
-            big = max(fits, key=lambda v: (p[v], -dist[v]))
-            alt = _greedy_pcst(net, r, p, heur_deadline, budget=budget, min_prize=None, first=big)
-            if _prize_key(alt, p, net) > _prize_key(tadj, p, net):
-                tadj = alt
+    sink_set = sink_indices(net, sinks)
+    tadj = _heuristic_pcst(net, r, p, heur_deadline, budget, min_prize, sink_set)
     outcome = Outcome(tadj, "heuristic", optimal=not p, cost_lower_bound=math.nan)
     if method != "heuristic" and p and highspy_module() is not None:
         outcome = _exact_pcst(
-            net, r, p, deadline, tadj, budget=budget, min_prize=min_prize, auto=method == "auto"
+            net,
+            r,
+            p,
+            deadline,
+            tadj,
+            budget=budget,
+            min_prize=min_prize,
+            auto=method == "auto",
+            banned=sink_arcs(net, sink_set),
         )
     elif method != "heuristic" and highspy_module() is None:  # pragma: no cover
         log.warning("highspy is not installed: using the greedy heuristic (pip install highspy)")
@@ -273,6 +284,48 @@ def prize_collecting_steiner(  # noqa: PLR0913 - options keyword-only, as in Net
     return T
 
 
+def _heuristic_pcst(  # noqa: PLR0913 - the problem and its question
+    net: Net,
+    r: int,
+    p: Mapping[int, float],
+    heur_deadline: float,
+    budget: float | None,
+    min_prize: float | None,
+    sink_set: frozenset[int],
+) -> TAdj:
+    """Run the greedy (and, under a budget, the big-prize start), sinks kept leaves."""
+    hnet, big_m = heuristic_net(net, sink_set, r)
+    off = dict.fromkeys(sink_set, big_m)
+    tadj = _greedy_pcst(
+        hnet, r, p, heur_deadline, budget=budget, min_prize=min_prize, real=net, offset=off
+    )
+    if budget is not None and p:
+        # Greedy by ratio can miss one big prize (Khuller, Moss & Naor 1999): also start
+        # from the largest prize that fits alone, and keep the better tree.
+        far = dijkstra(dict(enumerate(hnet.adj)), r, bound=budget + big_m)
+        dist = {v: d - off.get(v, 0.0) for v, d in far.items()}
+        fits = [v for v in p if v in dist and dist[v] <= budget]
+        if fits:
+            big = max(fits, key=lambda v: (p[v], -dist[v]))
+            alt = _greedy_pcst(
+                hnet,
+                r,
+                p,
+                heur_deadline,
+                budget=budget,
+                min_prize=None,
+                first=big,
+                real=net,
+                offset=off,
+            )
+            if _prize_key(alt, p, net) > _prize_key(tadj, p, net):
+                tadj = alt
+    if not sinks_are_leaves(tadj, sink_set):  # pragma: no cover - M keeps them leaves
+        msg = "internal error: the greedy passed through a group's virtual terminal"
+        raise RuntimeError(msg)
+    return tadj
+
+
 def _exact_pcst(  # noqa: PLR0913 - the problem and its incumbent
     net: Net,
     root: int,
@@ -283,12 +336,13 @@ def _exact_pcst(  # noqa: PLR0913 - the problem and its incumbent
     budget: float | None,
     min_prize: float | None,
     auto: bool,
+    banned: set[tuple[int, int]] | None = None,
 ) -> Outcome:
     heur_cost = net.cost(incumbent)
     heur_prize = sum(prizes.get(v, 0.0) for v in incumbent)
     bound = budget if budget is not None else heur_cost
     keep = set(prizes) | {root}
-    red = reduce_graph(net, keep, root, root_distance_test(root, bound))
+    red = reduce_graph(net, keep, root, root_distance_test(root, bound), banned or set())
     fallback = Outcome(
         incumbent, "heuristic" if auto else "ilp", optimal=False, cost_lower_bound=math.nan
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from planner.steiner.net import Net, component, dijkstra
@@ -64,10 +64,16 @@ def reduce_graph(
     keep: set[int],
     root: int,
     bound_test: Callable[[Reduced], int] | None = None,
+    banned: Collection[tuple[int, int]] = (),
 ) -> Reduced:
-    """Reduce the root's component by the degree tests and `bound_test` until stable."""
+    """Reduce the root's component by the degree tests and `bound_test` until stable.
+
+    `banned` arcs (the arcs out of sinks, :mod:`planner.steiner.sinks`) are banned
+    before any test, so no test relies on them.
+    """
     comp = component(net, root)
     red = Reduced({v: {u: w for u, w in net.adj[v].items() if u in comp} for v in comp})
+    red.banned.update((a, b) for a, b in banned if a in red.adj and b in red.adj[a])
     for _ in range(10):
         changed = degree_tests(red, keep)
         if bound_test is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -25,6 +25,7 @@ from planner.steiner.heuristics import heuristic_tadj
 from planner.steiner.ilp import solve_ilp
 from planner.steiner.net import Net, TAdj, add_edge
 from planner.steiner.reductions import degree_tests, reduce_graph, steiner_bound_test
+from planner.steiner.sinks import heuristic_net, sink_arcs, sink_indices
 
 __all__ = [
     "ALGORITHMS",
@@ -58,15 +59,26 @@ class Outcome:
     """For a budget: no tree within it collects more (NaN when unknown)."""
 
 
-def _heuristic_steiner(net: Net, terms: set[int], root: int, deadline: float) -> Outcome:
-    tadj = heuristic_tadj(net, terms, root, deadline)
+def _heuristic_steiner(
+    net: Net, terms: set[int], root: int, deadline: float, sinks: frozenset[int] = frozenset()
+) -> Outcome:
+    hnet, _ = heuristic_net(net, sinks, root)
+    tadj = heuristic_tadj(hnet, terms, root, deadline, sinks)
     return Outcome(tadj, "heuristic", optimal=len(terms | {root}) <= 2, cost_lower_bound=math.nan)
 
 
-def _exact_steiner(net: Net, terms: set[int], root: int, deadline: float, *, auto: bool) -> Outcome:
+def _exact_steiner(  # noqa: PLR0913 - the problem, its deadline and its options
+    net: Net,
+    terms: set[int],
+    root: int,
+    deadline: float,
+    *,
+    auto: bool,
+    sinks: frozenset[int] = frozenset(),
+) -> Outcome:
     t0 = time.perf_counter()
     heur_deadline = t0 + min(max(0.2 * (deadline - t0), 0.5), deadline - t0)
-    heur = _heuristic_steiner(net, terms, root, heur_deadline)
+    heur = _heuristic_steiner(net, terms, root, heur_deadline, sinks)
     if heur.optimal:  # one or two terminals: a shortest path, exact
         return Outcome(heur.tadj, "ilp", optimal=True, cost_lower_bound=net.cost(heur.tadj))
     if highspy_module() is None:
@@ -74,7 +86,7 @@ def _exact_steiner(net: Net, terms: set[int], root: int, deadline: float, *, aut
         return heur
     upper = net.cost(heur.tadj)
     keep = terms | {root}
-    red = reduce_graph(net, keep, root, steiner_bound_test(keep, upper))
+    red = reduce_graph(net, keep, root, steiner_bound_test(keep, upper), sink_arcs(net, sinks))
     n_edges = red.n_edges()
     log.debug("ILP: reduced to %d nodes, %d edges", len(red.adj), n_edges)
     if auto and n_edges > AUTO_MAX_EDGES:
@@ -182,6 +194,7 @@ def steiner_tree(  # noqa: PLR0913 - options keyword-only, as in NetworkX
     weight: str = "cost_vnd",
     method: str = "auto",
     time_limit_s: float | None = None,
+    sinks: Collection[Hashable] = (),
 ) -> nx.Graph:
     """Return a tree of least total weight joining the root and every terminal.
 
@@ -202,6 +215,10 @@ def steiner_tree(  # noqa: PLR0913 - options keyword-only, as in NetworkX
         Time allowed (default: 60 s for ``"ilp"``, 10 s for ``"auto"``, 30 s for the
         heuristic's restarts and local search). An ILP stopped by it returns the best
         tree known with ``optimal=False`` and its gap.
+    sinks
+        Terminals that may only be leaves of the tree: the virtual terminals of a group
+        Steiner problem (:mod:`planner.steiner.groups`; why and how in
+        :mod:`planner.steiner.sinks`). Not with ``method="networkx"``.
 
     Returns
     -------
@@ -245,12 +262,16 @@ def steiner_tree(  # noqa: PLR0913 - options keyword-only, as in NetworkX
     net = Net(G, weight)
     r = net.index[root]
     tset = {net.index[t] for t in terms} - {r}
+    sink_set = sink_indices(net, sinks)
+    if sink_set and method == "networkx":
+        msg = "method='networkx' cannot keep sinks as leaves; use 'auto', 'ilp' or 'heuristic'"
+        raise ValueError(msg)
     if method == "networkx":
         outcome = _networkx_steiner(G, net, tset, r, weight)
     elif method == "heuristic":
-        outcome = _heuristic_steiner(net, tset, r, deadline)
+        outcome = _heuristic_steiner(net, tset, r, deadline, sink_set)
     else:
-        outcome = _exact_steiner(net, tset, r, deadline, auto=method == "auto")
+        outcome = _exact_steiner(net, tset, r, deadline, auto=method == "auto", sinks=sink_set)
     T = as_tree(G, net, outcome, r, t0, {})
     log.info(
         "steiner_tree(%s): %d terminals, cost %.6g by %s (optimal %s, gap %.3g) in %.2f s",
