@@ -469,10 +469,9 @@ def _period_of(store: Store, as_of: dt.date | str | None) -> dt.date | str | Non
     """Return the period an import writes to: ``as_of``, the store's bound or latest one."""
     if as_of is not None:
         return as_of
-    if store.period is not None:
-        return store.period
-    periods = store.periods() if store.exists() else []
-    return periods[-1] if periods else None
+    if not store.exists():
+        return None
+    return store.period  # the one bound, or the latest
 
 
 def _text_or_none(value: object) -> str | None:

@@ -11,20 +11,17 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry.base import BaseGeometry
 
 from geodata.backhaul import check_backhaul
 from geodata.cells import parse_angles
-from geodata.crs import STORE_CRS, current_extent
+from geodata.crs import STORE_CRS
 from geodata.dates import parse_date
-from geodata.errors import InputError, LayerValidationError, Problem
+from geodata.errors import InputError, LayerValidationError
 from geodata.load import RawLayer
 from geodata.mapping import (
     canonical_operator_name,
@@ -34,7 +31,6 @@ from geodata.mapping import (
     operator_from_title,
 )
 from geodata.schemas import (
-    LAYERS,
     ColumnSpec,
     LayerSchema,
     choice_lookup,
@@ -42,189 +38,27 @@ from geodata.schemas import (
     layer_schema,
 )
 from geodata.sheets import header_keys, split_header
-from geodata.text import to_nfc
-from geodata.units import UnitNames
+from geodata.validate_checks import (
+    _check_geometry,
+    _check_ids,
+    _check_inside,
+    _check_references,
+)
+from geodata.validate_context import (
+    MAX_ROWS_PER_PROBLEM,
+    ValidatedLayer,
+    ValidationContext,
+    _as_text,
+    _Collector,
+)
 
 __all__ = ["MAX_ROWS_PER_PROBLEM", "ValidatedLayer", "ValidationContext", "validate_layer"]
 
 log = logging.getLogger(__name__)
 
-#: A problem that repeats on many rows is listed for this many rows, then counted.
-MAX_ROWS_PER_PROBLEM = 20
-#: Features farther than this outside the province polygon are refused (degrees, ~1 km).
-PROVINCE_TOLERANCE_DEG = 0.01
 
 _TRUE = {"1", "true", "t", "yes", "y", "co", "x", "dung", "1.0"}
 _FALSE = {"0", "false", "f", "no", "n", "khong", "chua", "sai", "0.0"}
-
-
-@dataclass
-class ValidationContext:
-    """What validation knows besides the file: the province and ids of other layers.
-
-    Attributes
-    ----------
-    province
-        The province outline in EPSG:4326; ``None`` when unknown, and the checks then use
-        the bounding box of Bình Định.
-    known_ids
-        ``(layer, level) -> ids``; ``level`` is ``None`` for all units of a layer.
-    village_points
-        ``village_id -> a point inside the village``, where a complaint that names only
-        its village is placed.
-    units
-        The administrative units (``unit_id``, ``name``, ``level``, ``parent_id``, and
-        ``former_names`` when known), so that a unit given by its name instead of its
-        code is matched (:class:`geodata.units.UnitNames`).
-    former_names
-        More names of units: a former name -> the unit carrying it now (a crosswalk's).
-    """
-
-    province: BaseGeometry | None = None
-    known_ids: dict[tuple[str, str | None], set[str]] = field(default_factory=dict)
-    village_points: dict[str, BaseGeometry] = field(default_factory=dict)
-    units: pd.DataFrame | None = None
-    former_names: dict[str, str] = field(default_factory=dict)
-    former_codes: dict[str, str] = field(default_factory=dict)
-
-    def add_crosswalk(self, crosswalk: pd.DataFrame, from_layout: str, to_layout: str) -> None:
-        """Learn the codes of an older layout: old code -> where its area is now, in words.
-
-        A file that still writes a commune's code of before a reform is then told the new
-        code instead of only "unknown" (:data:`geodata.layouts.CROSSWALK_COLUMNS`).
-        """
-        for old, rows in crosswalk.groupby(crosswalk["old_code"].astype(str)):
-            name = next((str(n) for n in rows["old_name"] if isinstance(n, str) and n), "")
-            new = [
-                f"{code} {nm}".strip() if isinstance(nm, str) else str(code)
-                for code, nm in zip(rows["new_code"].astype(str), rows["new_name"], strict=True)
-            ]
-            where = (
-                f"now part of {new[0]}"
-                if len(new) == 1
-                else f"now split between {' and '.join(new)} (the village's location decides)"
-            )
-            label = f" ({name})" if name else ""
-            self.former_codes[str(old)] = (
-                f"the code of a unit{label} in the layout of {from_layout}, before the layout "
-                f"of {to_layout}; {where}"
-            )
-
-    def unit_names(self, level: str | None) -> UnitNames | None:
-        """Return the index of the units of ``level`` by name, ``None`` without units."""
-        if self.units is None:
-            return None
-        return UnitNames(self.units, level=level, former=self.former_names)
-
-    def ids(self, layer: str, level: str | None) -> set[str] | None:
-        """Return the known ids of a layer (and admin level), ``None`` when unknown."""
-        return self.known_ids.get((layer, level))
-
-    def add_layer(self, name: str, frame: pd.DataFrame) -> None:
-        """Learn the ids (and, for admin units, the province outline) a layer holds.
-
-        Parameters
-        ----------
-        name
-            The contract layer.
-        frame
-            Its validated rows (geometry in EPSG:4326).
-        """
-        if name == "admin_units":
-            ids = frame["unit_id"].astype(str)
-            self.known_ids[("admin_units", None)] = set(ids)
-            for level in ("province", "district", "commune"):
-                self.known_ids[("admin_units", level)] = set(ids[frame["level"] == level])
-            names = [
-                c for c in ("unit_id", "name", "level", "parent_id", "former_names") if c in frame
-            ]
-            self.units = pd.DataFrame(frame[names]).reset_index(drop=True)
-            province = frame[frame["level"] == "province"]
-            if len(province):
-                self.province = shapely.union_all(province.geometry.to_numpy())
-        elif name in LAYERS:
-            id_column = LAYERS[name].id_column
-            self.known_ids[(name, None)] = set(frame[id_column].astype(str))
-            if name == "villages" and "geometry" in frame:
-                points = shapely.point_on_surface(np.asarray(frame.geometry.to_numpy()))
-                self.village_points = dict(
-                    zip(frame[id_column].astype(str), points.tolist(), strict=True)
-                )
-
-
-@dataclass
-class ValidatedLayer:
-    """A layer that passed validation: contract columns, EPSG:4326, text in NFC."""
-
-    layer: str
-    source: str
-    frame: gpd.GeoDataFrame
-    problems: list[Problem]
-    notes: list[str] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)
-    """Contract column -> the file's column it was read from (``x``/``y``: coordinates)."""
-    operator: str | None = None
-    """The operator of the whole file, when given or inferred rather than read per row."""
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Findings that did not refuse the layer (repairs, unchecked references)."""
-        return [p for p in self.problems if p.severity == "warning"]
-
-
-class _Collector:
-    """Collects problems, listing a repeated one for at most MAX_ROWS_PER_PROBLEM rows."""
-
-    def __init__(self, raw: RawLayer) -> None:
-        self.raw = raw
-        self.problems: list[Problem] = list(raw.problems)
-        self.notes: list[str] = []
-        self._counts: dict[tuple[str, str | None], int] = defaultdict(int)
-
-    def add(  # noqa: PLR0913
-        self,
-        key: str,
-        message: str,
-        *,
-        fix: str = "",
-        pos: int | None = None,
-        feature_id: str | None = None,
-        column: str | None = None,
-        severity: str = "error",
-    ) -> None:
-        counter = (key, column)
-        self._counts[counter] += 1
-        if self._counts[counter] > MAX_ROWS_PER_PROBLEM:
-            return
-        row = self.raw.row_numbers[pos] if pos is not None else None
-        self.problems.append(
-            Problem(
-                message,
-                fix=fix,
-                row=row,
-                feature_id=feature_id,
-                column=column,
-                severity="warning" if severity == "warning" else "error",
-                row_label=self.raw.row_label,
-            )
-        )
-
-    def note(self, text: str) -> None:
-        """Tell the user what was decided (logged, and kept with the result)."""
-        self.notes.append(text)
-        log.info("%s", text)
-
-    def finish(self) -> list[Problem]:
-        for (key, column), n in self._counts.items():
-            if n > MAX_ROWS_PER_PROBLEM:
-                self.problems.append(
-                    Problem(
-                        f"… and {n - MAX_ROWS_PER_PROBLEM} more rows with the same problem "
-                        f"({key}).",
-                        column=column,
-                    )
-                )
-        return self.problems
 
 
 def validate_layer(  # noqa: C901, PLR0913 - the reading options, keyword-only
@@ -491,16 +325,6 @@ def _id_strings(frame: pd.DataFrame, schema: LayerSchema) -> list[str | None]:
     return [_as_text(v) for v in frame[schema.id_column].tolist()]
 
 
-def _as_text(value: object) -> str | None:
-    """Return a cell as NFC text; whole floats from spreadsheets lose their ``.0``."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    text = to_nfc(str(value)).strip()
-    return text or None
-
-
 def _number(value: object) -> float | str | None:
     """Parse a number (decimal comma allowed); ``None`` when empty, the text when not a number."""
     if value is None or value is pd.NA:
@@ -654,258 +478,3 @@ def _show(number: float) -> str:
 
 
 # --------------------------------------------------------------------------- ids
-
-
-def _check_ids(
-    series: pd.Series | None, schema: LayerSchema, ids: list[str | None], out: _Collector
-) -> None:
-    if series is None:
-        return
-    positions: dict[str, list[int]] = defaultdict(list)
-    for pos, value in enumerate(ids):
-        if value is not None:
-            positions[value].append(pos)
-    for value, where in positions.items():
-        if len(where) > 1:
-            rows = ", ".join(str(out.raw.row_numbers[p]) for p in where)
-            out.add(
-                "duplicate id",
-                f"id {value!r} is used {len(where)} times ({out.raw.row_label}s {rows}).",
-                fix=f"give every feature its own {schema.id_column!r}.",
-                pos=where[1],
-                feature_id=value,
-                column=schema.id_column,
-            )
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-def _check_geometry(
-    geoms: gpd.GeoSeries,
-    schema: LayerSchema,
-    ids: list[str | None],
-    out: _Collector,
-    *,
-    repair: bool,
-) -> gpd.GeoSeries:
-    arr = geoms.to_numpy().copy()
-    allowed = schema.geometry_types
-    for pos, geom in enumerate(arr):
-        fid = ids[pos]
-        if geom is None or geom.is_empty:
-            out.add(
-                "no geometry",
-                "has no geometry (empty or missing coordinates).",
-                fix=(
-                    "add its lon/lat, or the village_id of a village the store holds "
-                    "(validate with --store)."
-                    if schema.name == "complaints"
-                    else "add the coordinates or remove the row."
-                ),
-                pos=pos,
-                feature_id=fid,
-            )
-            continue
-        if geom.geom_type == "MultiPoint" and len(geom.geoms) == 1 and "Point" in allowed:
-            arr[pos] = geom.geoms[0]
-            geom = arr[pos]  # noqa: PLW2901 - the single point replaces its MultiPoint
-        if geom.geom_type not in allowed:
-            out.add(
-                "wrong geometry type",
-                f"geometry type {geom.geom_type!r} is not allowed for {schema.name!r}.",
-                fix=f"use {' or '.join(allowed)} geometries.",
-                pos=pos,
-                feature_id=fid,
-            )
-            continue
-        if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            if repair:
-                fixed = _repair(geom, allowed)
-                if fixed is None:
-                    out.add(
-                        "invalid geometry",
-                        f"invalid geometry ({reason}) could not be repaired.",
-                        fix="fix the geometry in a GIS.",
-                        pos=pos,
-                        feature_id=fid,
-                    )
-                else:
-                    arr[pos] = fixed
-                    out.add(
-                        "repaired geometry",
-                        f"invalid geometry ({reason}) was repaired.",
-                        pos=pos,
-                        feature_id=fid,
-                        severity="warning",
-                    )
-            else:
-                out.add(
-                    "invalid geometry",
-                    f"invalid geometry: {reason}.",
-                    fix="repair it in a GIS, or re-run with --repair to repair it "
-                    "automatically (shapely.make_valid).",
-                    pos=pos,
-                    feature_id=fid,
-                )
-    return gpd.GeoSeries(arr, index=geoms.index, crs=geoms.crs)
-
-
-def _repair(geom: BaseGeometry, allowed: tuple[str, ...]) -> BaseGeometry | None:
-    fixed = shapely.make_valid(geom)
-    if fixed.geom_type in allowed:
-        return fixed
-    if fixed.geom_type == "GeometryCollection":
-        dim = shapely.get_dimensions(geom)
-        parts = [g for g in shapely.get_parts(fixed) if shapely.get_dimensions(g) == dim]
-        if parts:
-            merged = shapely.union_all(parts)
-            if merged.geom_type in allowed:
-                return merged
-            if merged.geom_type == "Polygon" and "MultiPolygon" in allowed:
-                return shapely.MultiPolygon([cast("shapely.Polygon", merged)])
-    if fixed.geom_type == "Polygon" and "MultiPolygon" in allowed:
-        return shapely.MultiPolygon([cast("shapely.Polygon", fixed)])
-    return None
-
-
-def _check_inside(
-    geoms: gpd.GeoSeries, context: ValidationContext, ids: list[str | None], out: _Collector
-) -> None:
-    area = context.province
-    if area is None:
-        area = shapely.box(*current_extent().bbox_lonlat)
-    zone = shapely.buffer(area, PROVINCE_TOLERANCE_DEG)
-    shapely.prepare(zone)
-    arr = geoms.to_numpy()
-    present = np.array([g is not None and not g.is_empty for g in arr], dtype=bool)
-    inside = np.ones(len(arr), dtype=bool)
-    if present.any():
-        inside[present] = shapely.intersects(zone, arr[present])
-    for pos in np.flatnonzero(~inside):
-        point = arr[pos].representative_point()
-        distance_km = shapely.distance(area, point) * 111.0
-        out.add(
-            "outside the province",
-            f"lies outside Bình Định (at {point.x:.5f}, {point.y:.5f}, about "
-            f"{distance_km:,.0f} km away).",
-            fix="check its coordinates (latitude/longitude swapped? wrong CRS?) or drop it.",
-            pos=int(pos),
-            feature_id=ids[pos],
-        )
-
-
-def _unknown_reference(  # noqa: PLR0913 - one problem's place
-    text: str,
-    reference: tuple[str, str | None],
-    context: ValidationContext,
-    out: _Collector,
-    pos: int,
-    feature_id: str | None,
-    col: str,
-) -> None:
-    """Report a value that names no known unit: a former code says where its area went."""
-    ref_layer, level = reference
-    if text in context.former_codes:
-        out.add(
-            "former code",
-            f"{text!r} is {context.former_codes[text]}.",
-            fix="write the unit's code in this period's layout, or import the file "
-            "into a period before the reform (--as-of).",
-            pos=pos,
-            feature_id=feature_id,
-            column=col,
-        )
-        return
-    target = f"{level} in {ref_layer}" if level else ref_layer
-    out.add(
-        "unknown reference",
-        f"{text!r} is not a known {target}.",
-        fix=f"use the id of an existing {target} (GSO code for units), or "
-        f"import that {target} first.",
-        pos=pos,
-        feature_id=feature_id,
-        column=col,
-    )
-
-
-def _check_references(  # noqa: C901
-    result: dict[str, Any],
-    schema: LayerSchema,
-    context: ValidationContext,
-    ids: list[str | None],
-    out: _Collector,
-) -> None:
-    for col, spec in schema.columns.items():
-        if spec.references is None or col not in result:
-            continue
-        ref_layer, level = spec.references
-        known = context.ids(ref_layer, level)
-        if ref_layer == schema.name:  # e.g. admin_units.parent_id -> the same file
-            known = (known or set()) | {i for i in ids if i is not None}
-        if known is None:
-            what = f"{level} " if level else ""
-            out.add(
-                "reference not checked",
-                f"{col!r} values were not checked against {what}{ref_layer}: none is known.",
-                fix=f"import {ref_layer} into the store first, or validate with --store.",
-                column=col,
-                severity="warning",
-            )
-            continue
-        names = context.unit_names(level) if ref_layer == "admin_units" else None
-        values = result[col].tolist()
-        matched: dict[str, str] = {}
-        for pos, value in enumerate(values):
-            text = _as_text(value)
-            if text is None or text in known:
-                continue
-            if names is not None and not text.isdigit():
-                found = names.match(text)
-                if found.unit_id is not None and found.unit_id in known:
-                    values[pos] = found.unit_id
-                    matched.setdefault(text, names.describe(found.unit_id))
-                    continue
-                if found.candidates:
-                    listed = "; ".join(names.describe(c) for c in found.candidates)
-                    out.add(
-                        "ambiguous name",
-                        f"{text!r} is the name of {len(found.candidates)} {level or 'unit'}s: "
-                        f"{listed}.",
-                        fix="write the code instead, or the name with its parent unit, e.g. "
-                        f"{_qualified(names, found.candidates[0], text)!r}.",
-                        pos=pos,
-                        feature_id=ids[pos],
-                        column=col,
-                    )
-                    continue
-                if found.suggestions:
-                    close = "; ".join(names.describe(c) for c in found.suggestions)
-                    out.add(
-                        "unknown name",
-                        f"{text!r} is neither the code nor the name of a known {level or 'unit'}"
-                        f" (closest: {close}).",
-                        fix="write the unit's code (GSO) or its name as the layout has it.",
-                        pos=pos,
-                        feature_id=ids[pos],
-                        column=col,
-                    )
-                    continue
-            if text not in known:
-                _unknown_reference(text, (ref_layer, level), context, out, pos, ids[pos], col)
-        if matched:
-            result[col] = pd.Series(values, index=result[col].index, dtype=object)
-            shown = ", ".join(f"{k!r} → {v}" for k, v in list(matched.items())[:10])
-            more = f" and {len(matched) - 10} more" if len(matched) > 10 else ""
-            out.note(
-                f"{out.raw.source}: {col}: {len(matched)} name{'s' * (len(matched) != 1)} "
-                f"matched to codes: {shown}{more}."
-            )
-
-
-def _qualified(names: UnitNames, unit_id: str, text: str) -> str:
-    """Return ``text`` qualified by the unit's parent name ("Ngô Mây, Huyện Phù Cát")."""
-    described = names.describe(unit_id)
-    parent = described[described.find("(") + 1 : -1] if described.endswith(")") else ""
-    return f"{text}, {parent}" if parent else text

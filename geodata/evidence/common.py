@@ -21,7 +21,8 @@ from geodata.errors import LayerValidationError, Problem
 from geodata.load import parse_number
 from geodata.schemas import choice_lookup, column_key
 from geodata.text import decode_legacy, to_nfc
-from geodata.validate import PROVINCE_TOLERANCE_DEG, ValidatedLayer, ValidationContext
+from geodata.validate import ValidatedLayer, ValidationContext
+from geodata.validate_checks import PROVINCE_TOLERANCE_DEG
 
 __all__ = ["EvidenceLayer", "row_ranges"]
 
