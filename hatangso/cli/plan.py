@@ -1,5 +1,7 @@
 """``hatangso plan fiber`` and ``plan sites``: proposals and the coverage they would give.
 
+``plan mix`` (the least-cost mix of technologies) lives in :mod:`hatangso.cli.plan_mix`.
+
 ``plan fiber`` extends the fiber network along the roads to the villages (or the
 households) it does not reach (:func:`planner.fiber.plan_fiber`); ``plan sites`` proposes
 new 4G sites for the villages without 4G (:func:`planner.run.plan_sites_for`). Both
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
 from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option, record_audit
+from hatangso.cli.plan_mix import register_mix
 from hatangso.formatting import fmt_num
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
@@ -62,6 +65,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         else:
             q.add_argument("--max-sites", type=int, help="at most this many new sites")
             q.add_argument("--operator", help="propose to this operator, or 'shared'")
+    register_mix(plan_sub)  # plan mix: the least-cost mix of technologies to a target
 
 
 def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], Any, Any]:

@@ -32,7 +32,7 @@ from planner.cost_table import CostTable, default_cost_table
 from planner.graph import PlannerInputError
 from planner.mix.options import OptionRules, unit_options
 from planner.mix.problem import FIBER, NONE, MixProblem
-from planner.mix.solve import Candidate, least_cost_for, pareto, sweep
+from planner.mix.solve import Candidate, least_cost_for, sweep
 from planner.mix.tree import FiberTree, fiber_tree
 
 __all__ = ["MixPlan", "MixTarget", "plan_mix"]
@@ -367,11 +367,11 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
         )
     elif best_f is not None:
         summary["saving_vnd"] = round(best_f.evaluation.npv_vnd - best_m.evaluation.npv_vnd)
-    cm = _curve(pareto(curve_m), base, total)
-    cf = _curve(pareto(curve_f), base, total)
+    cf, cm, points = _curves(free, curve_f, curve_m, base, total)
     summary["crossover"] = _crossovers(cm, cf)
     if budget_vnd is not None:
-        within = [c for c in [*target_m, *extra] if c.evaluation.capex_vnd <= budget_vnd]
+        pool = [*target_m, *extra] if required else [*curve_m, *points]
+        within = [c for c in pool if c.evaluation.capex_vnd <= budget_vnd]
         pick = max(
             within,
             key=lambda c: (c.evaluation.households_served, -c.evaluation.npv_vnd),
@@ -419,6 +419,35 @@ def _why_not_fiber(p: MixProblem, units: pd.DataFrame, need: float) -> str:
         return f"fiber cannot serve the required unit(s) of village(s) {names} (no power, no road)"
     reachable = float(p.fiber_served[p.fiber_ok].sum())
     return f"fiber reaches {reachable:.0f} of the {need:.0f} households needed"
+
+
+def _curves(
+    free: MixProblem,
+    curve_f: list[Candidate],
+    curve_m: list[Candidate],
+    base: float,
+    total: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Candidate]]:
+    """Return the cheapest fiber-alone and mix choices at each whole percent of households.
+
+    From the first whole percent above today's share to 99 %, then 99,5 % and 99,9 %:
+    each point is the answer to "what does this share cost" (:func:`least_cost_for`),
+    not only a corner of the convex hull the price sweep traces.
+    """
+    fiber = free.without_alternatives()
+    start = math.floor(100.0 * base / total) + 1 if total else 100
+    shares = [*range(start, 100), 99.5, 99.9]
+    pts_f: list[Candidate] = []
+    pts_m: list[Candidate] = []
+    for share in shares:
+        need = math.floor(share / 100.0 * total - 1e-9) + 1 - base
+        bf = least_cost_for(fiber, need, curve_f)
+        bm = least_cost_for(free, need, curve_m, [bf] if bf is not None else [])
+        if bf is not None:
+            pts_f.append(bf)
+        if bm is not None:
+            pts_m.append(bm)
+    return _curve(pts_f, base, total), _curve(pts_m, base, total), pts_m
 
 
 def _curve(points: list[Candidate], base: float, total: float) -> pd.DataFrame:
