@@ -44,10 +44,10 @@ from geodata.store import Store  # noqa: E402
 from planner.cost_table import default_cost_table  # noqa: E402
 from planner.mix import MixTarget, plan_mix  # noqa: E402
 from planner.mix.milp import solve_milp  # noqa: E402
-from planner.mix.plan import _units  # noqa: E402
 from planner.mix.problem import MixProblem  # noqa: E402
 from planner.mix.solve import least_cost_for, sweep  # noqa: E402
 from planner.mix.tree import fiber_tree  # noqa: E402
+from planner.mix.units import unserved_units  # noqa: E402
 
 
 def machine() -> str:
@@ -113,7 +113,7 @@ def main() -> None:
     costs = default_cost_table()
 
     t0 = time.perf_counter()
-    units, _ = _units(layers, result)
+    units, _ = unserved_units(layers, result)
     tree = fiber_tree(dict(layers), units, costs=costs)
     t_tree = time.perf_counter() - t0
     t = time.perf_counter()

@@ -48,6 +48,15 @@ def test_the_mix_meets_the_target_for_less_than_fiber_alone(
     assert payload["saving_vnd"] == f["npv_vnd"] - m["npv_vnd"]
 
 
+def test_the_greedy_is_checked_against_the_exact_milp(mix: tuple[dict[str, Any], Path]) -> None:
+    payload, _ = mix
+    for answer in (payload["mix"], payload["fiber_only"]):
+        assert answer["exact_proven"] is True
+        assert 0.0 <= answer["greedy_gap"] < 0.01  # the greedy within 1 % of the optimum
+        assert answer["method"] in ("greedy", "milp")
+        assert answer["npv_vnd"] <= answer["greedy_npv_vnd"]
+
+
 def test_the_curves_rise_and_the_mix_is_never_dearer(mix: tuple[dict[str, Any], Path]) -> None:
     payload, _ = mix
     fiber = {round(p["share_pct"]): p["npv_vnd"] for p in payload["curve_fiber"]}

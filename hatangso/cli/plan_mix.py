@@ -172,6 +172,14 @@ def _table_lines(payload: dict[str, Any]) -> list[str]:
 
 def _cross_lines(payload: dict[str, Any]) -> list[str]:
     lines = []
+    gap = payload["mix"].get("greedy_gap")
+    if gap is not None:
+        how = "chứng minh tối ưu" if payload["mix"].get("exact_proven") else "chưa chứng minh"
+        lines.append(
+            f"Kiểm tra bằng quy hoạch nguyên (MILP, HiGHS; {how}): phương án tham lam đắt hơn "
+            f"{fmt_pct(100 * gap, digits=3, trim=False)}; phương án chọn: "
+            + ("MILP" if payload["mix"].get("method") == "milp" else "tham lam")
+        )
     if "saving_vnd" in payload:
         lines.append(f"Tiết kiệm so với chỉ cáp quang: {fmt_vnd(payload['saving_vnd'])}")
     cross = payload["crossover"]

@@ -24,16 +24,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from coverage.engine import CoverageResult
 from geodata.raster import Grid
+from planner._highs import highspy_module
 from planner.cost_table import CostTable, default_cost_table
 from planner.graph import PlannerInputError
+from planner.mix.milp import solve_milp
 from planner.mix.options import OptionRules, unit_options
 from planner.mix.problem import FIBER, NONE, MixProblem
 from planner.mix.solve import Candidate, least_cost_for, sweep
 from planner.mix.tree import FiberTree, fiber_tree
+from planner.mix.units import mandatory_units, site_villages, unserved_units
 
 __all__ = ["MixPlan", "MixTarget", "plan_mix"]
 
@@ -146,91 +148,7 @@ class MixPlan:
         }
 
 
-def _units(
-    layers: Mapping[str, gpd.GeoDataFrame], result: CoverageResult
-) -> tuple[pd.DataFrame, str]:
-    """Return the units the fiber indicator does not count yet, with power and position."""
-    villages = layers["villages"]
-    power = {
-        str(v): bool(pd.isna(e) or e)
-        for v, e in zip(
-            villages["village_id"],
-            villages["has_electricity"]
-            if "has_electricity" in villages
-            else [None] * len(villages),
-            strict=True,
-        )
-    }
-    clusters = layers.get("clusters")
-    if clusters is not None and len(clusters) and "cluster_id" in result.clusters:
-        reached = result.clusters.set_index("cluster_id")["fiber_reached"].astype(bool)
-        todo = clusters[~clusters["cluster_id"].map(reached).fillna(value=False).astype(bool)]
-        ids, kind = todo["cluster_id"].astype(str), "clusters"
-    else:
-        reached = result.villages.set_index("village_id")["fiber_reached"].astype(bool)
-        todo = villages[~villages["village_id"].map(reached).fillna(value=False).astype(bool)]
-        ids, kind = todo["village_id"].astype(str), "villages"
-    pts = shapely.point_on_surface(np.asarray(todo.geometry.to_numpy(), dtype=object))
-    xy = shapely.get_coordinates(pts) if len(todo) else np.empty((0, 2))
-    hh = pd.to_numeric(todo["households"], errors="coerce").fillna(0.0).clip(lower=0.0)
-    units = pd.DataFrame(
-        {
-            "unit_id": ids.to_numpy(),
-            "village_id": todo["village_id"].astype(str).to_numpy(),
-            "households": hh.to_numpy(dtype=np.float64),
-            "has_power": [power.get(str(v), True) for v in todo["village_id"]],
-            "x": xy[:, 0],
-            "y": xy[:, 1],
-        }
-    )
-    return units[units["households"] > 0].reset_index(drop=True), kind
-
-
-def _site_villages(
-    layers: Mapping[str, gpd.GeoDataFrame],
-    result: CoverageResult,
-    units: pd.DataFrame,
-    *,
-    mobile: bool,
-) -> pd.DataFrame:
-    """Where each village's new site would stand: its point; required without 4G."""
-    villages = layers["villages"]
-    no4g = set(
-        result.villages.loc[~result.villages["mobile_4g"].astype(bool), "village_id"].astype(str)
-    )
-    wanted = set(units["village_id"]) | (no4g if mobile else set())
-    chosen = villages[villages["village_id"].astype(str).isin(wanted)]
-    pts = shapely.point_on_surface(np.asarray(chosen.geometry.to_numpy(), dtype=object))
-    xy = shapely.get_coordinates(pts) if len(chosen) else np.empty((0, 2))
-    ids = chosen["village_id"].astype(str).to_numpy()
-    return pd.DataFrame(
-        {
-            "village_id": ids,
-            "x": xy[:, 0],
-            "y": xy[:, 1],
-            "mandatory": [mobile and v in no4g for v in ids],
-        }
-    )
-
-
-def _mandatory_units(
-    layers: Mapping[str, gpd.GeoDataFrame], result: CoverageResult, units: pd.DataFrame
-) -> np.ndarray:
-    """Return the unit nearest the centre of each village without fiber."""
-    out = np.zeros(len(units), dtype=bool)
-    villages = layers["villages"].set_index(layers["villages"]["village_id"].astype(str))
-    todo = result.villages.loc[~result.villages["fiber_reached"].astype(bool), "village_id"]
-    for v in todo.astype(str):
-        mine = np.flatnonzero(units["village_id"].to_numpy() == v)
-        if not len(mine) or v not in villages.index:
-            continue
-        c = villages.loc[v].geometry.representative_point()
-        d = np.hypot(units["x"].to_numpy()[mine] - c.x, units["y"].to_numpy()[mine] - c.y)
-        out[mine[int(np.argmin(d))]] = True
-    return out
-
-
-def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-only
+def plan_mix(  # noqa: PLR0913 - the question and its inputs, keyword-only
     layers: Mapping[str, gpd.GeoDataFrame],
     result: CoverageResult,
     *,
@@ -241,6 +159,8 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
     elevation: Grid | None = None,
     tree: FiberTree | None = None,
     fiber_method: str = "heuristic",
+    exact: bool = True,
+    exact_time_limit_s: float = 30.0,
 ) -> MixPlan:
     """Find the least-cost mix of technologies to a target, and the cost curves.
 
@@ -265,6 +185,10 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
         A fiber tree already planned for the same units (default: planned here).
     fiber_method
         The fiber planner's method for the tree.
+    exact, exact_time_limit_s
+        Also solve the target exactly (the MILP of :mod:`planner.mix.milp`, HiGHS, on the
+        same tree) and report the greedy's gap; the plan is the cheaper of the two.
+        Skipped without highspy.
 
     Returns
     -------
@@ -280,7 +204,7 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
         if name not in layers or layers[name] is None:
             msg = f"the mix needs the layer {name!r}; import it first (hatangso import)."
             raise PlannerInputError(msg)
-    units, kind = _units(layers, result)
+    units, kind = unserved_units(layers, result)
     if not len(units):
         msg = "nothing to plan: every household is already within fiber reach."
         raise PlannerInputError(msg)
@@ -294,14 +218,14 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
         fiber_nodes=layers.get("fiber_nodes"),
         power_lines=layers.get("power_lines"),
         villages=layers["villages"],
-        site_villages=_site_villages(layers, result, units, mobile=target.mobile_villages),
+        site_villages=site_villages(layers, result, units, mobile=target.mobile_villages),
         elevation=elevation,
         crs=crs,
     )
     if tree is None:
         tree = fiber_tree(dict(layers), units, costs=costs, method=fiber_method)
     mandatory = (
-        _mandatory_units(layers, result, units) if target.villages else np.zeros(len(units), bool)
+        mandatory_units(layers, result, units) if target.villages else np.zeros(len(units), bool)
     )
     hh = units["households"].to_numpy(dtype=np.float64)
     problem = MixProblem.build(
@@ -321,13 +245,9 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
     free = problem.relaxed()
     curve_m = sweep(free)
     curve_f = sweep(free.without_alternatives())
-    required = bool(problem.mandatory.any() or problem.group_mandatory.any())
-    fiber_only = problem.without_alternatives()
-    target_f = sweep(fiber_only) if required else curve_f
-    target_m = sweep(problem) if required else curve_m
-    best_f = least_cost_for(fiber_only, need, target_f)
-    extra = [best_f] if best_f is not None else []
-    best_m = least_cost_for(problem, need, target_m, extra)
+    best_f, check_f, best_m, check, pool = _answer(
+        problem, need, curve_f, curve_m, exact=exact, limit_s=exact_time_limit_s
+    )
     # shares of the fiber tree, for the options table
     fiber_rows = options["tech"] == "fiber"
     share = pd.Series(tree.shares(hh), index=units["unit_id"])
@@ -356,8 +276,8 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
             "optimal": tree.optimal,
             "gap": None if math.isnan(tree.gap) else tree.gap,
         },
-        "mix": _describe(best_m, base, total, tree),
-        "fiber_only": _describe(best_f, base, total, tree),
+        "mix": {**_describe(best_m, base, total, tree), **check},
+        "fiber_only": {**_describe(best_f, base, total, tree), **check_f},
     }
     if best_f is None:
         summary["fiber_only"]["reason"] = _why_not_fiber(problem, units, need)
@@ -370,8 +290,12 @@ def plan_mix(  # noqa: PLR0913, PLR0915 - the question and its inputs, keyword-o
     cf, cm, points = _curves(free, curve_f, curve_m, base, total)
     summary["crossover"] = _crossovers(cm, cf)
     if budget_vnd is not None:
-        pool = [*target_m, *extra] if required else [*curve_m, *points]
-        within = [c for c in pool if c.evaluation.capex_vnd <= budget_vnd]
+        required = bool(problem.mandatory.any() or problem.group_mandatory.any())
+        within = [
+            c
+            for c in (pool if required else [*pool, *points])
+            if c.evaluation.capex_vnd <= budget_vnd
+        ]
         pick = max(
             within,
             key=lambda c: (c.evaluation.households_served, -c.evaluation.npv_vnd),
@@ -409,6 +333,54 @@ def _describe(c: Candidate | None, base: float, total: float, tree: FiberTree) -
         "new_sites": int(e.groups.sum()),
         "fiber_km": round(float(tree.edge_length_m[e.edges].sum()) / 1000.0, 1),
     }
+
+
+def _answer(  # noqa: PLR0913
+    problem: MixProblem,
+    need: float,
+    curve_f: list[Candidate],
+    curve_m: list[Candidate],
+    *,
+    exact: bool,
+    limit_s: float,
+) -> tuple[Candidate | None, dict[str, Any], Candidate | None, dict[str, Any], list[Candidate]]:
+    """Answer the target with fiber alone and with the mix (greedy, then checked exactly).
+
+    Returns fiber alone and its check, the mix and its check, and the candidates the
+    mix's sweep found (for a budget).
+    """
+    required = bool(problem.mandatory.any() or problem.group_mandatory.any())
+    fiber_only = problem.without_alternatives()
+    target_f = sweep(fiber_only) if required else curve_f
+    target_m = sweep(problem) if required else curve_m
+    best_f = least_cost_for(fiber_only, need, target_f)
+    extra = [best_f] if best_f is not None else []
+    best_m = least_cost_for(problem, need, target_m, extra)
+    best_f, check_f = _exact_check(fiber_only, need, best_f, exact=exact, limit_s=limit_s)
+    if best_f is not None and (
+        best_m is None or best_f.evaluation.npv_vnd < best_m.evaluation.npv_vnd
+    ):
+        best_m = best_f  # fiber alone is a mix too
+    best_m, check = _exact_check(problem, need, best_m, exact=exact, limit_s=limit_s)
+    return best_f, check_f, best_m, check, [*target_m, *extra]
+
+
+def _exact_check(
+    p: MixProblem, need: float, greedy: Candidate | None, *, exact: bool, limit_s: float
+) -> tuple[Candidate | None, dict[str, Any]]:
+    """Solve the target exactly too; return the cheaper plan and the greedy's gap."""
+    if not exact or greedy is None or highspy_module() is None:
+        return greedy, {"method": "greedy", "greedy_gap": None, "exact_proven": None}
+    choice, proven = solve_milp(p, need, time_limit_s=limit_s)
+    if choice is None:
+        return greedy, {"method": "greedy", "greedy_gap": None, "exact_proven": False}
+    found = p.evaluate(choice)
+    g = greedy.evaluation.npv_vnd
+    gap = (g - found.npv_vnd) / found.npv_vnd if found.npv_vnd > 0 else 0.0
+    info = {"greedy_gap": gap, "exact_proven": proven, "greedy_npv_vnd": round(g)}
+    if found.npv_vnd < g and found.households_served >= need:
+        return Candidate(choice, found, greedy.price_vnd), {"method": "milp", **info}
+    return greedy, {"method": "greedy", **info}
 
 
 def _why_not_fiber(p: MixProblem, units: pd.DataFrame, need: float) -> str:
