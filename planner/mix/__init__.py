@@ -7,7 +7,8 @@ share (:mod:`~planner.mix.tree`); the problem as arrays and its exact price
 (:mod:`~planner.mix.problem`); the greedy that finds the cheapest mix and the cost curves
 (:mod:`~planner.mix.solve`); the exact MILP that measures its gap on small instances
 (:mod:`~planner.mix.milp`); the units and what must be served
-(:mod:`~planner.mix.units`); and the public entry :func:`plan_mix` (:mod:`~planner.mix.plan`). Prices come from :mod:`planner.cost_table`.
+(:mod:`~planner.mix.units`); and the public entry :func:`plan_mix`
+(:mod:`~planner.mix.plan`). Prices come from :mod:`planner.cost_table`.
 """
 
 from planner.mix.options import OptionRules as OptionRules
