@@ -17,9 +17,11 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geodata.raster import Grid
 from planner.cost_table import default_cost_table
 from planner.graph import FIBER_ROOT
 from planner.mix.milp import solve_milp
@@ -282,3 +284,70 @@ def test_milp_le_greedy_mix_le_fiber_alone(seed: int, n_units: int, share: float
 def test_rules_refuse_a_zero_capacity() -> None:
     with pytest.raises(ValueError, match="fwa_new_site_mbps"):
         OptionRules(fwa_new_site_mbps=0.0)
+
+
+def ridge_grid(height_m: float) -> Grid:
+    """Flat ground from x = -1 km to 9 km, with a ridge `height_m` high around x = 4 km."""
+    array = np.zeros((20, 100))
+    array[:, 49:51] = height_m  # columns 49-50: x from 3,900 m to 4,100 m
+    return Grid(
+        array=array, transform=Affine(100.0, 0.0, -1000.0, 0.0, -100.0, 1000.0), crs=pyproj.CRS(CRS)
+    )
+
+
+def one_unit_site(elevation: Grid | None, power_lines: gpd.GeoDataFrame | None = None) -> pd.Series:
+    units = pd.DataFrame(
+        {
+            "unit_id": ["X"],
+            "village_id": ["vX"],
+            "households": [30.0],
+            "has_power": [True],
+            "x": [0.0],
+            "y": [0.0],
+        }
+    )
+    far_site = gpd.GeoDataFrame(
+        {"site_id": ["S9"], "operator": ["VNPT"], "tech": ["4G"], "height_m": [30.0]},
+        geometry=[shapely.Point(8_000.0, 0.0)],
+        crs=CRS,
+    )
+    _, groups = unit_options(
+        units,
+        costs=COSTS,
+        existing_sites=far_site,
+        power_lines=power_lines,
+        elevation=elevation,
+        crs=pyproj.CRS(CRS),
+    )
+    assert len(groups.frame) == 1
+    return groups.frame.iloc[0]
+
+
+def test_a_new_site_links_by_microwave_when_the_terrain_is_clear() -> None:
+    site = one_unit_site(ridge_grid(0.0))
+    assert site["backhaul"] == "microwave"
+    assert "line of sight" in site["backhaul_note"]
+    # no line within reach: solar and batteries
+    assert site["power"] == "solar"
+    assert site["capex_vnd"] == pytest.approx(1.2e9 + 650e6 + 250e6)
+
+
+def test_a_ridge_sends_the_backhaul_to_satellite_with_the_reason() -> None:
+    site = one_unit_site(ridge_grid(500.0))
+    assert site["backhaul"] == "satellite"
+    assert "terrain blocks" in site["backhaul_note"]
+    # a VSAT terminal now and its capacity every month for ten years, and the site's upkeep
+    opex = 150e6 + 30e6 + 12 * 40e6
+    assert site["opex_vnd_per_year"] == pytest.approx(opex)
+    assert site["npv_vnd"] == pytest.approx(1.2e9 + 650e6 + 200e6 + opex * ANNUITY)
+
+
+def test_a_distribution_line_within_reach_powers_the_site_from_the_grid() -> None:
+    line = gpd.GeoDataFrame(
+        {"line_id": ["L1"], "voltage_kv": [22.0]},
+        geometry=[shapely.LineString([(-5_000.0, 400.0), (5_000.0, 400.0)])],
+        crs=CRS,
+    )
+    site = one_unit_site(ridge_grid(0.0), power_lines=line)
+    assert site["power"] == "grid"
+    assert site["capex_vnd"] == pytest.approx(1.2e9 + 80e6 + 250e6)
