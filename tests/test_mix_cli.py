@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,12 @@ def test_the_saved_plan_carries_its_prices(mix: tuple[dict[str, Any], Path]) -> 
     keys = {r["key"] for r in saved["payload"]["costs"]}
     assert "leo.terminal_vnd" in keys
     assert all(r["source"] for r in saved["payload"]["costs"])
-    techs = {u["tech"] for u in saved["payload"]["units"]}
-    assert "fiber" in techs
+    units = saved["payload"]["units"]
+    assert "fiber" in {u["tech"] for u in units}
+    # why the others lost, in Vietnamese with Vietnamese numbers: "6,4 triệu đồng/hộ"
+    fwa = next(u for u in units if u["tech"] == "fwa_existing")
+    assert "cáp quang: " in fwa["alternatives"]
+    assert re.search(r"\d+,\d triệu đồng/hộ", fwa["alternatives"])
 
 
 def test_the_text_is_vietnamese(mix: tuple[dict[str, Any], Path]) -> None:
@@ -86,3 +91,4 @@ def test_the_text_is_vietnamese(mix: tuple[dict[str, Any], Path]) -> None:
     assert "Chi phí 10 năm (hiện giá)" in out
     assert "Chỉ cáp quang" in out
     assert "Với vốn 100,00 tỷ đồng" in out
+    assert "Trạm 4G mới" in out

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option, record_audit
-from hatangso.formatting import fmt_int, fmt_pct, fmt_vnd
+from hatangso.formatting import fmt_int, fmt_num, fmt_pct, fmt_vnd
 
 __all__ = ["register_mix"]
 
@@ -104,13 +104,15 @@ def _column(d: dict[str, Any], key: str) -> str:
         return fmt_pct(value, digits=2, trim=False)
     if key.endswith(("_vnd", "_vnd_per_year")):
         return fmt_vnd(value)
+    if key.endswith("_km"):
+        return fmt_num(value, 1)
     return fmt_int(value)
 
 
 def mix_text(payload: dict[str, Any]) -> str:
     """Return the plan's summary as Vietnamese text (what ``plan mix`` prints)."""
     lines = [*_head_lines(payload), "", *_table_lines(payload), *_cross_lines(payload)]
-    lines += ["", "Đường chi phí (tỷ lệ hộ → chi phí 10 năm):"]
+    lines += ["", "Đường chi phí (phương án tham lam; tỷ lệ hộ → chi phí 10 năm):"]
     lines += _curve_lines(payload["curve_fiber"], payload["curve_mix"])
     if "out" in payload:
         lines.append(f"Đã ghi {payload['out']}")
@@ -155,6 +157,8 @@ def _table_lines(payload: dict[str, Any]) -> list[str]:
         ("Chi phí vận hành mỗi năm", "opex_vnd_per_year"),
         ("Hộ được phục vụ thêm", "households_served"),
         ("Tỷ lệ hộ sau đầu tư", "share_after_pct"),
+        ("Cáp quang mới (km)", "fiber_km"),
+        ("Trạm 4G mới", "new_sites"),
     ):
         lines.append(f"{label:<34}{_column(fib, key):>20}{_column(mix, key):>20}")
     techs = {**fib.get("households_by_tech", {}), **mix.get("households_by_tech", {})}

@@ -49,6 +49,7 @@ __all__ = [
     "OptionRules",
     "SiteGroups",
     "unit_options",
+    "vn_number",
 ]
 
 #: The technologies, in the order they are listed.
@@ -166,6 +167,20 @@ def _nearest_4g(xy: np.ndarray, sites: gpd.GeoDataFrame | None) -> tuple[np.ndar
     (src, dst), d = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
     idx[src], dist[src] = dst, d
     return idx, dist
+
+
+def vn_number(value: float, digits: int = 0) -> str:
+    """Return a number the Vietnamese way (``1.234,5``) for the reasons' text.
+
+    ``planner`` sits below ``hatangso.formatting``; this is the one number format its
+    Vietnamese texts need.
+
+    Examples
+    --------
+    >>> vn_number(5000), vn_number(0.0512, 2)
+    ('5.000', '0,05')
+    """
+    return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def _served(households: float, capacity_per_household: float, target: float) -> int:
@@ -306,14 +321,20 @@ def _fwa_existing_options(
     for i in range(len(rows.ids)):
         if not in_range[i]:
             far = (
-                "không có trạm 4G nào" if near[i] < 0 else f"trạm 4G gần nhất cách {dist[i]:.0f} m"
+                "không có trạm 4G nào"
+                if near[i] < 0
+                else f"trạm 4G gần nhất cách {vn_number(dist[i])} m"
             )
-            reason = f"ngoài vùng phục vụ: {far} (> {rules.fwa_range_m:.0f} m)"
+            reason = f"ngoài vùng phục vụ: {far} (> {vn_number(rules.fwa_range_m)} m)"
             rows.add(i, "fwa_existing", (0.0, 0.0), 0, 0.0, reason)
             continue
         cap = rules.fwa_existing_spare_mbps / max(float(load[near[i]]), 1.0)
         served = _served(rows.hh[i], cap, target)
-        reason = "" if served else f"thiếu dung lượng: {cap:.2f} Mbit/s/hộ < {target:g}"
+        reason = (
+            ""
+            if served
+            else f"thiếu dung lượng: {vn_number(cap, 2)} Mbit/s/hộ < {vn_number(target, 1)}"
+        )
         rows.add(i, "fwa_existing", (cpe * served, upkeep * served), served, cap, reason)
 
 
@@ -330,7 +351,8 @@ def _site_options(rows: _Rows, costs: CostTable, rules: OptionRules, groups: Sit
         g = g_index.loc[rows.village[i]]
         d = math.hypot(float(g["x"]) - rows.xy[i, 0], float(g["y"]) - rows.xy[i, 1])
         if d > rules.fwa_range_m:
-            reason = f"ngoài vùng phục vụ: trạm mới cách {d:.0f} m (> {rules.fwa_range_m:.0f} m)"
+            reach = vn_number(rules.fwa_range_m)
+            reason = f"ngoài vùng phục vụ: trạm mới cách {vn_number(d)} m (> {reach} m)"
             rows.add(i, "site_fwa", (0.0, 0.0), 0, 0.0, reason, group=str(g["group"]))
             continue
         cap_left = left[str(g["group"])]
@@ -360,12 +382,21 @@ def _leo_options(rows: _Rows, costs: CostTable, rules: OptionRules) -> None:
         hh = float(rows.hh[i])
         cap = rules.leo_mbps_per_km2 * area_km2 / max(float(around[i]), 1.0)
         served = _served(hh, min(cap, rules.leo_terminal_mbps), target)
-        reason = "" if served else f"thiếu dung lượng vệ tinh: {cap:.2f} Mbit/s/hộ < {target:g}"
+        reason = (
+            ""
+            if served
+            else f"thiếu dung lượng vệ tinh: {vn_number(cap, 2)} Mbit/s/hộ < {vn_number(target, 1)}"
+        )
         rows.add(i, "leo_household", (terminal * served, service * served), served, cap, reason)
         share = hh / max(float(around[i]), 1.0)
         cap_point = min(rules.leo_terminal_mbps, rules.leo_mbps_per_km2 * area_km2 * share)
         served = min(round(hh), math.floor(cap_point / target + 1e-9))
-        reason = "" if served else f"thiếu dung lượng vệ tinh: {cap_point:.2f} Mbit/s < {target:g}"
+        reason = (
+            ""
+            if served
+            else f"thiếu dung lượng vệ tinh: {vn_number(cap_point, 2)} Mbit/s < "
+            f"{vn_number(target, 1)}"
+        )
         cap_ph = cap_point / max(hh, 1.0)
         rows.add(i, "leo_community", (point, point_service), served, cap_ph, reason)
 
@@ -432,7 +463,7 @@ def _site_groups(  # noqa: PLR0913
             opex += costs["site.solar_opex_vnd_per_year"]
         fd = float(np.nan_to_num(fiber_d[k], nan=np.inf))
         if fd <= sr.fiber_backhaul_m:
-            backhaul, note = "fiber", f"cáp quang hiện có cách {fd:.0f} m"
+            backhaul, note = "fiber", f"cáp quang hiện có cách {vn_number(fd)} m"
             capex += fd * costs["backhaul.fiber_spur_vnd_per_m"]
         elif mw.kind[k] == "microwave":
             backhaul, note = "microwave", mw.note[k]

@@ -31,7 +31,7 @@ from planner._highs import highspy_module
 from planner.cost_table import CostTable, default_cost_table
 from planner.graph import PlannerInputError
 from planner.mix.milp import solve_milp
-from planner.mix.options import OptionRules, unit_options
+from planner.mix.options import OptionRules, unit_options, vn_number
 from planner.mix.problem import FIBER, NONE, MixProblem
 from planner.mix.solve import Candidate, least_cost_for, sweep
 from planner.mix.tree import FiberTree, fiber_tree
@@ -248,13 +248,7 @@ def plan_mix(  # noqa: PLR0913 - the question and its inputs, keyword-only
     best_f, check_f, best_m, check, pool = _answer(
         problem, need, curve_f, curve_m, exact=exact, limit_s=exact_time_limit_s
     )
-    # shares of the fiber tree, for the options table
-    fiber_rows = options["tech"] == "fiber"
-    share = pd.Series(tree.shares(hh), index=units["unit_id"])
-    options.loc[fiber_rows, "npv_vnd"] += options.loc[fiber_rows, "unit_id"].map(share).fillna(0.0)
-    options["cost_per_household_vnd"] = options["npv_vnd"] / options["households_served"].where(
-        options["households_served"] > 0
-    )
+    options = _with_shares(options, tree, units, groups.frame)
     summary: dict[str, Any] = {
         "units": kind,
         "n_units": len(units),
@@ -283,7 +277,7 @@ def plan_mix(  # noqa: PLR0913 - the question and its inputs, keyword-only
         summary["fiber_only"]["reason"] = _why_not_fiber(problem, units, need)
     if best_m is None:
         summary["mix"]["reason"] = (
-            "no mix of the options reaches the target (see each unit's reasons)"
+            "không phương án nào đạt mục tiêu (xem lý do của từng cụm dân cư)"
         )
     elif best_f is not None:
         summary["saving_vnd"] = round(best_f.evaluation.npv_vnd - best_m.evaluation.npv_vnd)
@@ -333,6 +327,35 @@ def _describe(c: Candidate | None, base: float, total: float, tree: FiberTree) -
         "new_sites": int(e.groups.sum()),
         "fiber_km": round(float(tree.edge_length_m[e.edges].sum()) / 1000.0, 1),
     }
+
+
+def _with_shares(
+    options: pd.DataFrame, tree: FiberTree, units: pd.DataFrame, groups: pd.DataFrame
+) -> pd.DataFrame:
+    """Return the options with each unit's share of the fiber tree and of its new site.
+
+    Fiber: the tree's edges split by the households below them (every unserved unit on
+    fiber); a new site: its cost split by the households it could serve. Capital and
+    ten-year cost both; the cost per household follows.
+    """
+    out = options.copy()
+    hh = units["households"].to_numpy(dtype=np.float64)
+    fiber = out["tech"] == "fiber"
+    for column, of in (("npv_vnd", "npv"), ("capex_vnd", "capex")):
+        share = pd.Series(tree.shares(hh, of=of), index=units["unit_id"])
+        out.loc[fiber, column] += out.loc[fiber, "unit_id"].map(share).fillna(0.0)
+    site = (out["tech"] == "site_fwa") & (out["households_served"] > 0)
+    rows = out.loc[site]
+    potential = rows.groupby("group")["households_served"].transform("sum")
+    by_group = groups.set_index("group")
+    for column in ("npv_vnd", "capex_vnd", "opex_vnd_per_year"):
+        out.loc[site, column] += (
+            rows["group"].map(by_group[column]) * rows["households_served"] / potential
+        )
+    out["cost_per_household_vnd"] = out["npv_vnd"] / out["households_served"].where(
+        out["households_served"] > 0
+    )
+    return out
 
 
 def _answer(  # noqa: PLR0913
@@ -388,9 +411,9 @@ def _why_not_fiber(p: MixProblem, units: pd.DataFrame, need: float) -> str:
     stuck = np.flatnonzero(p.mandatory & ~p.fiber_ok)
     if len(stuck):
         names = ", ".join(sorted(set(units["village_id"].to_numpy()[stuck].tolist()))[:5])
-        return f"fiber cannot serve the required unit(s) of village(s) {names} (no power, no road)"
+        return f"cáp quang không phục vụ được cụm bắt buộc của thôn {names} (không có điện lưới)"
     reachable = float(p.fiber_served[p.fiber_ok].sum())
-    return f"fiber reaches {reachable:.0f} of the {need:.0f} households needed"
+    return f"cáp quang chỉ tới được {vn_number(reachable)} trong {vn_number(need)} hộ cần thêm"
 
 
 def _curves(
@@ -498,7 +521,7 @@ def _unit_frame(
             label = _TECH_LABEL.get(str(r["tech"]), str(r["tech"]))
             if int(r["households_served"]) > 0:
                 per_hh = float(r["cost_per_household_vnd"]) / 1e6
-                parts.append(f"{label}: {per_hh:.1f} triệu đồng/hộ")
+                parts.append(f"{label}: {vn_number(per_hh, 1)} triệu đồng/hộ")
             else:
                 parts.append(f"{label}: {r['reason']}")
         alternatives.append("; ".join(parts))

@@ -61,13 +61,15 @@ class FiberTree:
     optimal: bool = False
     gap: float = float("nan")
 
-    def shares(self, households: FloatArray) -> FloatArray:
+    def shares(self, households: FloatArray, *, of: str = "npv") -> FloatArray:
         """Return each unit's share of the tree (edges split by households downstream).
 
         Parameters
         ----------
         households
             Households of each unit (aligned with :attr:`unit_node`).
+        of
+            ``"npv"`` (ten-year cost) or ``"capex"`` (build cost).
 
         Returns
         -------
@@ -83,11 +85,12 @@ class FiberTree:
             p = int(self.parent[v])
             if p >= 0:
                 down[p] += down[v]
+        edge = self.edge_capex_vnd if of == "capex" else self.edge_npv_vnd
         per_hh = np.zeros(n)
         for v in self.order.tolist():
             p = int(self.parent[v])
             if p >= 0:
-                rate = self.edge_npv_vnd[v] / down[v] if down[v] > 0 else 0.0
+                rate = edge[v] / down[v] if down[v] > 0 else 0.0
                 per_hh[v] = per_hh[p] + rate
         out = np.full(len(self.unit_node), np.nan)
         out[inside] = per_hh[self.unit_node[inside]] * households[inside]
