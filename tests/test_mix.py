@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from geodata.raster import Grid
 from planner.cost_table import default_cost_table
-from planner.graph import FIBER_ROOT
+from planner.graph import FIBER_ROOT, PlannerInputError
+from planner.mix import MixTarget
 from planner.mix.milp import solve_milp
 from planner.mix.options import OptionRules, unit_options
 from planner.mix.problem import FIBER, NONE, MixProblem
@@ -279,6 +280,18 @@ def test_milp_le_greedy_mix_le_fiber_alone(seed: int, n_units: int, share: float
     exact = problem.evaluate(choice)
     assert exact.households_served >= need
     assert exact.npv_vnd <= mix.evaluation.npv_vnd * (1 + 1e-6) + 1.0
+
+
+def test_targets_are_read_and_bad_ones_refused() -> None:
+    t = MixTarget.parse(["fiber_households:95,5", "villages:100", "mobile_villages"])
+    assert (t.households_pct, t.villages, t.mobile_villages) == (95.5, True, True)
+    assert MixTarget.parse(["villages:100"]).households_pct is None
+    with pytest.raises(PlannerInputError, match="only 100 %"):
+        MixTarget.parse(["villages:90"])
+    with pytest.raises(PlannerInputError, match=r"number in \(0, 100\]"):
+        MixTarget.parse(["fiber_households:120"])
+    with pytest.raises(PlannerInputError, match="unknown target 'fiber'"):
+        MixTarget.parse(["fiber:95"])
 
 
 def test_rules_refuse_a_zero_capacity() -> None:

@@ -11,6 +11,7 @@ each unit. Serving a set of units by fiber costs the union of their paths to the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from planner.fiber import plan_fiber
 from planner.graph import FIBER_ROOT, build_road_graph, point_node
 
 __all__ = ["FiberTree", "fiber_tree", "tree_from_graph"]
+
+log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -185,4 +188,10 @@ def fiber_tree(
     )
     plan = plan_fiber(graph, terminals, method=method, time_limit_s=time_limit_s)
     nodes = [point_node(u) for u in terminals["village_id"]]
-    return tree_from_graph(plan.tree, nodes, costs=costs)
+    tree = tree_from_graph(plan.tree, nodes, costs=costs)
+    missing = int((tree.unit_node < 0).sum())
+    if missing:  # the fiber planner left units out: they get no fiber option
+        log.warning(
+            "fiber tree: %d of %d unit(s) not on the tree; no fiber option", missing, len(nodes)
+        )
+    return tree
