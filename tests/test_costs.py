@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,29 @@ def test_costs_list_text_shows_each_source(store: Store) -> None:
     assert status == 0
     assert "Bảng đơn giá: mặc định" in out
     assert out.count("nguồn:") == len(default_cost_table().rows)
+
+
+@pytest.mark.basedata
+def test_plan_fiber_uses_the_periods_prices_and_saves_them(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "bd.gpkg"
+    shutil.copy(demo_store, store)
+    before = json.loads(run("plan", "fiber", store, "--json")[1])["totals"]["total_cost_vnd"]
+    prices = tmp_path / "gia.csv"
+    # every build type twice as dear: the same tree, twice the cost
+    prices.write_text(
+        "key,value,source\n"
+        "fiber.aerial_vnd_per_m,260000,giả định\n"
+        "fiber.buried_vnd_per_m,650000,giả định\n"
+        "fiber.off_road_vnd_per_m,976000,giả định\n",
+        encoding="utf-8",
+    )
+    assert run("costs", "import", store, prices)[0] == 0
+    status, out, _ = run("plan", "fiber", store, "--json", "--save", "p")
+    assert status == 0
+    assert json.loads(out)["totals"]["total_cost_vnd"] == pytest.approx(2 * before, rel=1e-6)
+    saved = Store(store).read_result("plan:p")
+    assert saved is not None
+    rows = {r["key"]: r for r in saved["payload"]["costs"]}
+    assert rows["fiber.aerial_vnd_per_m"]["value"] == 260_000

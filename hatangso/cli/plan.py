@@ -144,8 +144,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
     store, info, layers, inputs, before = _load_for_plan(args)
 
     if args.kind == "fiber":
+        from hatangso.costs import load_cost_table
         from planner.attach import attach_existing_fiber
-        from planner.costs import DEFAULT_COSTS
         from planner.fiber import plan_fiber
         from planner.graph import build_road_graph
 
@@ -159,7 +159,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
             msg = f"{args.store}: has no roads layer; the fiber planner routes along roads."
             raise InputError(msg)
         log.info("planning fiber to %d %s", len(terminals), what)
-        graph = build_road_graph(layers["roads"], costs=DEFAULT_COSTS)
+        prices = load_cost_table(store)  # the period's cost table (hatangso costs)
+        used_costs: list[dict[str, Any]] | None = prices.records()
+        graph = build_road_graph(layers["roads"], costs=prices.fiber_costs())
         attach_existing_fiber(graph, layers.get("fiber_routes"), layers.get("fiber_nodes"))
         plan = plan_fiber(
             graph,
@@ -181,6 +183,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
         features = routes
         kind = "fiber_plan"
     else:
+        used_costs = None  # the site planner keeps its own rules (planner.sites.rules)
         ids = (
             [v.strip() for v in args.villages.split(",") if v.strip()]
             if args.villages
@@ -218,22 +221,39 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one command, 
         write_table(features, args.out, sheet_name=kind)
         payload["out"] = str(args.out)
     if args.save:
-        from geodata.crs import STORE_CRS
-
-        geojson = json.loads(features.to_crs(STORE_CRS).to_json())
-        params = {k: v for k, v in vars(args).items() if k != "handler"}
-        store.write(
-            {}, {}, results={f"plan:{args.save}": (kind, params, {**payload, "geojson": geojson})}
-        )
-        log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
-        record_audit(
-            store, args.actor, "plan_run", f"plan:{args.save}", {"kind": kind, "totals": totals}
-        )
+        _save(store, args, kind, payload, features, used_costs)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))  # noqa: T201
     else:
         print(_plan_text(payload))  # noqa: T201
     return EXIT_OK
+
+
+def _save(  # noqa: PLR0913
+    store: Any,  # noqa: ANN401 - a Store
+    args: argparse.Namespace,
+    kind: str,
+    payload: dict[str, Any],
+    features: Any,  # noqa: ANN401 - a GeoDataFrame
+    costs: list[dict[str, Any]] | None,
+) -> None:
+    """Save a plan into the store (with the prices it used, when it used the cost table)."""
+    from geodata.crs import STORE_CRS
+
+    geojson = json.loads(features.to_crs(STORE_CRS).to_json())
+    params = {k: v for k, v in vars(args).items() if k != "handler"}
+    saved = {**payload, "geojson": geojson}
+    if costs is not None:
+        saved["costs"] = costs
+    store.write({}, {}, results={f"plan:{args.save}": (kind, params, saved)})
+    log.info("saved the plan as %r in %s, period %s", args.save, store.location, payload["as_of"])
+    record_audit(
+        store,
+        args.actor,
+        "plan_run",
+        f"plan:{args.save}",
+        {"kind": kind, "totals": payload["totals"]},
+    )
 
 
 def _target_summary(result: CoverageResult) -> dict[str, Any]:
