@@ -355,6 +355,25 @@ def test_a_ridge_sends_the_backhaul_to_satellite_with_the_reason() -> None:
     assert site["npv_vnd"] == pytest.approx(1.2e9 + 650e6 + 200e6 + opex * ANNUITY)
 
 
+def test_the_site_type_picks_its_row_of_the_cost_table() -> None:
+    units = pd.DataFrame(
+        {
+            "unit_id": ["X"],
+            "village_id": ["vX"],
+            "households": [30.0],
+            "has_power": [True],
+            "x": [0.0],
+            "y": [0.0],
+        }
+    )
+    rules = OptionRules(site_type="pole_15m", site_height_m=15.0)
+    _, groups = unit_options(units, costs=COSTS, rules=rules, crs=pyproj.CRS(CRS))
+    # no existing site for a hop, no fiber: a 15 m pole, solar, and a satellite link
+    assert groups.frame["capex_vnd"].iloc[0] == pytest.approx(600e6 + 650e6 + 200e6)
+    with pytest.raises(ValueError, match="site_type"):
+        OptionRules(site_type="tower_60m")
+
+
 def test_a_distribution_line_within_reach_powers_the_site_from_the_grid() -> None:
     line = gpd.GeoDataFrame(
         {"line_id": ["L1"], "voltage_kv": [22.0]},

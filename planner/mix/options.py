@@ -45,6 +45,7 @@ from planner.sites.rules import DEFAULT_RULES, SiteRules
 
 __all__ = [
     "OPTION_COLUMNS",
+    "SITE_TYPES",
     "TECHS",
     "OptionRules",
     "SiteGroups",
@@ -54,6 +55,9 @@ __all__ = [
 
 #: The technologies, in the order they are listed.
 TECHS: Final = ("fiber", "fwa_existing", "site_fwa", "leo_household", "leo_community")
+
+#: The types of new site the cost table prices (``site.<type>_vnd``).
+SITE_TYPES: Final = ("macro_30m", "macro_45m", "pole_15m")
 
 #: Columns of the options frame.
 OPTION_COLUMNS: Final = (
@@ -99,8 +103,11 @@ class OptionRules:
     leo_share_radius_m
         Households of unserved units within this distance share the same km² (564 m: a
         circle of 1 km²).
+    site_type
+        The new site's type, priced by the cost table row ``site.<type>_vnd``:
+        ``"macro_30m"`` (default), ``"macro_45m"`` or ``"pole_15m"``.
     site_height_m
-        Mast of a new site (30 m: ``site.macro_30m_vnd``).
+        Its antenna height, for the microwave line of sight (30 m).
     site_rules
         Backhaul and power reaches (:class:`planner.sites.rules.SiteRules`).
     """
@@ -114,6 +121,7 @@ class OptionRules:
     leo_mbps_per_km2: float = 10.0
     leo_terminal_mbps: float = 100.0
     leo_share_radius_m: float = 564.19
+    site_type: str = "macro_30m"
     site_height_m: float = 30.0
     site_rules: SiteRules = field(default_factory=lambda: DEFAULT_RULES)
 
@@ -137,6 +145,9 @@ class OptionRules:
         ]
         if bad:
             msg = f"option rules {bad} must be positive numbers"
+            raise ValueError(msg)
+        if self.site_type not in SITE_TYPES:
+            msg = f"site_type {self.site_type!r} is not one of {list(SITE_TYPES)}"
             raise ValueError(msg)
 
 
@@ -452,7 +463,7 @@ def _site_groups(  # noqa: PLR0913
         rules=sr,
         crs=crs,
     )
-    site = costs["site.macro_30m_vnd"]
+    site = costs[f"site.{rules.site_type}_vnd"]
     records: list[dict[str, object]] = []
     for k in range(len(sv)):
         capex, opex = site, costs["site.opex_vnd_per_year"]
