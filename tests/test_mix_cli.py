@@ -92,3 +92,21 @@ def test_the_text_is_vietnamese(mix: tuple[dict[str, Any], Path]) -> None:
     assert "Chỉ cáp quang" in out
     assert "Với vốn 100,00 tỷ đồng" in out
     assert "Trạm 4G mới" in out
+
+
+def test_without_fiber_the_mix_still_answers_with_wireless_and_satellite(
+    demo_store: Path,
+) -> None:
+    from coverage.engine import CoverageInputs, compute_coverage
+    from geodata.crs import WORK_CRS
+    from planner.mix import MixTarget, plan_mix
+
+    layers = Store(demo_store).read_all(crs=WORK_CRS)
+    layers = {k: v for k, v in layers.items() if k not in ("fiber_routes", "fiber_nodes")}
+    result = compute_coverage(CoverageInputs.from_layers(layers))
+    plan = plan_mix(layers, result, target=MixTarget(10.0), exact=False)
+    assert plan.summary["share_before_pct"] == 0.0
+    assert not plan.summary["fiber_only"]["feasible"]
+    assert plan.summary["mix"]["feasible"]
+    assert "fiber" not in plan.summary["mix"]["households_by_tech"]
+    assert (plan.options.loc[plan.options["tech"] == "fiber", "households_served"] == 0).all()

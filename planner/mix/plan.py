@@ -335,12 +335,18 @@ def _with_shares(
     """Return the options with each unit's share of the fiber tree and of its new site.
 
     Fiber: the tree's edges split by the households below them (every unserved unit on
-    fiber); a new site: its cost split by the households it could serve. Capital and
-    ten-year cost both; the cost per household follows.
+    fiber; a unit off the tree cannot have fiber); a new site: its cost split by the
+    households it could serve. Capital and ten-year cost both; the cost per household
+    follows.
     """
     out = options.copy()
     hh = units["households"].to_numpy(dtype=np.float64)
     fiber = out["tech"] == "fiber"
+    off_tree = set(units["unit_id"].to_numpy()[tree.unit_node < 0])
+    cut = fiber & out["unit_id"].isin(off_tree) & (out["households_served"] > 0)
+    out.loc[cut, ["capex_vnd", "opex_vnd_per_year", "npv_vnd"]] = math.nan
+    out.loc[cut, "households_served"] = 0
+    out.loc[cut, "reason"] = "không có tuyến: chưa có mạng cáp quang hiện có để nối tới"
     for column, of in (("npv_vnd", "npv"), ("capex_vnd", "capex")):
         share = pd.Series(tree.shares(hh, of=of), index=units["unit_id"])
         out.loc[fiber, column] += out.loc[fiber, "unit_id"].map(share).fillna(0.0)

@@ -24,7 +24,7 @@ import pandas as pd
 from planner.attach import attach_existing_fiber
 from planner.cost_table import CostTable
 from planner.fiber import plan_fiber
-from planner.graph import FIBER_ROOT, build_road_graph, point_node
+from planner.graph import FIBER_ROOT, NoFiberError, build_road_graph, point_node
 
 __all__ = ["FiberTree", "fiber_tree", "tree_from_graph"]
 
@@ -174,10 +174,15 @@ def fiber_tree(
     Returns
     -------
     FiberTree
+        Only the root when there is no existing fiber (then no unit has a fiber option).
     """
     roads = layers["roads"]
     graph = build_road_graph(roads, costs=costs.fiber_costs())
-    attach_existing_fiber(graph, layers.get("fiber_routes"), layers.get("fiber_nodes"))
+    try:
+        attach_existing_fiber(graph, layers.get("fiber_routes"), layers.get("fiber_nodes"))
+    except NoFiberError as err:  # no existing fiber: no fiber option, the rest stands
+        log.warning("the mix has no fiber option: %s", err)
+        return tree_from_graph(nx.Graph(), [None] * len(units), costs=costs)
     terminals = gpd.GeoDataFrame(
         {
             "village_id": units["unit_id"].astype(str).to_numpy(),
