@@ -383,3 +383,18 @@ def test_a_distribution_line_within_reach_powers_the_site_from_the_grid() -> Non
     site = one_unit_site(ridge_grid(0.0), power_lines=line)
     assert site["power"] == "grid"
     assert site["capex_vnd"] == pytest.approx(1.2e9 + 80e6 + 250e6)
+
+
+def test_the_cable_to_a_unit_stops_within_the_indicators_reach() -> None:
+    T = nx.Graph()
+    T.add_edge(FIBER_ROOT, "road", cost_vnd=1e6, length_m=100.0)
+    T.add_edge("road", "far", cost_vnd=700 * 488_000.0, length_m=700.0, kind="link")
+    T.add_edge("road", "near", cost_vnd=300 * 488_000.0, length_m=300.0, kind="link")
+    tree = tree_from_graph(T, ["far", "near"], costs=COSTS, reach_m=500.0)
+    far, near = tree.unit_node
+    # 700 m from the road: 200 m of cable brings it within 500 m; 300 m: the road is enough
+    assert tree.edge_capex_vnd[far] == pytest.approx(200 * 488_000.0)
+    assert tree.edge_length_m[far] == pytest.approx(200.0)
+    assert tree.edge_capex_vnd[near] == 0.0
+    whole = tree_from_graph(T, ["far", "near"], costs=COSTS)
+    assert whole.edge_capex_vnd[whole.unit_node[0]] == pytest.approx(700 * 488_000.0)

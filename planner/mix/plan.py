@@ -26,6 +26,7 @@ import pandas as pd
 import pyproj
 
 from coverage.engine import CoverageResult
+from coverage.settings import DEFAULT_SETTINGS
 from geodata.raster import Grid
 from planner._highs import highspy_module
 from planner.cost_table import CostTable, default_cost_table
@@ -159,6 +160,7 @@ def plan_mix(  # noqa: PLR0913 - the question and its inputs, keyword-only
     elevation: Grid | None = None,
     tree: FiberTree | None = None,
     fiber_method: str = "heuristic",
+    fiber_reach_m: float = DEFAULT_SETTINGS.fiber_reach_m,
     exact: bool = True,
     exact_time_limit_s: float = 30.0,
 ) -> MixPlan:
@@ -185,6 +187,9 @@ def plan_mix(  # noqa: PLR0913 - the question and its inputs, keyword-only
         A fiber tree already planned for the same units (default: planned here).
     fiber_method
         The fiber planner's method for the tree.
+    fiber_reach_m
+        The indicator's reach (``CoverageSettings.fiber_reach_m``, 500 m): the cable to a
+        unit stops that far from it (:func:`planner.mix.tree.tree_from_graph`).
     exact, exact_time_limit_s
         Also solve the target exactly (the MILP of :mod:`planner.mix.milp`, HiGHS, on the
         same tree) and report the greedy's gap; the plan is the cheaper of the two.
@@ -223,7 +228,9 @@ def plan_mix(  # noqa: PLR0913 - the question and its inputs, keyword-only
         crs=crs,
     )
     if tree is None:
-        tree = fiber_tree(dict(layers), units, costs=costs, method=fiber_method)
+        tree = fiber_tree(
+            dict(layers), units, costs=costs, method=fiber_method, reach_m=fiber_reach_m
+        )
     mandatory = (
         mandatory_units(layers, result, units) if target.villages else np.zeros(len(units), bool)
     )

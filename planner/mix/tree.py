@@ -106,8 +106,14 @@ def tree_from_graph(
     *,
     costs: CostTable,
     root: Hashable = FIBER_ROOT,
+    reach_m: float = 0.0,
 ) -> FiberTree:
     """Root a tree graph (edges with ``cost_vnd`` and ``length_m``) at ``root``.
+
+    The off-road link from the road to a unit (an edge of ``kind="link"`` into a unit's
+    node) is charged only beyond `reach_m`: the fiber indicator counts a unit reached
+    when a cable comes within that distance (``CoverageSettings.fiber_reach_m``), so the
+    cable stops there.
 
     Parameters
     ----------
@@ -119,6 +125,8 @@ def tree_from_graph(
         For the upkeep of the cable (``fiber.opex_vnd_per_km_per_year``) over the horizon.
     root
         The node standing for the existing fiber.
+    reach_m
+        The indicator's reach distance (0: cable to the unit's point).
 
     Returns
     -------
@@ -126,13 +134,18 @@ def tree_from_graph(
     """
     index: dict[Hashable, int] = {root: 0}
     parent, capex, length = [-1], [0.0], [0.0]
+    units = set(unit_nodes)
     if root in T:
         for u, v in nx.bfs_edges(T, root):
             index[v] = len(parent)
             parent.append(index[u])
             d = T.edges[u, v]
-            capex.append(float(d.get("cost_vnd", 0.0)))
-            length.append(float(d.get("length_m", 0.0)))
+            cost, metres = float(d.get("cost_vnd", 0.0)), float(d.get("length_m", 0.0))
+            if reach_m > 0 and d.get("kind") == "link" and v in units and metres > 0:
+                kept = max(0.0, metres - reach_m) / metres  # the cable stops within reach
+                cost, metres = cost * kept, metres * kept
+            capex.append(cost)
+            length.append(metres)
     cap = np.asarray(capex)
     length_m = np.asarray(length)
     upkeep = costs["fiber.opex_vnd_per_km_per_year"] * length_m / 1000.0
@@ -150,13 +163,14 @@ def tree_from_graph(
     )
 
 
-def fiber_tree(
+def fiber_tree(  # noqa: PLR0913 - the planner's options, keyword-only
     layers: dict[str, gpd.GeoDataFrame],
     units: pd.DataFrame,
     *,
     costs: CostTable,
     method: str = "heuristic",
     time_limit_s: float | None = 30.0,
+    reach_m: float = 0.0,
 ) -> FiberTree:
     """Plan fiber to every unit with the fiber planner and root its tree.
 
@@ -170,6 +184,8 @@ def fiber_tree(
         The cost table (its fiber prices build the road graph).
     method, time_limit_s
         As for :func:`planner.fiber.plan_fiber`.
+    reach_m
+        The indicator's reach distance (see :func:`tree_from_graph`).
 
     Returns
     -------
@@ -193,7 +209,7 @@ def fiber_tree(
     )
     plan = plan_fiber(graph, terminals, method=method, time_limit_s=time_limit_s)
     nodes = [point_node(u) for u in terminals["village_id"]]
-    tree = tree_from_graph(plan.tree, nodes, costs=costs)
+    tree = tree_from_graph(plan.tree, nodes, costs=costs, reach_m=reach_m)
     missing = int((tree.unit_node < 0).sum())
     if missing:  # the fiber planner left units out: they get no fiber option
         log.warning(
