@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from coverage.engine import CoverageInputs, compute_coverage  # noqa: E402
+from coverage.settings import DEFAULT_SETTINGS  # noqa: E402
 from geodata.crs import WORK_CRS  # noqa: E402
 from geodata.store import Store  # noqa: E402
 from planner.cost_table import default_cost_table  # noqa: E402
@@ -114,7 +115,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     units, _ = unserved_units(layers, result)
-    tree = fiber_tree(dict(layers), units, costs=costs)
+    tree = fiber_tree(dict(layers), units, costs=costs, reach_m=DEFAULT_SETTINGS.fiber_reach_m)
     t_tree = time.perf_counter() - t0
     t = time.perf_counter()
     plan = plan_mix(layers, result, target=MixTarget(95.0), costs=costs, tree=tree)
