@@ -44,6 +44,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from hatangso.costs import load_cost_table
 
     store = Store(args.store, period=args.period)
+    store.check()  # a mistyped path is an error, not the default table
     table = load_cost_table(store)
     if args.json:
         payload = {"origin": table.origin, "rows": table.records()}

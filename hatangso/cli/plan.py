@@ -34,7 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub
         The subcommands of ``hatangso`` (``parser.add_subparsers(...)``).
     """
-    p = sub.add_parser("plan", help="propose fiber extensions or new mobile sites")
+    p = sub.add_parser(
+        "plan", help="propose fiber extensions, new mobile sites, or the least-cost mix"
+    )
     plan_sub = p.add_subparsers(dest="kind", required=True, metavar="KIND")
     for kind, text in (
         ("fiber", "fiber extensions along the roads (Steiner / prize-collecting Steiner)"),
