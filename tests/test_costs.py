@@ -21,6 +21,7 @@ from hatangso.cli import main
 from hatangso.costs import load_cost_table
 from planner.cost_table import CostTableError, default_cost_table, parse_cost_csv
 from planner.costs import DEFAULT_COSTS
+from tests.conftest import ensure_accounts
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -181,3 +182,19 @@ def test_plan_fiber_uses_the_periods_prices_and_saves_them(
     assert saved is not None
     rows = {r["key"]: r for r in saved["payload"]["costs"]}
     assert rows["fiber.aerial_vnd_per_m"]["value"] == 260_000
+
+
+def test_only_the_department_changes_prices_and_plans_the_mix(store: Store, tmp_path: Path) -> None:
+    ensure_accounts(store.location)
+    path = tmp_path / "gia.csv"
+    path.write_text("key,value,source\nfwa.cpe_vnd,1,giả định\n", encoding="utf-8")
+    for user in ("lanh.dao", "viettel"):
+        status, _, err = run("costs", "import", store.location, path, "--as", user)
+        assert status == 2
+        assert "only the department changes the cost table" in err
+        status, _, err = run("plan", "mix", store.location, "--as", user)
+        assert status == 2
+        assert "only the department runs plans" in err
+    assert load_cost_table(store)["fwa.cpe_vnd"] == 2_500_000
+    # everyone may read the prices
+    assert run("costs", "list", store.location)[0] == 0
