@@ -78,6 +78,8 @@ def test_the_saved_plan_carries_its_prices(mix: tuple[dict[str, Any], Path]) -> 
     assert "leo.terminal_vnd" in keys
     assert all(r["source"] for r in saved["payload"]["costs"])
     units = saved["payload"]["units"]
+    unserved = [u for u in units if not u["tech"]]
+    assert all(u["cost_per_household_vnd"] is None for u in unserved)  # null, not NaN
     assert "fiber" in {u["tech"] for u in units}
     # why the others lost, in Vietnamese with Vietnamese numbers: "6,4 triệu đồng/hộ"
     fwa = next(u for u in units if u["tech"] == "fwa_existing")

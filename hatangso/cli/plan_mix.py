@@ -85,7 +85,8 @@ def _cmd_mix(args: argparse.Namespace) -> int:
         payload["out"] = str(args.out)
     if args.save:
         params = {k: v for k, v in vars(args).items() if k != "handler"}
-        saved = {**payload, "units": plan.units.to_dict(orient="records"), "costs": plan.costs}
+        units = plan.units.astype(object).where(plan.units.notna(), None)  # NaN -> null
+        saved = {**payload, "units": units.to_dict(orient="records"), "costs": plan.costs}
         store.save_result(f"plan:{args.save}", "mix_plan", params, saved)
         record_audit(store, args.actor, "plan_run", f"plan:{args.save}", {"kind": "mix_plan"})
         log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
