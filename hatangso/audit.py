@@ -59,6 +59,7 @@ ACTIONS = frozenset(
         "import",
         "plan_run",
         "calibration_saved",
+        "costs_imported",
         "plan_published",
         "review_closed",
         "review_decision",

@@ -41,6 +41,9 @@ ranges in brackets are those of a vendor's FTTH cost guide (eyby.com, "Passive o
 networks" category page); the Fiber to the Home Council's (via Benton Foundation) incremental
 "cost to connect" of about USD 650 per subscriber in the US bounds it from above. Replace
 it with the operator's own figure (``FiberCosts(equipment_vnd_per_household=...)``).
+The command line and the app do not use this default: they price plans from the store's
+cost table (:mod:`planner.cost_table`, ``connection.*`` rows, 1,950,000 VND by default:
+drop and ONT, a splitter port, an OLT port share), which the department edits.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ Each command group lives in its own module and adds its subcommands with ``regis
 * :mod:`hatangso.cli.coverage`: ``coverage``;
 * :mod:`hatangso.cli.calibrate`: ``calibrate``;
 * :mod:`hatangso.cli.evidence`: ``evidence`` (predicted against measured);
-* :mod:`hatangso.cli.plan`: ``plan fiber``, ``plan sites``;
+* :mod:`hatangso.cli.plan`: ``plan fiber``, ``plan sites`` (``plan mix``:
+  :mod:`hatangso.cli.plan_mix`);
+* :mod:`hatangso.cli.costs`: ``costs list``, ``costs import`` (the prices with sources);
 * :mod:`hatangso.cli.resilience`: ``resilience spof``, ``resilience scenario``;
 * :mod:`hatangso.cli.report`: ``report``, ``export``;
 * :mod:`hatangso.cli.demo`: ``demo``;
@@ -39,6 +41,7 @@ from geodata.errors import InputError, LayerValidationError, LegacyEncodingWarni
 from hatangso.cli import (
     calibrate,
     challenge,
+    costs,
     coverage,
     data,
     demo,
@@ -134,7 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     coverage.register(sub)
     calibrate.register(sub)
     evidence.register(sub)
-    plan.register(sub)
+    plan.register(sub)  # plan fiber, plan sites, plan mix
+    costs.register(sub)  # costs list, costs import
     resilience.register(sub)  # spof, scenario
     report.register(sub)  # report, export
     demo.register(sub)

@@ -1,5 +1,7 @@
 """``hatangso plan fiber`` and ``plan sites``: proposals and the coverage they would give.
 
+``plan mix`` (the least-cost mix of technologies) lives in :mod:`hatangso.cli.plan_mix`.
+
 ``plan fiber`` extends the fiber network along the roads to the villages (or the
 households) it does not reach (:func:`planner.fiber.plan_fiber`); ``plan sites`` proposes
 new 4G sites for the villages without 4G (:func:`planner.run.plan_sites_for`). Both
@@ -23,6 +25,7 @@ from hatangso.cli.common import (
     record_audit,
     requested_operator,
 )
+from hatangso.cli.plan_mix import register_mix
 from hatangso.formatting import fmt_num
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
@@ -39,7 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub
         The subcommands of ``hatangso`` (``parser.add_subparsers(...)``).
     """
-    p = sub.add_parser("plan", help="propose fiber extensions or new mobile sites")
+    p = sub.add_parser(
+        "plan", help="propose fiber extensions, new mobile sites, or the least-cost mix"
+    )
     plan_sub = p.add_subparsers(dest="kind", required=True, metavar="KIND")
     for kind, text in (
         ("fiber", "fiber extensions along the roads (Steiner / prize-collecting Steiner)"),
@@ -85,6 +90,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         else:
             q.add_argument("--max-sites", type=int, help="at most this many new sites")
             q.add_argument("--operator", help="propose to this operator, or 'shared'")
+    register_mix(plan_sub)  # plan mix: the least-cost mix of technologies to a target
 
 
 def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], Any, Any]:
@@ -168,8 +174,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one com
     store, info, layers, inputs, before = _load_for_plan(args)
 
     if args.kind == "fiber":
+        from hatangso.costs import load_cost_table
         from planner.attach import attach_existing_fiber
-        from planner.costs import DEFAULT_COSTS
         from planner.fiber import plan_fiber
         from planner.graph import build_road_graph
         from planner.run import fiber_of
@@ -184,7 +190,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one com
             msg = f"{args.store}: has no roads layer; the fiber planner routes along roads."
             raise InputError(msg)
         log.info("planning fiber to %d %s on %s", len(terminals), what, operator or "shared")
-        graph = build_road_graph(layers["roads"], costs=DEFAULT_COSTS)
+        prices = load_cost_table(store)  # the period's cost table (hatangso costs)
+        used_costs: list[dict[str, Any]] | None = prices.records()
+        graph = build_road_graph(layers["roads"], costs=prices.fiber_costs())
         routes_all, nodes_all = layers.get("fiber_routes"), layers.get("fiber_nodes")
         attach_existing_fiber(graph, fiber_of(routes_all, operator), fiber_of(nodes_all, operator))
         clusters = layers.get("clusters") if what == "villages" else None
@@ -213,6 +221,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one com
         features = routes
         kind = "fiber_plan"
     else:
+        used_costs = None  # the site planner keeps its own rules (planner.sites.rules)
         ids = (
             [v.strip() for v in args.villages.split(",") if v.strip()]
             if args.villages
@@ -250,22 +259,39 @@ def _cmd_plan(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915 - one com
         write_table(features, args.out, sheet_name=kind)
         payload["out"] = str(args.out)
     if args.save:
-        from geodata.crs import STORE_CRS
-
-        geojson = json.loads(features.to_crs(STORE_CRS).to_json())
-        params = {k: v for k, v in vars(args).items() if k != "handler"}
-        store.write(
-            {}, {}, results={f"plan:{args.save}": (kind, params, {**payload, "geojson": geojson})}
-        )
-        log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
-        record_audit(
-            store, args.actor, "plan_run", f"plan:{args.save}", {"kind": kind, "totals": totals}
-        )
+        _save(store, args, kind, payload, features, used_costs)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))  # noqa: T201
     else:
         print(_plan_text(payload))  # noqa: T201
     return EXIT_OK
+
+
+def _save(  # noqa: PLR0913
+    store: Any,  # noqa: ANN401 - a Store
+    args: argparse.Namespace,
+    kind: str,
+    payload: dict[str, Any],
+    features: Any,  # noqa: ANN401 - a GeoDataFrame
+    costs: list[dict[str, Any]] | None,
+) -> None:
+    """Save a plan into the store (with the prices it used, when it used the cost table)."""
+    from geodata.crs import STORE_CRS
+
+    geojson = json.loads(features.to_crs(STORE_CRS).to_json())
+    params = {k: v for k, v in vars(args).items() if k != "handler"}
+    saved = {**payload, "geojson": geojson}
+    if costs is not None:
+        saved["costs"] = costs
+    store.write({}, {}, results={f"plan:{args.save}": (kind, params, saved)})
+    log.info("saved the plan as %r in %s, period %s", args.save, store.location, payload["as_of"])
+    record_audit(
+        store,
+        args.actor,
+        "plan_run",
+        f"plan:{args.save}",
+        {"kind": kind, "totals": payload["totals"]},
+    )
 
 
 def _target_summary(result: CoverageResult) -> dict[str, Any]:
