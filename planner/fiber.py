@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +121,9 @@ class FiberPlan:
         The reach distance planned to (the indicator's).
     operator
         Whose network the plan extends (None: the shared network of every operator).
+    groups
+        Each place planned for -> the road nodes whose reaching reaches it (its group;
+        the tree reaches the place through any of them that it holds).
     """
 
     routes: gpd.GeoDataFrame
@@ -142,6 +145,9 @@ class FiberPlan:
     equipment_vnd_per_household: float = 0.0
     reach_m: float = math.nan
     operator: str | None = None
+    groups: Mapping[str, tuple[Hashable, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def totals(self) -> dict[str, Any]:
         """Return the plan's totals as a JSON-ready mapping (NaN as None)."""
@@ -414,6 +420,7 @@ def plan_fiber(  # noqa: PLR0913, PLR0915 - the question, its options, the budge
         equipment_vnd_per_household=equipment,
         reach_m=float(settings.fiber_reach_m),
         operator=operator,
+        groups={k: tuple(v) for k, v in groups.items()},
     )
     log.info(
         "fiber plan (%s): %d route(s), %.1f km, %.3g VND, %d villages, %d households (%s%s)",

@@ -164,7 +164,9 @@ def test_plan_fiber_uses_the_periods_prices_and_saves_them(
 ) -> None:
     store = tmp_path / "bd.gpkg"
     shutil.copy(demo_store, store)
-    before = json.loads(run("plan", "fiber", store, "--json")[1])["totals"]["total_cost_vnd"]
+    totals = json.loads(run("plan", "fiber", store, "--json")[1])["totals"]
+    before, equipment = totals["total_cable_cost_vnd"], totals["total_equipment_cost_vnd"]
+    assert equipment > 0  # drop and ONT, splitter, OLT port: from the cost table
     prices = tmp_path / "gia.csv"
     # every build type twice as dear: the same tree, twice the cost
     prices.write_text(
@@ -177,7 +179,9 @@ def test_plan_fiber_uses_the_periods_prices_and_saves_them(
     assert run("costs", "import", store, prices)[0] == 0
     status, out, _ = run("plan", "fiber", store, "--json", "--save", "p")
     assert status == 0
-    assert json.loads(out)["totals"]["total_cost_vnd"] == pytest.approx(2 * before, rel=1e-6)
+    after = json.loads(out)["totals"]
+    assert after["total_cable_cost_vnd"] == pytest.approx(2 * before, rel=1e-6)
+    assert after["total_equipment_cost_vnd"] == pytest.approx(equipment, rel=1e-9)
     saved = Store(store).read_result("plan:p")
     assert saved is not None
     rows = {r["key"]: r for r in saved["payload"]["costs"]}

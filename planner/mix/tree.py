@@ -12,7 +12,7 @@ each unit. Serving a set of units by fiber costs the union of their paths to the
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -208,11 +208,31 @@ def fiber_tree(  # noqa: PLR0913 - the planner's options, keyword-only
         crs=roads.crs,
     )
     plan = plan_fiber(graph, terminals, method=method, time_limit_s=time_limit_s)
-    nodes = [point_node(u) for u in terminals["village_id"]]
-    tree = tree_from_graph(plan.tree, nodes, costs=costs, reach_m=reach_m)
+    if plan.groups:
+        # The planner plans to the indicator's reach (planner.reach): a unit is served
+        # where the tree first holds a node of its group; the cable stops there.
+        nodes = _reaching_nodes(plan.tree, plan.groups, terminals["village_id"].tolist())
+        tree = tree_from_graph(plan.tree, nodes, costs=costs)
+    else:
+        nodes = [point_node(u) for u in terminals["village_id"]]
+        tree = tree_from_graph(plan.tree, nodes, costs=costs, reach_m=reach_m)
     missing = int((tree.unit_node < 0).sum())
     if missing:  # the fiber planner left units out: they get no fiber option
         log.warning(
             "fiber tree: %d of %d unit(s) not on the tree; no fiber option", missing, len(nodes)
         )
     return tree
+
+
+def _reaching_nodes(
+    T: nx.Graph, groups: Mapping[str, Sequence[Hashable]], unit_ids: Sequence[str]
+) -> list[Hashable | None]:
+    """Return, per unit, the node of its group the tree reaches first from the root."""
+    if FIBER_ROOT not in T:
+        return [None] * len(unit_ids)
+    depth = nx.single_source_dijkstra_path_length(T, FIBER_ROOT, weight="cost_vnd")
+    out: list[Hashable | None] = []
+    for uid in unit_ids:
+        held = [n for n in groups.get(str(uid), ()) if n in depth]
+        out.append(min(held, key=lambda n: depth[n]) if held else None)
+    return out
