@@ -52,7 +52,7 @@ __all__ = [
 #: The columns of a cost table file.
 COLUMNS: Final = ("key", "value", "unit", "source")
 
-_RATIO_KEYS: Final = frozenset({"finance.discount_rate"})
+_RATIO_KEYS: Final = frozenset({"finance.discount_rate", "revenue.take_up_share"})
 _WHOLE_KEYS: Final = frozenset({"finance.horizon_years"})
 _POSITIVE_KEYS: Final = frozenset(
     {"fiber.aerial_vnd_per_m", "fiber.buried_vnd_per_m", "fiber.off_road_vnd_per_m"}

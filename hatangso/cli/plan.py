@@ -26,6 +26,7 @@ from hatangso.cli.common import (
     requested_operator,
 )
 from hatangso.cli.plan_mix import register_mix
+from hatangso.cli.plan_years import register_years
 from hatangso.formatting import fmt_num
 
 if TYPE_CHECKING:  # the command imports its heavy modules when it runs
@@ -91,6 +92,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             q.add_argument("--max-sites", type=int, help="at most this many new sites")
             q.add_argument("--operator", help="propose to this operator, or 'shared'")
     register_mix(plan_sub)  # plan mix: the least-cost mix of technologies to a target
+    register_years(plan_sub)  # plan years: the mix year by year under budgets
 
 
 def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], Any, Any]:
