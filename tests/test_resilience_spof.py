@@ -206,3 +206,20 @@ def test_cut_matches_the_engine(cut: str) -> None:
     after = fiber_reach(villages, routes[routes["route_id"] != cut], None)["fiber_reached"]
     lost = villages.loc[before & ~after, "households"].sum()
     assert table.set_index("element_id").loc[cut, "households"] == lost
+
+
+def test_points_cutting_off_the_same_are_one_line() -> None:
+    """A closure, its ODF and the cable between them: one chain in the text, three rows kept."""
+    from hatangso.cli.resilience import same_cuts
+
+    row = {"operator": "Viettel", "households": 10, "villages": 1, "communes": 1, "sites": 2}
+    table = pd.DataFrame(
+        [
+            {**row, "element_id": "CL-1", "commune_ids": "A"},
+            {**row, "element_id": "DS-1", "commune_ids": "A"},
+            {**row, "element_id": "DS-2", "commune_ids": "B"},
+            {**row, "element_id": "ODF-1", "commune_ids": "A"},
+        ]
+    )
+    chains = same_cuts(table)
+    assert [[r["element_id"] for r in c] for c in chains] == [["CL-1", "DS-1", "ODF-1"], ["DS-2"]]

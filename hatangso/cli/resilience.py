@@ -144,7 +144,7 @@ def _spof_text(view: SpofView, name: str, as_of: str | None, top: int) -> str:
             "OLT. Hộ tính theo cụm dân cư mất hết cáp quang trong phạm vi phục vụ."
         ),
         (
-            f"{fmt_int(len(table))} điểm lỗi đơn: "
+            f"{fmt_int(len(table))} điểm lỗi đơn ({fmt_int(len(same_cuts(table)))} nhánh): "
             + ", ".join(f"{fmt_int(int(counts.get(k, 0)))} {v}" for k, v in _KIND_VI.items())
             + "."
         ),
@@ -163,20 +163,56 @@ def _spof_text(view: SpofView, name: str, as_of: str | None, top: int) -> str:
             f"{'thôn':>5} {'xã':>4} {'trạm':>5}  xã bị ảnh hưởng"
         ),
     ]
-    for k, row in enumerate(table.head(top).to_dict("records"), start=1):
+    chains = same_cuts(table)
+    for k, rows in enumerate(chains[:top], start=1):
+        row = rows[0]
         communes = [view.names.get(c, c) for c in str(row["commune_ids"]).split(",") if c]
         shown = ", ".join(communes[:3]) + (
             f" và {len(communes) - 3} xã khác" if len(communes) > 3 else ""
         )
+        ids = _short(row["element_id"], 30 if len(rows) == 1 else 25)
+        ids += f" +{len(rows) - 1}" if len(rows) > 1 else ""
         lines.append(
-            f"{k:>3}  {_KIND_VI[row['kind']]:<11} {_short(row['element_id'], 30):<30} "
+            f"{k:>3}  {_KIND_VI[row['kind']]:<11} {ids:<30} "
             f"{row['operator']:<12} {fmt_int(row['households']):>8} "
             f"{fmt_int(row['villages']):>5} {fmt_int(row['communes']):>4} "
             f"{fmt_int(row['sites']):>5}  {shown}"
         )
-    if len(table) > top:
-        lines.append(f"… và {fmt_int(len(table) - top)} điểm nữa (--top, --out, --json).")
+    grouped = [rows for rows in chains[:top] if len(rows) > 1]
+    if grouped:
+        lines.append(
+            "+N: N điểm nữa trên cùng một nhánh, cắt mất đúng những hộ và trạm ấy "
+            "(gia cố một là chưa đủ): "
+            + "; ".join(" + ".join(r["element_id"] for r in rows) for rows in grouped[:3])
+            + ("; …" if len(grouped) > 3 else "")
+        )
+    if len(chains) > top:
+        lines.append(
+            f"… và {fmt_int(len(chains) - top)} nhánh nữa (--top, --out, --json: từng điểm)."
+        )
     return "\n".join(lines)
+
+
+def same_cuts(table: pd.DataFrame) -> list[list[dict[str, Any]]]:
+    """Group the points of failure that cut off exactly the same (one chain of one network).
+
+    A closure, its ODF and the cable between them fail alike: one line, not three.
+
+    Parameters
+    ----------
+    table
+        :func:`coverage.resilience.single_points_of_failure`'s table, ranked.
+
+    Returns
+    -------
+    list of list of dict
+        The groups in the table's order, each its rows.
+    """
+    keys = ["operator", "households", "villages", "communes", "sites", "commune_ids"]
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in table.to_dict("records"):
+        groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+    return list(groups.values())
 
 
 def _short(text: str, width: int) -> str:
