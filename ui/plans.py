@@ -37,6 +37,7 @@ from hatangso.formatting import (
     fmt_vnd,
 )
 from planner.run import plan_fiber_for, plan_sites_for, uncovered_villages, with_plans
+from ui.costmix import draw_mix
 from ui.data import (
     StoreVersion,
     coverage_inputs,
@@ -560,6 +561,8 @@ def draw(context: Context) -> None:
     chosen = st.session_state.get("plan_params")
     if chosen:
         _outcome(context, chosen, params)
+    st.divider()
+    draw_mix(context)  # what reaching a target costs, by technology (issue 15)
 
 
 def _outcome(context: Context, chosen: dict[str, Any], params: dict[str, Any]) -> None:

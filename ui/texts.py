@@ -806,3 +806,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tg_org_added": ("Đã thêm tên cơ quan {name}.", "Added the name {name}."),
     "tg_refused": ("Không thêm được: {reason}", "Not added: {reason}"),
 }
+
+from ui.texts_mix import MIX_TEXT  # noqa: E402 - the cost section's texts, kept apart
+
+TEXT.update(MIX_TEXT)
