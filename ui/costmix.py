@@ -119,7 +119,7 @@ def _table(context: Context, units: pd.DataFrame) -> pd.DataFrame:
             context.t("mix_c_village"): units["village_id"],
             context.t("mix_c_tech"): [_tech(context, str(t)) for t in units["tech"]],
             context.t("mix_c_households"): units["households_served"],
-            context.t("mix_c_cost"): per_hh.round(1),
+            context.t("mix_c_cost"): [fmt_num(v, 1, context.lang) for v in per_hh],
             context.t("mix_c_others"): units["alternatives"],
         }
     )
@@ -156,7 +156,9 @@ def draw_mix(context: Context) -> None:
             pd.DataFrame(
                 {
                     context.t("mix_c_tech"): [_tech(context, t) for t in by_tech],
-                    context.t("mix_c_households"): [int(v) for v in by_tech.values()],
+                    context.t("mix_c_households"): [
+                        fmt_int(int(v), context.lang) for v in by_tech.values()
+                    ],
                 }
             ),
             hide_index=True,
