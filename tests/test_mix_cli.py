@@ -112,3 +112,19 @@ def test_without_fiber_the_mix_still_answers_with_wireless_and_satellite(
     assert plan.summary["mix"]["feasible"]
     assert "fiber" not in plan.summary["mix"]["households_by_tech"]
     assert (plan.options.loc[plan.options["tech"] == "fiber", "households_served"] == 0).all()
+
+
+def test_the_report_shows_the_saved_mix(mix: tuple[dict[str, Any], Path]) -> None:
+    from hatangso.report import build_report
+
+    payload, store = mix
+    data = build_report(store)
+    table = next(t for t in data.tables if t.sheet == "Chi phí theo công nghệ")
+    assert "99 %" in table.title
+    rows = table.frame.set_index("Phương án")
+    assert rows.loc["Chỉ cáp quang", "Chi phí 10 năm (tỷ đồng)"] == pytest.approx(
+        payload["fiber_only"]["npv_vnd"] / 1e9, abs=0.01
+    )
+    assert rows.loc["Kết hợp rẻ nhất", "Số hộ phục vụ thêm"] == payload["mix"]["households_served"]
+    saved = next(t for t in data.tables if t.sheet == "Phương án").frame
+    assert "Kết hợp công nghệ" in set(saved["Loại"])

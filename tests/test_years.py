@@ -127,7 +127,7 @@ def test_plan_years_on_the_demo(demo_store: Path, tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     args = ["plan", "years", str(store), "--budget-per-year-vnd", "60e9", "--json"]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([*args, "--from", "2026", "--to", "2030"])
+        status = main([*args, "--from", "2026", "--to", "2030", "--save", "y"])
     assert status == 0, err.getvalue()
     payload = json.loads(out.getvalue())
     years = payload["years"]
@@ -146,3 +146,10 @@ def test_plan_years_on_the_demo(demo_store: Path, tmp_path: Path) -> None:
     gap = [p for p in payload["projects"] if p["needs_fund"]]
     assert all(p["subsidy_gap_vnd"] > 0 for p in gap)
     assert payload["assumptions"]["take_up_share"] == pytest.approx(0.4)
+    # the report shows the saved plan by year
+    from hatangso.report import build_report
+
+    data = build_report(store)
+    table = next(t for t in data.tables if t.sheet == "Kế hoạch theo năm")
+    assert table.frame["Năm"].tolist() == [2026, 2027, 2028, 2029, 2030]
+    assert f"đạt mục tiêu năm {payload['target_met_year']}" in table.title

@@ -14,7 +14,14 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option
+from hatangso.cli.common import (
+    EXIT_OK,
+    as_option,
+    identity,
+    log,
+    period_option,
+    record_audit,
+)
 from hatangso.formatting import fmt_int, fmt_pct, fmt_vnd
 
 if TYPE_CHECKING:
@@ -53,6 +60,7 @@ def register_years(plan_sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="the mix's target (as plan mix; default fiber_households:95)",
     )
     q.add_argument("--out", help="write the projects by year to FILE (.csv, .xlsx)")
+    q.add_argument("--save", metavar="NAME", help="save the plan into the store as NAME")
     q.add_argument("--json", action="store_true", help="print everything as JSON")
     q.set_defaults(handler=_cmd_years)
 
@@ -144,6 +152,17 @@ def _cmd_years(args: argparse.Namespace) -> int:
 
         write_table(projects, args.out, sheet_name="years_plan")
         payload["out"] = str(args.out)
+    if args.save:
+        params = {k: v for k, v in vars(args).items() if k != "handler"}
+        records = json.loads(projects.to_json(orient="records", force_ascii=False))
+        store.save_result(
+            f"plan:{args.save}",
+            "years_plan",
+            params,
+            {**payload, "projects": records, "costs": costs.records()},
+        )
+        record_audit(store, args.actor, "plan_run", f"plan:{args.save}", {"kind": "years_plan"})
+        log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
     if args.json:
         payload["projects"] = json.loads(projects.to_json(orient="records", force_ascii=False))
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))  # noqa: T201

@@ -210,7 +210,8 @@ def same_cuts(table: pd.DataFrame) -> list[list[dict[str, Any]]]:
     """
     keys = ["operator", "households", "villages", "communes", "sites", "commune_ids"]
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for row in table.to_dict("records"):
+    for record in table.to_dict("records"):
+        row = {str(k): v for k, v in record.items()}
         groups.setdefault(tuple(row[k] for k in keys), []).append(row)
     return list(groups.values())
 

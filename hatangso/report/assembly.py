@@ -33,6 +33,7 @@ from hatangso.evidence import (
     load_evidence,
 )
 from hatangso.formatting import LAYER_NAMES_VI, NO_TARGET, fmt_date, fmt_num, fmt_target
+from hatangso.report.costs import cost_tables, plan_kind
 from hatangso.report.model import GapMap, Indicator, ReportData, ReportTable
 from hatangso.review.challenges import with_challenges
 from hatangso.targets import organisation_for, targets_for
@@ -203,6 +204,7 @@ def build_report(
             empty="Chưa có phương án nào được lưu trong bộ dữ liệu (hatangso plan … --save TÊN).",
         )
     )
+    tables += cost_tables(saved_plans(store))  # plan mix / plan years --save
     return ReportData(
         title=f"BÁO CÁO HIỆN TRẠNG HẠ TẦNG SỐ {province_name.upper()}",
         dataset=info.name or Path(store.location).stem,
@@ -507,16 +509,21 @@ def _village_table(result: CoverageResult, former: CoverageResult | None = None)
 
 
 def _plan_table(plans: list[dict[str, Any]]) -> pd.DataFrame:
-    kinds = {"fiber_plan": "Kéo cáp quang", "site_plan": "Trạm 4G mới"}
     rows = []
     for plan in plans:
         totals = plan["payload"].get("totals", {})
         households = totals.get("households_gained", totals.get("households_covered"))
         cost = totals.get("total_cost_vnd")
+        if plan["kind"] == "mix_plan":  # its capital, the households the mix serves
+            mix = plan["payload"].get("mix") or {}
+            cost, households = mix.get("capex_vnd"), mix.get("households_served")
+        elif plan["kind"] == "years_plan":
+            cost = plan["payload"].get("spent_vnd_total")
+            households = sum(int(y["households"]) for y in plan["payload"].get("years", []))
         rows.append(
             {
                 "Phương án": plan["name"],
-                "Loại": kinds.get(plan["kind"], plan["kind"]),
+                "Loại": plan_kind(plan["kind"]),
                 "Chi phí (triệu đồng)": None if cost is None else round(float(cost) / 1e6, 1),
                 "Số hộ được phục vụ thêm": None if households is None else int(households),
             }
