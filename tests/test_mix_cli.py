@@ -128,3 +128,17 @@ def test_the_report_shows_the_saved_mix(mix: tuple[dict[str, Any], Path]) -> Non
     assert rows.loc["Kết hợp rẻ nhất", "Số hộ phục vụ thêm"] == payload["mix"]["households_served"]
     saved = next(t for t in data.tables if t.sheet == "Phương án").frame
     assert "Kết hợp công nghệ" in set(saved["Loại"])
+
+
+def test_a_saved_mix_goes_to_operator_review(mix: tuple[dict[str, Any], Path]) -> None:
+    """Each served cluster becomes a proposal (kind ``unit``) every operator may take up."""
+    from hatangso import review
+
+    payload, store = mix
+    s = Store(store)
+    review_id = review.publish(s, "m", actor="tests", role="department")
+    rows = review.proposals(s, review_id, role="department")
+    assert set(rows["kind"]) == {"unit"}
+    assert int(rows["households"].sum()) == payload["mix"]["households_served"]
+    mobifone = review.proposals(s, review_id, role="operator:MobiFone")
+    assert len(mobifone) == len(rows)  # shared: no operator named, every operator reviews

@@ -53,6 +53,7 @@ def run_mix(version: StoreVersion, target_pct: float) -> dict[str, Any]:
     """
     from hatangso.costs import load_cost_table
     from planner.mix import MixTarget, plan_mix
+    from planner.mix.units import unit_points
 
     layers = read_layers(version)
     costs = load_cost_table(version.store())
@@ -67,15 +68,7 @@ def run_mix(version: StoreVersion, target_pct: float) -> dict[str, Any]:
     units = plan.units.copy()
     for col in ("commune_id", "district_id"):
         units[col] = units["village_id"].astype(str).map(where_v[col].astype(str))
-    places = layers.get("clusters")
-    id_col = "cluster_id"
-    if places is None or not len(places):
-        places, id_col = layers["villages"], "village_id"
-    where = places.set_index(places[id_col].astype(str)).geometry
-    geometry = gpd.GeoSeries(
-        [where.get(str(u)) for u in units["unit_id"]], crs=places.crs
-    ).representative_point()
-    frame = gpd.GeoDataFrame(units, geometry=geometry.to_numpy(), crs=places.crs).to_crs(4326)
+    frame = unit_points(units, layers).to_crs(4326)
     return {"summary": plan.totals(), "units": frame, "origin": costs.origin}
 
 

@@ -742,6 +742,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rv_kind": ("Loại", "Kind"),
     "rv_kind_route": ("Tuyến cáp quang", "Fiber route"),
     "rv_kind_site": ("Trạm BTS", "Mobile site"),
+    "rv_kind_unit": ("Cụm dân cư (công nghệ)", "Cluster (technology)"),
     "rv_status": ("Trạng thái", "Status"),
     "rv_status_proposed": ("Đề xuất", "Proposed"),
     "rv_status_accepted": ("Chấp thuận", "Accepted"),

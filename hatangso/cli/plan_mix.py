@@ -86,7 +86,12 @@ def _cmd_mix(args: argparse.Namespace) -> int:
     if args.save:
         params = {k: v for k, v in vars(args).items() if k != "handler"}
         units = plan.units.astype(object).where(plan.units.notna(), None)  # NaN -> null
-        saved = {**payload, "units": units.to_dict(orient="records"), "costs": plan.costs}
+        saved = {
+            **payload,
+            "units": units.to_dict(orient="records"),
+            "costs": plan.costs,
+            "geojson": proposals_geojson(plan.units, layers),  # for operator review
+        }
         store.save_result(f"plan:{args.save}", "mix_plan", params, saved)
         record_audit(store, args.actor, "plan_run", f"plan:{args.save}", {"kind": "mix_plan"})
         log.info("saved the plan as %r in %s, period %s", args.save, store.location, info.as_of)
@@ -221,3 +226,33 @@ def _curve_lines(fiber: list[dict[str, Any]], mix: list[dict[str, Any]]) -> list
         f"{'':<12}{'Chỉ cáp quang':>20}{'Kết hợp':>20}",
         *(f"{fmt_pct(s):<12}{cost_at(fiber, s):>20}{cost_at(mix, s):>20}" for s in shares),
     ]
+
+
+def proposals_geojson(units: Any, layers: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN401
+    """Return the served units as a FeatureCollection (EPSG:4326): the plan's proposals.
+
+    Each feature is a cluster with the technology chosen, its households and ten-year
+    cost; ``hatangso review publish`` makes each a proposal (kind ``unit``) that the
+    operators review like a route or a site. No operator is named: the mix is the
+    department's, any operator may take a project up.
+    """
+    from planner.mix.units import unit_points
+
+    served = units[units["tech"].astype(str) != ""]
+    points = unit_points(served, layers).to_crs(4326)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(g.x, 6), round(g.y, 6)]},
+            "properties": {
+                "unit_id": str(r["unit_id"]),
+                "village_id": str(r["village_id"]),
+                "tech": str(r["tech"]),
+                "households": int(r["households_served"]),
+                "cost_vnd": round(float(r["npv_vnd"])),
+            },
+        }
+        for r, g in zip(served.to_dict("records"), points.geometry, strict=True)
+        if g is not None and not g.is_empty
+    ]
+    return {"type": "FeatureCollection", "features": features}

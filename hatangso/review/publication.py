@@ -42,9 +42,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_PLAN_KINDS: Final = {"fiber_plan": "route", "site_plan": "site"}
-_REF_COLUMNS: Final = {"route": ("route_id", "id"), "site": ("site_id", "id")}
-_VILLAGE_COLUMNS: Final = {"route": ("villages", "village_ids"), "site": ("target_ids", "villages")}
+_PLAN_KINDS: Final = {"fiber_plan": "route", "site_plan": "site", "mix_plan": "unit"}
+_REF_COLUMNS: Final = {
+    "route": ("route_id", "id"),
+    "site": ("site_id", "id"),
+    "unit": ("unit_id", "id"),  # a cluster served by the technology the mix chose
+}
+_VILLAGE_COLUMNS: Final = {
+    "route": ("villages", "village_ids"),
+    "site": ("target_ids", "villages"),
+    "unit": ("village_id", "villages"),
+}
 
 
 def publish(store: Store, plan_name: str, *, actor: str, role: str | Role) -> str:
@@ -91,7 +99,8 @@ def publish(store: Store, plan_name: str, *, actor: str, role: str | Role) -> st
         saved = ", ".join(n.removeprefix("plan:") for n in store.result_names("plan:")) or "none"
         msg = (
             f"{store.location}: no plan {name.removeprefix('plan:')!r} in period {period} "
-            f"(plans saved: {saved}). Save one with `hatangso plan fiber|sites STORE --save NAME`."
+            f"(plans saved: {saved}). Save one with "
+            "`hatangso plan fiber|sites|mix STORE --save NAME`."
         )
         raise ReviewError(msg)
     payload = result["payload"] if isinstance(result["payload"], dict) else {}

@@ -103,3 +103,30 @@ def mandatory_units(
         d = np.hypot(units["x"].to_numpy()[mine] - c.x, units["y"].to_numpy()[mine] - c.y)
         out[mine[int(np.argmin(d))]] = True
     return out
+
+
+def unit_points(units: pd.DataFrame, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Return the units (a mix plan's rows) as points: each cluster's, else village's.
+
+    Parameters
+    ----------
+    units
+        Rows with ``unit_id`` (a cluster id, or a village id without clusters).
+    layers
+        ``clusters`` and/or ``villages`` (any CRS).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``units`` with a representative point each, in the layers' CRS (empty point when
+        the id is unknown).
+    """
+    places = layers.get("clusters")
+    id_col = "cluster_id"
+    if places is None or not len(places):
+        places, id_col = layers["villages"], "village_id"
+    where = places.set_index(places[id_col].astype(str)).geometry
+    geometry = gpd.GeoSeries(
+        [where.get(str(u)) for u in units["unit_id"]], index=units.index, crs=places.crs
+    ).representative_point()
+    return gpd.GeoDataFrame(units, geometry=geometry, crs=places.crs)
