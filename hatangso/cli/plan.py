@@ -25,6 +25,7 @@ from hatangso.cli.common import (
     record_audit,
     requested_operator,
 )
+from hatangso.cli.plan_harden import register_harden
 from hatangso.cli.plan_mix import register_mix
 from hatangso.formatting import fmt_num
 
@@ -91,6 +92,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             q.add_argument("--max-sites", type=int, help="at most this many new sites")
             q.add_argument("--operator", help="propose to this operator, or 'shared'")
     register_mix(plan_sub)  # plan mix: the least-cost mix of technologies to a target
+    register_harden(plan_sub)  # plan rings, plan backup: hardening before the season
 
 
 def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], Any, Any]:

@@ -42,7 +42,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_PLAN_KINDS: Final = {"fiber_plan": "route", "site_plan": "site"}
+_PLAN_KINDS: Final = {
+    "fiber_plan": "route",
+    "site_plan": "site",
+    "ring_plan": "route",  # rings to close (hatangso plan rings): new cable, as a route
+    "backup_plan": "site",  # backup power (hatangso plan backup): an upgrade at a site
+}
 _REF_COLUMNS: Final = {"route": ("route_id", "id"), "site": ("site_id", "id")}
 _VILLAGE_COLUMNS: Final = {"route": ("villages", "village_ids"), "site": ("target_ids", "villages")}
 
