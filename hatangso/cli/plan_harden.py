@@ -135,7 +135,11 @@ def _save(
     store.write({}, {}, results={f"plan:{args.save}": (kind, params, saved)})
     log.info("saved the plan as %r in %s, period %s", args.save, store.location, payload["as_of"])
     record_audit(
-        store, args.actor, "plan_run", f"plan:{args.save}", {"kind": kind, "totals": payload["totals"]}
+        store,
+        args.actor,
+        "plan_run",
+        f"plan:{args.save}",
+        {"kind": kind, "totals": payload["totals"]},
     )
 
 
@@ -150,16 +154,25 @@ def _text(payload: dict[str, Any], names: dict[str, str]) -> str:
     head = f"{payload['dataset']}, kỳ {payload['as_of']}: "
     if payload["kind"] == "ring_plan":
         lines = [
-            head + "khép vòng cáp quang (tuyến thứ hai theo đường bộ cho phần mạng treo trên "
-            "một tuyến)",
-            f"{fmt_int(t['vulnerable_households'])} hộ mất cáp quang khi một tuyến đứt; "
-            f"{fmt_int(t['rings'])} vòng đề xuất bảo vệ {fmt_int(t['households_protected'])} "
-            f"hộ, tổng {fmt_vnd(t['cost_vnd'])}, {fmt_num(t['length_m'] / 1000.0, 1)} km.",
-            f"{fmt_int(t['no_path'])} đoạn không có đường bộ khác để khép vòng (cần tuyến "
-            "ngoài đường bộ hoặc viba).",
+            (
+                head + "khép vòng cáp quang (tuyến thứ hai theo đường bộ cho phần mạng treo "
+                "trên một tuyến)"
+            ),
+            (
+                f"{fmt_int(t['vulnerable_households'])} hộ mất cáp quang khi một tuyến đứt; "
+                f"{fmt_int(t['rings'])} vòng đề xuất bảo vệ "
+                f"{fmt_int(t['households_protected'])} hộ, tổng {fmt_vnd(t['cost_vnd'])}, "
+                f"{fmt_num(t['length_m'] / 1000.0, 1)} km."
+            ),
+            (
+                f"{fmt_int(t['no_path'])} đoạn không có đường bộ khác để khép vòng (cần tuyến "
+                "ngoài đường bộ hoặc viba)."
+            ),
             "",
-            f"{'#':>3}  {'vòng':<8} {'nhà mạng':<12} {'tuyến được bảo vệ':<22} {'km':>6} "
-            f"{'chi phí':>18} {'số hộ':>7} {'hộ/tỷ đồng':>11}  xã",
+            (
+                f"{'#':>3}  {'vòng':<8} {'nhà mạng':<12} {'tuyến được bảo vệ':<22} {'km':>6} "
+                f"{'chi phí':>18} {'số hộ':>7} {'hộ/tỷ đồng':>11}  xã"
+            ),
         ]
         lines += [
             f"{k:>3}  {r['route_id']:<8} {r['operator']:<12} {r['bridge_route']:<22} "
@@ -174,15 +187,21 @@ def _text(payload: dict[str, Any], names: dict[str, str]) -> str:
         )
     else:
         lines = [
-            head + f"dự phòng nguồn cho trạm, mất điện lưới {fmt_num(t['outage_hours'], 0)} giờ "
-            f"({t['area']})",
-            f"{fmt_int(t['sites_down_power'])} trạm hết nguồn cuối đợt mất điện; "
-            f"{fmt_int(t['households_without_4g'])} hộ mất sóng 4G. "
-            f"{fmt_int(t['upgrades'])} đề xuất bảo vệ {fmt_int(t['households_protected'])} hộ, "
-            f"tổng {fmt_vnd(t['cost_vnd'])}.",
+            (
+                head + "dự phòng nguồn cho trạm, mất điện lưới "
+                f"{fmt_num(t['outage_hours'], 0)} giờ ({t['area']})"
+            ),
+            (
+                f"{fmt_int(t['sites_down_power'])} trạm hết nguồn cuối đợt mất điện; "
+                f"{fmt_int(t['households_without_4g'])} hộ mất sóng 4G. "
+                f"{fmt_int(t['upgrades'])} đề xuất bảo vệ "
+                f"{fmt_int(t['households_protected'])} hộ, tổng {fmt_vnd(t['cost_vnd'])}."
+            ),
             "",
-            f"{'#':>3}  {'trạm':<16} {'nhà mạng':<12} {'giải pháp':<10} {'ắc quy (h)':>10} "
-            f"{'chi phí':>18} {'số hộ':>7} {'hộ/tỷ đồng':>11}  xã",
+            (
+                f"{'#':>3}  {'trạm':<16} {'nhà mạng':<12} {'giải pháp':<10} {'ắc quy (h)':>10} "
+                f"{'chi phí':>18} {'số hộ':>7} {'hộ/tỷ đồng':>11}  xã"
+            ),
         ]
         lines += [
             f"{k:>3}  {r['site_id']:<16} {r['operator']:<12} "

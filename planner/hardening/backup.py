@@ -27,6 +27,7 @@ from typing import Any, Final, cast
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -99,7 +100,9 @@ def outage_everywhere(inputs: CoverageInputs, outage_hours: float) -> Hazard:
     frames = [f for f in (inputs.villages, inputs.mobile_sites) if f is not None and len(f)]
     geoms = np.concatenate([f.to_crs(WORK_CRS).geometry.to_numpy() for f in frames])
     area = shapely.buffer(shapely.envelope(shapely.union_all(geoms)), 1000.0)
-    frame = gpd.GeoDataFrame({"kind": ["power_outage"], "name": ["toàn tỉnh"]}, geometry=[area], crs=WORK_CRS)
+    frame = gpd.GeoDataFrame(
+        {"kind": ["power_outage"], "name": ["toàn tỉnh"]}, geometry=[area], crs=WORK_CRS
+    )
     return Hazard(frame, float(outage_hours))
 
 
@@ -167,33 +170,71 @@ def propose_backup(  # noqa: PLR0913 - the inputs and rules, keyword-only
     dark = before["mobile_4g"].to_numpy(bool) & ~now["mobile_4g"].to_numpy(bool)
     hh = now["households"].to_numpy(np.int64)
     power = set(state.sites_down.loc[state.sites_down["reason"] == "power", "site_id"].astype(str))
+    candidates = _candidates(sites, power, set(state.sites_down["site_id"].astype(str)), operator)
+    xy = _points(inputs, now)
+    cover = _site_cover(inputs, sites, candidates, xy, dark, coverage_settings)
+    battery = sites["battery_hours"].to_numpy(np.float64)
+    option = {int(k): _option(float(battery[k]), outage, costs) for k in candidates.tolist()}
+    table = _choose(
+        sites,
+        cover,
+        option,
+        now,
+        budget_vnd=budget_vnd,
+        top=top,
+    )
+    return BackupPlan(table, outage, int(hh[dark].sum()), len(power))
+
+
+def _candidates(
+    sites: gpd.GeoDataFrame, power: set[str], down: set[str], operator: str | None
+) -> npt.NDArray[np.int64]:
+    """Return the sites down for power an upgrade brings back (a microwave hub up)."""
     ids = sites["site_id"].astype(str).to_numpy()
     candidates = np.flatnonzero(np.isin(ids, list(power)))
     if operator is not None:
         candidates = candidates[sites["operator"].astype(str).to_numpy()[candidates] == operator]
-    down = set(state.sites_down["site_id"].astype(str))
     if "backhaul" in sites and "backhaul_to" in sites:  # a microwave hop needs its hub up
         hop = sites["backhaul"].astype(str).to_numpy() == "microwave"
         hub = sites["backhaul_to"].astype(str).to_numpy()
         candidates = np.asarray(
             [k for k in candidates.tolist() if not (hop[k] and hub[k] in down)], dtype=np.int64
         )
+    return candidates.astype(np.int64)
+
+
+def _points(inputs: CoverageInputs, clusters: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Return each cluster's point (its centroid), in the order of the status frame."""
     frame = inputs.clusters if inputs.clusters is not None and len(inputs.clusters) else None
     if frame is None:
         frame = inputs.villages
-    key = "cluster_id" if "cluster_id" in now and frame is not inputs.villages else "village_id"
+    key = "cluster_id" if frame is not inputs.villages else "village_id"
+    if key not in clusters:
+        key = "village_id"
     row_of = {str(k): i for i, k in enumerate(frame[key].astype(str))}
-    order = np.asarray([row_of[str(k)] for k in now[key].astype(str)], dtype=np.int64)
-    xy = shapely.get_coordinates(shapely.centroid(frame.geometry.to_numpy()))[order]
-    cover = _site_cover(inputs, sites, candidates, xy, dark, coverage_settings)
+    order = np.asarray([row_of[str(k)] for k in clusters[key].astype(str)], dtype=np.int64)
+    return np.asarray(shapely.get_coordinates(shapely.centroid(frame.geometry.to_numpy()))[order])
+
+
+def _choose(  # noqa: PLR0913 - the candidates, what they cover, the options
+    sites: gpd.GeoDataFrame,
+    cover: dict[int, npt.NDArray[np.int64]],
+    option: dict[int, tuple[str, float, float]],
+    clusters: pd.DataFrame,
+    *,
+    budget_vnd: float | None,
+    top: int | None,
+) -> gpd.GeoDataFrame:
+    """Choose upgrades greedily by households brought back per VND (gains recomputed)."""
+    hh = clusters["households"].to_numpy(np.int64)
+    villages = clusters["village_id"].astype(str).to_numpy()
+    communes = clusters["commune_id"].astype(str).to_numpy()
+    ids = sites["site_id"].astype(str).to_numpy()
     battery = sites["battery_hours"].to_numpy(np.float64)
-    option = {int(k): _option(float(battery[k]), outage, costs) for k in candidates.tolist()}
     saved = np.zeros(len(hh), dtype=bool)
     left = math.inf if budget_vnd is None else float(budget_vnd)
     rows: list[dict[str, Any]] = []
     points = []
-    villages = now["village_id"].astype(str).to_numpy()
-    communes = now["commune_id"].astype(str).to_numpy()
     todo = {k for k in cover if len(cover[k])}
     while todo and (top is None or len(rows) < top):
         best: tuple[tuple[float, float, str], int] | None = None
@@ -229,8 +270,7 @@ def propose_backup(  # noqa: PLR0913 - the inputs and rules, keyword-only
             }
         )
         points.append(sites.geometry.iloc[k])
-    table = gpd.GeoDataFrame(rows, columns=BACKUP_COLUMNS, geometry=points, crs=WORK_CRS)
-    return BackupPlan(table, outage, int(hh[dark].sum()), len(power))
+    return gpd.GeoDataFrame(rows, columns=BACKUP_COLUMNS, geometry=points, crs=WORK_CRS)
 
 
 def with_backup(inputs: CoverageInputs, plan: BackupPlan) -> CoverageInputs:

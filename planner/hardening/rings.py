@@ -27,6 +27,7 @@ optimal.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -40,10 +41,11 @@ import shapely
 from shapely.geometry import LineString
 
 from coverage.resilience.network import CORE, Network
-from coverage.resilience.spof import Dependents, _representatives, _search, dependents
+from coverage.resilience.spof import Dependents, _representatives, dependents
+from coverage.resilience.spof import _search as dfs_search
 from coverage.settings import DEFAULT_SETTINGS, CoverageSettings
 from planner.costs import DEFAULT_COSTS, FiberCosts
-from planner.graph import FIBER_ROOT, node_xy, oriented
+from planner.graph import FIBER_ROOT, node_loc, node_xy, oriented
 
 __all__ = ["RING_COLUMNS", "RingPlan", "propose_rings"]
 
@@ -95,9 +97,7 @@ class RingPlan:
             "rings": len(self.routes),
             "length_m": float(self.routes["length_m"].sum()) if len(self.routes) else 0.0,
             "cost_vnd": float(self.routes["cost_vnd"].sum()) if len(self.routes) else 0.0,
-            "households_protected": int(self.routes["households"].sum())
-            if len(self.routes)
-            else 0,
+            "households_protected": int(self.routes["households"].sum()) if len(self.routes) else 0,
             "vulnerable_households": self.vulnerable_households,
             "candidates": self.candidates,
             "no_path": len(self.no_path),
@@ -127,7 +127,7 @@ class _Bridges:
 
 
 def _bridges(network: Network, deps: Dependents) -> _Bridges:
-    search = _search(network)
+    search = dfs_search(network)
     rep = _representatives(search, deps)
     n = network.n_nodes
     kinds = network.edges["kind"].to_numpy()
@@ -135,7 +135,9 @@ def _bridges(network: Network, deps: Dependents) -> _Bridges:
     has_parent = pe >= 0
     is_bridge = np.zeros(n, dtype=bool)
     idx = np.flatnonzero(has_parent)
-    is_bridge[idx] = (search.low[idx] > search.tin[search.parent[idx]]) & (kinds[pe[idx]] == "route")
+    is_bridge[idx] = (search.low[idx] > search.tin[search.parent[idx]]) & (
+        kinds[pe[idx]] == "route"
+    )
     up = np.full(n, -1, dtype=np.int64)
     node_at = np.full(int(search.tin.max()) + 1, -1, dtype=np.int64)
     reached = np.flatnonzero(search.tin >= 0)
@@ -181,7 +183,9 @@ class _Roads:
         self.G = G
         self.keys = [n for n in G if n != FIBER_ROOT and node_xy(G, n) is not None]
         self.xy = np.asarray([node_xy(G, n) for n in self.keys], dtype=np.float64).reshape(-1, 2)
-        self.points = shapely.points(self.xy) if len(self.keys) else np.asarray([])
+        self.points: npt.NDArray[np.object_] = np.asarray(
+            shapely.points(self.xy) if len(self.keys) else [], dtype=object
+        )
         self.tree = shapely.STRtree(self.points)
         self.edges = [
             (u, v, d["geometry"]) for u, v, d in G.edges(data=True) if d.get("geometry") is not None
@@ -212,24 +216,22 @@ class _Roads:
 
 def _cheapest(
     roads: _Roads,
-    block: shapely.Geometry,
-    sources: Ints,
-    safe: shapely.Geometry,
-    targets: Ints,
+    source: tuple[shapely.Geometry, Ints],
+    target: tuple[shapely.Geometry, Ints],
     banned: set[frozenset[Hashable]],
 ) -> tuple[float, LineString, str] | None:
-    """Return the least-cost ring from ``block`` to ``safe``: cost, line, main build."""
+    """Return the least-cost ring from a block to the safe side: cost, line, main build.
+
+    ``source`` and ``target``: the network's geometry there and the road nodes near it.
+    """
     G = roads.G
-    price = roads.off_road
     G.add_node(_SOURCE)
     G.add_node(_TARGET)
     try:
-        for k in sources.tolist():
-            d = float(shapely.distance(roads.points[k], block))
-            G.add_edge(_SOURCE, roads.keys[k], cost_vnd=d * price, length_m=d)
-        for k in targets.tolist():
-            d = float(shapely.distance(roads.points[k], safe))
-            G.add_edge(roads.keys[k], _TARGET, cost_vnd=d * price, length_m=d)
+        for end, (geom, nodes) in ((_SOURCE, source), (_TARGET, target)):
+            for k in nodes.tolist():
+                d = float(shapely.distance(roads.points[k], geom))
+                G.add_edge(end, roads.keys[k], cost_vnd=d * roads.off_road, length_m=d)
 
         def weight(u: Hashable, v: Hashable, data: dict[str, Any]) -> float | None:
             if frozenset((u, v)) in banned:
@@ -240,30 +242,143 @@ def _cheapest(
             cost, path = nx.single_source_dijkstra(G, _SOURCE, _TARGET, weight=weight)
         except nx.NetworkXNoPath:
             return None
-        inner = path[1:-1]
-        first, last = node_xy(G, inner[0]), node_xy(G, inner[-1])
-        assert first is not None and last is not None  # noqa: S101 - road nodes are located
-        start = shapely.get_coordinates(shapely.shortest_line(block, shapely.Point(first)))[0]
-        end = shapely.get_coordinates(shapely.shortest_line(shapely.Point(last), safe))[-1]
-        coords: list[tuple[float, float]] = [(float(start[0]), float(start[1])), first]
-        by_build: dict[str, float] = {}
-        for a, b in zip(inner, inner[1:], strict=False):
-            data = G.edges[a, b]
-            axy = node_xy(G, a)
-            assert axy is not None  # noqa: S101
-            coords += [(float(x), float(y)) for x, y in oriented(data["geometry"], axy).coords][1:]
-            build = str(data.get("build"))
-            by_build[build] = by_build.get(build, 0.0) + float(data["length_m"])
-        coords.append((float(end[0]), float(end[1])))
-        line = LineString(coords)
-        main = max(by_build, key=lambda b: by_build[b]) if by_build else "off_road"
-        return float(cost), line, main
+        line, build = _ring_line(G, path[1:-1], source[0], target[0])
+        return float(cost), line, build
     finally:
         G.remove_node(_SOURCE)
         G.remove_node(_TARGET)
 
 
-def propose_rings(  # noqa: C901, PLR0913, PLR0915 - one search, its inputs and the greedy choice
+def _ring_line(
+    G: nx.Graph, inner: list[Hashable], block: shapely.Geometry, safe: shapely.Geometry
+) -> tuple[LineString, str]:
+    """Return the ring's line, cable end to cable end, and the build of most of it."""
+    first, last = node_loc(G, inner[0]), node_loc(G, inner[-1])
+    start = shapely.get_coordinates(shapely.shortest_line(block, shapely.Point(first)))[0]
+    end = shapely.get_coordinates(shapely.shortest_line(shapely.Point(last), safe))[-1]
+    coords: list[tuple[float, float]] = [(float(start[0]), float(start[1])), first]
+    by_build: dict[str, float] = {}
+    for a, b in itertools.pairwise(inner):
+        data = G.edges[a, b]
+        coords += [
+            (float(x), float(y)) for x, y in oriented(data["geometry"], node_loc(G, a)).coords
+        ][1:]
+        build = str(data.get("build"))
+        by_build[build] = by_build.get(build, 0.0) + float(data["length_m"])
+    coords.append((float(end[0]), float(end[1])))
+    main = max(by_build, key=lambda b: by_build[b]) if by_build else "off_road"
+    return LineString(coords), main
+
+
+@dataclass
+class _Search:
+    """One search of rings: the network, its bridges, the candidates and their chains."""
+
+    network: Network
+    br: _Bridges
+    deps: Dependents
+    deep: Ints  # per entity: its deepest bridge of the operators searched (-1: none)
+    hh_deep: dict[int, int]  # households per deepest bridge
+    chains: dict[int, list[int]]
+
+    def find(
+        self, ranked: list[int], rg: _Roads, tolerance_m: float
+    ) -> tuple[dict[int, tuple[float, LineString, str]], list[str]]:
+        """Return the cheapest ring of each candidate block, and the bridges without one."""
+        network, br = self.network, self.br
+        edges = network.edges
+        ops = edges["operator"].astype(str).to_numpy()
+        route_ids = edges["route_id"].astype(str).to_numpy()
+        site_nodes = set(network.sites.values())
+        up = br.up
+        is_route = (edges["kind"] == "route").to_numpy()
+        u = edges["u"].to_numpy(np.int64)
+        v = edges["v"].to_numpy(np.int64)
+        safe_node = up < 0
+        safe_node[CORE] = False
+        safe_rows = np.flatnonzero(is_route & safe_node[u] & safe_node[v])
+        found: dict[int, tuple[float, LineString, str]] = {}
+        no_path: list[str] = []
+        for c in ranked:
+            e = int(br.parent_edge[c])
+            members = [m for m in np.flatnonzero(up == c).tolist() if m not in site_nodes]
+            inner = np.flatnonzero(is_route & (up[u] == c) & (up[v] == c))
+            block_geoms = np.concatenate(
+                [_lines(network, inner), shapely.points(network.node_xy[members])]
+            )
+            safe_geoms = _lines(network, safe_rows[ops[safe_rows] == ops[e]])
+            chain_geoms = _lines(network, br.parent_edge[np.asarray(self.chains[c], np.int64)])
+            sources = rg.near(block_geoms, tolerance_m)
+            near_chain = set(rg.near(chain_geoms, tolerance_m).tolist())
+            targets = np.asarray(
+                [k for k in rg.near(safe_geoms, tolerance_m).tolist() if k not in near_chain],
+                dtype=np.int64,
+            )
+            ring = None
+            if len(sources) and len(targets):
+                ring = _cheapest(
+                    rg,
+                    (shapely.union_all(block_geoms), sources),
+                    (shapely.union_all(safe_geoms), targets),
+                    rg.along(chain_geoms, tolerance_m),
+                )
+            if ring is None:
+                no_path.append(str(route_ids[e]))
+            else:
+                found[c] = ring
+        return found, no_path
+
+    def choose(
+        self,
+        found: dict[int, tuple[float, LineString, str]],
+        budget_vnd: float | None,
+        top: int | None,
+    ) -> gpd.GeoDataFrame:
+        """Choose rings greedily by households protected per VND (gains recomputed)."""
+        deps, deep, edges = self.deps, self.deep, self.network.edges
+        protected = np.zeros(len(deep), dtype=bool)
+        covered: set[int] = set()
+        rows: list[dict[str, Any]] = []
+        geoms: list[LineString] = []
+        left = math.inf if budget_vnd is None else float(budget_vnd)
+        while found and (top is None or len(rows) < top):
+            best: tuple[tuple[float, float, int], int] | None = None
+            for c, (cost, _, _) in found.items():
+                gain = sum(self.hh_deep.get(b, 0) for b in set(self.chains[c]) - covered)
+                if gain <= 0 or cost > left:
+                    continue
+                score = (gain / max(cost, 1.0), -cost, -c)
+                if best is None or score > best[0]:
+                    best = (score, c)
+            if best is None:
+                break
+            cost, line, build = found.pop(best[1])
+            covered |= set(self.chains[best[1]])
+            now = (deep >= 0) & np.isin(deep, list(covered)) & ~protected
+            protected |= now
+            left -= cost
+            e = int(self.br.parent_edge[best[1]])
+            households = int(deps.households[now].sum())
+            rows.append(
+                {
+                    "route_id": f"ring-{len(rows) + 1}",
+                    "operator": str(edges["operator"].iloc[e]),
+                    "level": str(edges["level"].iloc[e]),
+                    "build": build,
+                    "bridge_route": str(edges["route_id"].iloc[e]),
+                    "length_m": float(line.length),
+                    "cost_vnd": cost,
+                    "households": households,
+                    "households_per_billion_vnd": households / max(cost, 1.0) * 1e9,
+                    "villages": ",".join(sorted(set(deps.village_id[now].tolist()))),
+                    "communes": ",".join(sorted({x for x in deps.commune_id[now].tolist() if x})),
+                }
+            )
+            geoms.append(line)
+        return gpd.GeoDataFrame(rows, columns=RING_COLUMNS, geometry=geoms, crs=self.network.crs)
+
+
+def propose_rings(  # noqa: PLR0913 - the inputs and the options, keyword-only
     network: Network,
     villages: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame | None,
@@ -308,16 +423,11 @@ def propose_rings(  # noqa: C901, PLR0913, PLR0915 - one search, its inputs and 
     deps = dependents(network, villages, clusters, settings=settings)
     br = _bridges(network, deps)
     key = "cluster" if (deps.kind == "cluster").any() else "village"
-    is_ent = (deps.kind == key) & (deps.households > 0)
-    edges = network.edges
-    ops = edges["operator"].astype(str).to_numpy()
-    levels = edges["level"].astype(str).to_numpy()
-    route_ids = edges["route_id"].astype(str).to_numpy()
-    deep = np.where(is_ent, br.deep, -1)
-    if operator is not None:
-        keep = np.asarray([d >= 0 and ops[br.parent_edge[d]] == operator for d in deep.tolist()])
-        deep = np.where(keep, deep, -1) if len(deep) else deep
-    vulnerable = int(deps.households[deep >= 0].sum())
+    ops = network.edges["operator"].astype(str).to_numpy()
+    deep = np.where((deps.kind == key) & (deps.households > 0), br.deep, -1)
+    if operator is not None and len(deep):
+        mine = np.asarray([d >= 0 and ops[br.parent_edge[d]] == operator for d in deep.tolist()])
+        deep = np.where(mine, deep, -1)
     hh_deep: dict[int, int] = {}
     for d, h in zip(deep.tolist(), deps.households.tolist(), strict=True):
         if d >= 0:
@@ -325,95 +435,8 @@ def propose_rings(  # noqa: C901, PLR0913, PLR0915 - one search, its inputs and 
     chains = {c: br.chain(c) for c in hh_deep}
     potential = {c: sum(hh_deep.get(b, 0) for b in chain) for c, chain in chains.items()}
     ranked = sorted(potential, key=lambda c: (-potential[c], c))[:max_candidates]
-    rg = _Roads(roads, costs)
-    site_nodes = set(network.sites.values())
-    up = br.up
-    is_route = (edges["kind"] == "route").to_numpy()
-    u = edges["u"].to_numpy(np.int64)
-    v = edges["v"].to_numpy(np.int64)
-    safe_node = up < 0
-    safe_node[CORE] = False
-    safe_rows = np.flatnonzero(is_route & safe_node[u] & safe_node[v])
-    found: dict[int, tuple[float, LineString, str]] = {}
-    no_path: list[str] = []
-    for c in ranked:
-        op = ops[br.parent_edge[c]]
-        members = np.flatnonzero(up == c)
-        members = np.asarray([m for m in members.tolist() if m not in site_nodes], dtype=np.int64)
-        inner = np.flatnonzero(is_route & (up[u] == c) & (up[v] == c))
-        block_geoms = np.concatenate(
-            [_lines(network, inner), shapely.points(network.node_xy[members])]
-        )
-        block = shapely.union_all(block_geoms)
-        safe_rows_op = safe_rows[ops[safe_rows] == op]
-        if not len(safe_rows_op):
-            no_path.append(route_ids[br.parent_edge[c]])
-            continue
-        safe_geoms = _lines(network, safe_rows_op)
-        chain_geoms = _lines(network, br.parent_edge[np.asarray(chains[c], dtype=np.int64)])
-        sources = rg.near(block_geoms, tolerance_m)
-        near_chain = set(rg.near(chain_geoms, tolerance_m).tolist())
-        targets = np.asarray(
-            [k for k in rg.near(safe_geoms, tolerance_m).tolist() if k not in near_chain],
-            dtype=np.int64,
-        )
-        ring = None
-        if len(sources) and len(targets):
-            ring = _cheapest(
-                rg,
-                block,
-                sources,
-                shapely.union_all(safe_geoms),
-                targets,
-                rg.along(chain_geoms, tolerance_m),
-            )
-        if ring is None:
-            no_path.append(route_ids[br.parent_edge[c]])
-        else:
-            found[c] = ring
-    protected = np.zeros(len(deep), dtype=bool)
-    covered: set[int] = set()
-    rows: list[dict[str, Any]] = []
-    geoms: list[LineString] = []
-    left = math.inf if budget_vnd is None else float(budget_vnd)
-    village_ids = deps.village_id
-    commune_ids = deps.commune_id
-    while found and (top is None or len(rows) < top):
-        best: tuple[tuple[float, float, int], int] | None = None
-        for c, (cost, _, _) in found.items():
-            new = set(chains[c]) - covered
-            gain = sum(hh_deep.get(b, 0) for b in new)
-            if gain <= 0 or cost > left:
-                continue
-            score = (gain / max(cost, 1.0), -cost, -c)
-            if best is None or score > best[0]:
-                best = (score, c)
-        if best is None:
-            break
-        c = best[1]
-        cost, line, build = found.pop(c)
-        covered |= set(chains[c])
-        now = (deep >= 0) & np.isin(deep, list(covered)) & ~protected
-        protected |= now
-        left -= cost
-        e = int(br.parent_edge[c])
-        rows.append(
-            {
-                "route_id": f"ring-{len(rows) + 1}",
-                "operator": ops[e],
-                "level": levels[e],
-                "build": build,
-                "bridge_route": route_ids[e],
-                "length_m": float(line.length),
-                "cost_vnd": cost,
-                "households": int(deps.households[now].sum()),
-                "households_per_billion_vnd": float(deps.households[now].sum())
-                / max(cost, 1.0)
-                * 1e9,
-                "villages": ",".join(sorted(set(village_ids[now].tolist()))),
-                "communes": ",".join(sorted({x for x in commune_ids[now].tolist() if x})),
-            }
-        )
-        geoms.append(line)
-    table = gpd.GeoDataFrame(rows, columns=RING_COLUMNS, geometry=geoms, crs=network.crs)
+    search = _Search(network, br, deps, deep, hh_deep, chains)
+    found, no_path = search.find(ranked, _Roads(roads, costs), tolerance_m)
+    table = search.choose(found, budget_vnd, top)
+    vulnerable = int(deps.households[deep >= 0].sum())
     return RingPlan(table, vulnerable, sorted(set(no_path)), len(ranked))
