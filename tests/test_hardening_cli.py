@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,13 +18,14 @@ from hatangso.cli import main
 pytestmark = pytest.mark.basedata
 
 
-def run(*args: str | Path) -> dict:
+def run(*args: str | Path) -> dict[str, Any]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = main([str(a) for a in args])
     assert status == 0, err.getvalue()
     assert "Traceback" not in err.getvalue()
-    return json.loads(out.getvalue())
+    payload: dict[str, Any] = json.loads(out.getvalue())
+    return payload
 
 
 @pytest.fixture(scope="module")
