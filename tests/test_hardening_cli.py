@@ -74,3 +74,44 @@ def test_an_unknown_operator_is_refused_before_any_computation(copy: Path) -> No
         status = main(["plan", "rings", str(copy), "--operator", "Nobody"])
     assert status != 0
     assert "Traceback" not in err.getvalue()
+
+
+def test_on_the_demo_the_protected_villages_are_behind_no_route_once_the_rings_are_built(
+    demo_store: Path,
+) -> None:
+    """The rings added as routes and the network rebuilt: single_points_of_failure finds
+    none of the protected villages behind a route any more (villages as the units, no
+    clusters, so that the table names them)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from coverage.resilience import build_network, single_points_of_failure
+    from geodata.crs import WORK_CRS
+    from planner.graph import build_road_graph
+    from planner.hardening.rings import propose_rings
+
+    layers = Store(demo_store).read_all(crs=WORK_CRS)
+    routes, nodes, sites = layers["fiber_routes"], layers["fiber_nodes"], layers["mobile_sites"]
+    villages = layers["villages"]
+    network = build_network(routes, nodes, sites)
+    plan = propose_rings(network, villages, None, build_road_graph(layers["roads"]), top=5)
+    assert len(plan.routes) >= 1
+    rings = gpd.GeoDataFrame(
+        plan.routes[["route_id", "operator", "level"]], geometry=plan.routes.geometry
+    )
+    both = gpd.GeoDataFrame(
+        pd.concat([routes[["route_id", "operator", "level", "geometry"]], rings]),
+        crs=routes.crs,
+    )
+
+    def behind(table: pd.DataFrame) -> set[str]:
+        rows = table.loc[table["kind"] == "route", "village_ids"]
+        return {v for ids in rows for v in str(ids).split(",") if v}
+
+    before = behind(single_points_of_failure(network, villages))
+    after = behind(single_points_of_failure(build_network(both, nodes, sites), villages))
+    protected = set(plan.protected)
+    assert protected
+    assert protected <= before
+    assert not protected & after
+    assert len(before - after) >= len(protected)

@@ -84,12 +84,15 @@ class RingPlan:
         Bridges (route ids) whose block has no road path to the safe side avoiding them.
     candidates
         Blocks for which a ring was sought.
+    protected
+        The clusters (villages, without clusters) the rings protect.
     """
 
     routes: gpd.GeoDataFrame
     vulnerable_households: int
     no_path: list[str] = field(default_factory=list)
     candidates: int = 0
+    protected: tuple[str, ...] = ()
 
     def totals(self) -> dict[str, Any]:
         """Return the plan's totals (JSON-ready)."""
@@ -333,7 +336,7 @@ class _Search:
         found: dict[int, tuple[float, LineString, str]],
         budget_vnd: float | None,
         top: int | None,
-    ) -> gpd.GeoDataFrame:
+    ) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
         """Choose rings greedily by households protected per VND (gains recomputed)."""
         deps, deep, edges = self.deps, self.deep, self.network.edges
         protected = np.zeros(len(deep), dtype=bool)
@@ -375,7 +378,8 @@ class _Search:
                 }
             )
             geoms.append(line)
-        return gpd.GeoDataFrame(rows, columns=RING_COLUMNS, geometry=geoms, crs=self.network.crs)
+        table = gpd.GeoDataFrame(rows, columns=RING_COLUMNS, geometry=geoms, crs=self.network.crs)
+        return table, tuple(sorted(str(x) for x in deps.entity_id[protected].tolist()))
 
 
 def propose_rings(  # noqa: PLR0913 - the inputs and the options, keyword-only
@@ -437,6 +441,6 @@ def propose_rings(  # noqa: PLR0913 - the inputs and the options, keyword-only
     ranked = sorted(potential, key=lambda c: (-potential[c], c))[:max_candidates]
     search = _Search(network, br, deps, deep, hh_deep, chains)
     found, no_path = search.find(ranked, _Roads(roads, costs), tolerance_m)
-    table = search.choose(found, budget_vnd, top)
+    table, protected = search.choose(found, budget_vnd, top)
     vulnerable = int(deps.households[deep >= 0].sum())
-    return RingPlan(table, vulnerable, sorted(set(no_path)), len(ranked))
+    return RingPlan(table, vulnerable, sorted(set(no_path)), len(ranked), protected)
