@@ -291,3 +291,22 @@ def test_an_outage_only_over_one_village_touches_only_its_sites() -> None:
     plan = propose_backup(inputs, Hazard(area, 24.0), top=1)
     assert plan.sites_down_power == 1
     assert list(plan.sites["site_id"]) == ["S_C"]
+
+
+def test_the_ring_costs_what_the_exact_steiner_tree_of_its_two_ends_costs() -> None:
+    """A ring is a Steiner tree of two terminals: the planner's exact method agrees."""
+    import networkx as nx
+
+    from planner.steiner import steiner_tree
+
+    roads, routes, villages = ring_case()
+    plan = propose_rings(build_network(routes, None, None), villages, None, build_road_graph(roads))
+    G = build_road_graph(roads)
+    G.remove_edge((X0, Y0), (X0, Y0 + 3000.0))  # r1, along the cable
+    G.add_edge("block", (X0, Y0 + 3000.0), cost_vnd=0.0)
+    for x in (-3000.0, -1000.0, 2000.0, 4000.0):  # the backbone, not beside the cable
+        G.add_edge((X0 + x, Y0), "safe", cost_vnd=0.0)
+    tree = steiner_tree(G, ["block"], root="safe", method="ilp")
+    assert tree.graph["optimal"]
+    assert tree.graph["cost"] == pytest.approx(plan.routes["cost_vnd"].iloc[0])
+    assert nx.is_tree(tree)
