@@ -58,8 +58,10 @@ from geodata.settings import from_mapping
 
 __all__ = [
     "BUILD_TYPES",
+    "DEFAULT_BACKUP_COSTS",
     "DEFAULT_COSTS",
     "VND_PER_USD",
+    "BackupCosts",
     "BuildType",
     "FiberCosts",
 ]
@@ -261,3 +263,59 @@ class FiberCosts:
 
 DEFAULT_COSTS: Final = FiberCosts()
 """The documented defaults."""
+
+
+@dataclass(frozen=True)
+class BackupCosts:
+    """Prices of backup power at a mobile site (``hatangso plan backup``).
+
+    Every figure is an *assumption* (giả định) unless its source is named; replace them
+    with the operators' own (``BackupCosts(generator_vnd=...)``).
+
+    Attributes
+    ----------
+    site_load_kw
+        Average draw of a rural 3-sector LTE site with its transmission: 1.5 kW,
+        *assumption* (GSMA, *Green Power for Mobile*, gives 1-2 kW for off-grid macro
+        sites).
+    battery_vnd_per_kwh
+        Installed LFP battery, 7,000,000 VND/kWh: the figure of the cost table's
+        ``site.solar_battery_vnd`` row (``planner/data/costs_vn.csv``), itself an
+        assumption.
+    battery_usable_share
+        Share of a battery's capacity usable without damaging it: 0.8, *assumption*
+        (LFP is usually run to 80-90 % depth of discharge).
+    battery_max_hours
+        Longest autonomy offered on batteries (24 h, *assumption*: beyond a day a
+        generator is the usual answer, and the cabinet has no room for more).
+    generator_vnd
+        A 10 kVA diesel generator with its automatic transfer switch, fuel tank, plinth
+        and installation: 150,000,000 VND (≈ USD 6,000), *assumption*. Fuel is assumed
+        delivered during the outage; its cost is not counted.
+    """
+
+    site_load_kw: float = 1.5
+    battery_vnd_per_kwh: float = 7_000_000.0
+    battery_usable_share: float = 0.8
+    battery_max_hours: float = 24.0
+    generator_vnd: float = 150_000_000.0
+
+    def battery_vnd(self, from_hours: float, to_hours: float) -> float:
+        """Return the price of extending a site's batteries from one autonomy to another.
+
+        Examples
+        --------
+        >>> BackupCosts().battery_vnd(2.0, 4.0)  # 1,5 kW x 2 h / 0,8 = 3,75 kWh
+        26250000.0
+        """
+        extra_kwh = max(0.0, to_hours - from_hours) * self.site_load_kw / self.battery_usable_share
+        return extra_kwh * self.battery_vnd_per_kwh
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> BackupCosts:
+        """Build the prices from a mapping, refusing unknown names."""
+        return from_mapping(cls, values, what="backup cost")
+
+
+DEFAULT_BACKUP_COSTS: Final = BackupCosts()
+"""The stated assumptions above."""

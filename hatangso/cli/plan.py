@@ -25,6 +25,7 @@ from hatangso.cli.common import (
     record_audit,
     requested_operator,
 )
+from hatangso.cli.plan_harden import register_harden
 from hatangso.cli.plan_mix import register_mix
 from hatangso.cli.plan_years import register_years
 from hatangso.formatting import fmt_num
@@ -93,6 +94,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             q.add_argument("--operator", help="propose to this operator, or 'shared'")
     register_mix(plan_sub)  # plan mix: the least-cost mix of technologies to a target
     register_years(plan_sub)  # plan years: the mix year by year under budgets
+    register_harden(plan_sub)  # plan rings, plan backup: hardening before the season
 
 
 def _load_for_plan(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any], Any, Any]:

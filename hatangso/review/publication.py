@@ -42,11 +42,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_PLAN_KINDS: Final = {"fiber_plan": "route", "site_plan": "site", "mix_plan": "unit"}
+_PLAN_KINDS: Final = {
+    "fiber_plan": "route",
+    "site_plan": "site",
+    "ring_plan": "route",  # rings to close (hatangso plan rings): new cable, as a route
+    "backup_plan": "site",  # backup power (hatangso plan backup): an upgrade at a site
+    "mix_plan": "unit",  # a cluster served by the technology the mix chose
+}
 _REF_COLUMNS: Final = {
     "route": ("route_id", "id"),
     "site": ("site_id", "id"),
-    "unit": ("unit_id", "id"),  # a cluster served by the technology the mix chose
+    "unit": ("unit_id", "id"),
 }
 _VILLAGE_COLUMNS: Final = {
     "route": ("villages", "village_ids"),
