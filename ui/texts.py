@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from ui.texts_resilience import RESILIENCE_TEXT
+
 __all__ = ["TEXT"]
 
 #: key -> (Vietnamese, English). ``{name}`` fields are filled by :func:`ui.i18n.tr`.
@@ -806,3 +808,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "tg_org_added": ("Đã thêm tên cơ quan {name}.", "Added the name {name}."),
     "tg_refused": ("Không thêm được: {reason}", "Not added: {reason}"),
 }
+
+# The Ứng cứu thông tin page keeps its words in its own module.
+TEXT.update(RESILIENCE_TEXT)
