@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -324,6 +325,7 @@ def build_layer_map(
     lang: str,
     extra: list[tuple[str, MapLayer, bool]],
     selected: str | None = None,
+    show_fiber: bool = True,
 ) -> folium.Map:
     """Build a map of a page's own layers over the boundaries, power lines and fiber.
 
@@ -340,13 +342,15 @@ def build_layer_map(
         The page's layers, bottom to top: (name, layer, points?).
     selected
         ``unit_id`` of the selected district or commune: outlined, and the map zoomed to it.
+    show_fiber
+        Draw every fiber route (else only the boundaries and power lines).
 
     Returns
     -------
     folium.Map
     """
     m = _base_map(show_tiles=False)
-    _context_layers(m, data, lang)
+    _context_layers(m, data if show_fiber else replace(data, fiber={}), lang)
     for name, layer, points in extra:
         _geojson(layer, name, points=points).add_to(m)
     if selected and selected in data.unit_bounds:

@@ -55,7 +55,7 @@ HAZARD_COLOURS = {
     "power_outage": "#f4a82a",
 }
 #: Colours of a site down by reason.
-REASON_COLOURS = {"power": "#f4a82a", "tower": "#222222", "backhaul": "#7b3294"}
+REASON_COLOURS = {"power": "#8c6d00", "tower": "#000000", "backhaul": "#1f78b4"}
 
 
 @dataclass
@@ -166,7 +166,8 @@ def spof_layer(table: pd.DataFrame, crs: object, lang: str) -> Layer:
             table["kind"], table["element_id"], table["operator"], table["households"], strict=True
         )
     ]
-    base = {"color": "#d7191c", "weight": 1.5, "fillColor": "#d7191c", "fillOpacity": 0.35}
+    # Black rings filled yellow: no operator's colour (the fiber under them is).
+    base = {"color": "#000000", "weight": 2, "fillColor": "#ffde17", "fillOpacity": 0.75}
     styles = {
         "big": {**base, "radius": 11},
         "mid": {**base, "radius": 7},
@@ -217,7 +218,7 @@ def sites_down_layer(view: ScenarioView, down: pd.DataFrame, lang: str) -> Layer
     """Return the sites down (``down``: already filtered for the role), coloured by reason."""
     sites = view.result.sites
     styles = {
-        reason: {"radius": 4, "color": colour, "weight": 2, "fillColor": "#ffffff",
+        reason: {"radius": 3, "color": colour, "weight": 1.5, "fillColor": "#ffffff",
                  "fillOpacity": 0.6}
         for reason, colour in REASON_COLOURS.items()
     }  # fmt: skip
@@ -240,7 +241,7 @@ def sites_down_layer(view: ScenarioView, down: pd.DataFrame, lang: str) -> Layer
 
 def routes_cut_layer(view: ScenarioView, route_ids: set[str], lang: str) -> Layer:
     """Return the routes cut (``route_ids``: already filtered for the role)."""
-    styles = {"cut": {"color": "#d7191c", "weight": 4, "opacity": 0.9, "dashArray": "6 4"}}
+    styles = {"cut": {"color": "#000000", "weight": 4, "opacity": 0.9, "dashArray": "6 4"}}
     routes = view.inputs.fiber_routes
     if routes is None or not route_ids:
         return Layer({"type": "FeatureCollection", "features": []}, styles)

@@ -147,7 +147,8 @@ def _hazard_line(context: Context, view: ScenarioView) -> str:
     kinds = view.result.hazard.areas["kind"].astype(str).value_counts()
     words = HAZARD_KINDS_VI if context.lang == "vi" else _HAZARD_KINDS_EN
     areas = ", ".join(
-        f"{fmt_int(int(n), context.lang)} × {words.get(k, k)}" for k, n in kinds.items()
+        context.t("res_areas", n=fmt_int(int(n), context.lang), kind=words.get(k, k))
+        for k, n in kinds.items()
     )
     hours = fmt_num(view.result.hazard.outage_hours, 0, context.lang)
     return context.t("res_hazard_line", areas=areas, hours=hours)
@@ -198,12 +199,14 @@ def _map_at(context: Context, view: ScenarioView, hour: float) -> None:
     extra = [
         (context.t("res_l_hazard"), hazard_layer(view, lang), False),
         (context.t("res_l_routes_cut"), routes_cut_layer(view, cut_ids, lang), False),
+        (context.t("res_l_sites_down"), sites_down_layer(view, down, lang), True),
         (context.t("res_l_partly"), partly_layer, True),
         (context.t("res_l_cut"), cut_layer, True),
-        (context.t("res_l_sites_down"), sites_down_layer(view, down, lang), True),
     ]
     data = map_data(context.version, lang, context.scope)
-    fmap = build_layer_map(data, lang=lang, extra=extra, selected=context.selected)
+    fmap = build_layer_map(
+        data, lang=lang, extra=extra, selected=context.selected, show_fiber=False
+    )
     st.markdown(_legend(context), unsafe_allow_html=True)
     if assets_present():
         st_folium(fmap, key="res_scenario_map", returned_objects=[], height=MAP_HEIGHT,
@@ -242,7 +245,7 @@ def _legend(context: Context) -> str:
     ]
     items.append(
         "<span style='white-space:nowrap'><span style='display:inline-block;width:18px;"
-        "border-top:3px dashed #d7191c;margin-right:4px;vertical-align:middle'></span>"
+        "border-top:3px dashed #000000;margin-right:4px;vertical-align:middle'></span>"
         f"{context.t('res_l_routes_cut')}</span>"
     )
     return f"<div style='font-size:0.85rem'>{' '.join(items)}</div>"
@@ -358,12 +361,7 @@ def _scenario(context: Context) -> None:
     cols = st.columns(2)
     outage = float(
         cols[0].number_input(
-            context.t("res_outage"),
-            min_value=0.0,
-            max_value=720.0,
-            value=24.0,
-            step=4.0,
-            key="res_outage",
+            context.t("res_outage"), min_value=0, max_value=720, value=24, step=4, key="res_outage"
         )
     )
     crews = int(

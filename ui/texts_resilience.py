@@ -79,6 +79,7 @@ RESILIENCE_TEXT: dict[str, tuple[str, str]] = {
         "Không đọc được tệp vùng ảnh hưởng: {reason}",
         "The hazard file cannot be used: {reason}",
     ),
+    "res_areas": ("{n} vùng {kind}", "{n} × {kind} area"),
     "res_outage": ("Thời gian mất điện lưới (giờ)", "Grid power cut (hours)"),
     "res_crews": ("Số đội ứng cứu", "Repair crews"),
     "res_hazard_line": (
