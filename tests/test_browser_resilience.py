@@ -67,4 +67,6 @@ def test_resilience_page_moves_over_the_hours(page: Any, app_url: str) -> None:
     _shot(page, "resilience_24h")
     page.get_by_text("Thứ tự khắc phục").first.scroll_into_view_if_needed()
     _shot(page, "resilience_repairs")
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
+    _shot(page, "resilience_spof")
     assert not page.external_requests

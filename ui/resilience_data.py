@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -135,7 +134,7 @@ def _layer(frame: gpd.GeoDataFrame, styles: dict[str, dict[str, object]]) -> Lay
     return Layer(geo, dict(styles))
 
 
-def hazard_layer(view: ScenarioView, lang: str) -> Layer:
+def hazard_layer(view: ScenarioView) -> Layer:
     """Return the hazard's areas, coloured by kind."""
     areas = for_display(view.result.hazard.areas, tolerance_m=100.0, digits=DIGITS)
     kinds = areas["kind"].astype(str)
@@ -147,7 +146,6 @@ def hazard_layer(view: ScenarioView, lang: str) -> Layer:
         kind: {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.12}
         for kind, colour in HAZARD_COLOURS.items()
     }
-    del lang
     return _layer(areas, styles)
 
 
@@ -253,8 +251,3 @@ def routes_cut_layer(view: ScenarioView, route_ids: set[str], lang: str) -> Laye
         for rid, op in zip(shown["route_id"], shown["operator"], strict=True)
     ]
     return _layer(shown, styles)
-
-
-def hazard_file_from(path: Path) -> HazardFile:
-    """Return a hazard file read from ``path`` (tests)."""
-    return HazardFile(path.name, path.read_bytes())

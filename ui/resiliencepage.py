@@ -197,7 +197,7 @@ def _map_at(context: Context, view: ScenarioView, hour: float) -> None:
         cut_ids &= set(own["route_id"].astype(str))
     cut_layer, partly_layer, n_cut, n_partly = village_loss_layers(view, hour, lang)
     extra = [
-        (context.t("res_l_hazard"), hazard_layer(view, lang), False),
+        (context.t("res_l_hazard"), hazard_layer(view), False),
         (context.t("res_l_routes_cut"), routes_cut_layer(view, cut_ids, lang), False),
         (context.t("res_l_sites_down"), sites_down_layer(view, down, lang), True),
         (context.t("res_l_partly"), partly_layer, True),
