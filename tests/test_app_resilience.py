@@ -180,3 +180,19 @@ def test_report_command_writes_the_pdf(storm_store: Path, tmp_path: Path) -> Non
     assert cli_main([*argv, "--crews", "2", "--out", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF")
     assert cli_main([*argv, "--out", str(tmp_path / "bcn.txt")]) == 2
+
+
+def test_the_leadership_gets_the_report_and_a_district_narrows_the_tables(
+    storm_store: Path, expected: ScenarioView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(storm_store, "lanh.dao", monkeypatch, district="546")  # Huyện Vĩnh Thạnh
+    assert any(b.label.startswith("Tải báo cáo nhanh") for b in at.get("download_button"))
+    units = Store(storm_store, period=JUNE).read("admin_units")
+    inside = set(units.loc[units["parent_id"].astype(str) == "546", "name"].astype(str))
+    communes = _table(at, "Xã, phường")
+    assert len(communes) > 0
+    assert set(communes["Xã, phường"]) <= inside
+    hour = at.select_slider(key="res_hour").value
+    lost = expected.result.by_commune(hour)
+    wanted = lost[lost["commune_id"].map(expected.names).isin(inside)]
+    assert len(communes) == len(wanted)
