@@ -4,11 +4,11 @@ Run: ``streamlit run app.py -- --store data/bd.gpkg`` (or set ``HATANGSO_STORE``
 
 The app only calls :mod:`geodata`, :mod:`coverage` and :mod:`planner` and draws. Pages:
 Tổng quan (overview of the targets), Tiến độ (progress over the periods), Bản đồ (map),
-Vùng lõm (gaps), Quy hoạch (plans), Thẩm định (review), Dữ liệu (data) and Nhật ký (audit,
-the department's). Their code is in :mod:`ui`; this file sets the page up, signs the user
-in (nothing of the data is drawn before), reads the store, draws the sidebar (who is
-signed in, page, language, period, area) and the header, and hands over to the chosen
-page with the user's role in its context.
+Vùng lõm (gaps), Quy hoạch (plans), Ứng cứu thông tin (resilience), Thẩm định (review),
+Dữ liệu (data) and Nhật ký (audit, the department's). Their code is in :mod:`ui`; this
+file sets the page up, signs the user in (nothing of the data is drawn before), reads the
+store, draws the sidebar (who is signed in, page, language, period, area) and the header,
+and hands over to the chosen page with the user's role in its context.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ui import (
     overview,
     plans,
     progress,
+    resiliencepage,
     reviewpage,
 )
 from ui.auth import current_session, sign_in_page, user_box
@@ -54,6 +55,7 @@ PAGE_DRAW: dict[str, Callable[[Context], None]] = {
     "gaps": gaps.draw,
     "evidence": evidencepage.draw,
     "plans": plans.draw,
+    "resilience": resiliencepage.draw,
     "review": reviewpage.draw,
     "data": datapage.draw,
     "audit": auditpage.draw,

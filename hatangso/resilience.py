@@ -1,6 +1,6 @@
 """Resilience of a store's period: single points of failure and hazard scenarios.
 
-What ``hatangso resilience`` (and, later, the app's Ứng cứu thông tin page) share: the
+What ``hatangso resilience`` and the app's Ứng cứu thông tin page share: the
 period's layers read once in the metric CRS, the analysis of :mod:`coverage.resilience`,
 and the names of communes and villages for the tables.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from coverage.engine import CoverageInputs
@@ -25,7 +26,15 @@ from geodata.hazard import read_hazard
 from geodata.store import Store
 from geodata.validate import ValidationContext
 
-__all__ = ["ScenarioView", "SpofView", "load_scenario", "load_spof", "unit_names"]
+__all__ = [
+    "ScenarioView",
+    "SpofView",
+    "load_scenario",
+    "load_spof",
+    "restoration_times",
+    "unit_names",
+    "villages_lost",
+]
 
 
 @dataclass(frozen=True)
@@ -156,3 +165,80 @@ def load_scenario(
     inputs = CoverageInputs.from_store(store, layers)
     result = run_scenario(inputs, hazard, settings=settings, hours=hours)
     return ScenarioView(result, unit_names(layers), inputs)
+
+
+def villages_lost(result: ScenarioResult, hour: float) -> pd.DataFrame:
+    """Return the villages that lose service at ``hour``, most households cut off first.
+
+    Parameters
+    ----------
+    result
+        The scenario.
+    hour
+        One of its hours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_id``, ``commune_id``, ``households_without_fiber``,
+        ``households_without_4g``, ``households_cut_off`` (households that had the service
+        before the hazard, summed over the village's clusters, as
+        :meth:`~coverage.resilience.scenario.ScenarioResult.summary` counts them); only
+        villages where one of them is above zero.
+    """
+    state = next(s for s in result.states if s.hour == hour)
+    was, now = result.before.coverage.clusters, state.coverage.clusters
+    had_fiber = was["fiber_reached"].to_numpy(bool)
+    had_4g = was["mobile_4g"].to_numpy(bool)
+    has_fiber = now["fiber_reached"].to_numpy(bool)
+    has_4g = now["mobile_4g"].to_numpy(bool)
+    hh = was["households"].to_numpy(np.int64)
+    lost = pd.DataFrame(
+        {
+            "village_id": was["village_id"].astype(str).to_numpy(),
+            "commune_id": was["commune_id"].astype(str).to_numpy(),
+            "households_without_fiber": hh * (had_fiber & ~has_fiber),
+            "households_without_4g": hh * (had_4g & ~has_4g),
+            "households_cut_off": hh * ((had_fiber | had_4g) & ~(has_fiber | has_4g)),
+        }
+    )
+    table = lost.groupby(["village_id", "commune_id"], as_index=False).sum()
+    figures = ["households_without_fiber", "households_without_4g", "households_cut_off"]
+    table = table[table[figures].sum(axis=1) > 0]
+    return table.sort_values(
+        ["households_cut_off", "households_without_4g", "village_id"],
+        ascending=[False, False, True],
+    ).reset_index(drop=True)
+
+
+def restoration_times(
+    repairs: pd.DataFrame, shares: Sequence[int] = (50, 90, 100)
+) -> dict[int, float | None]:
+    """Return when each share of the households the repairs bring back is surely back.
+
+    Parameters
+    ----------
+    repairs
+        :func:`planner.restoration.restoration_order`'s table.
+    shares
+        Percentages of the households restored by the whole list.
+
+    Returns
+    -------
+    dict
+        Share -> hours after the crews set out (``restored_by_h`` of the first repair at
+        which the running total reaches the share), ``None`` when no household comes back.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"households_restored_total": [60, 90, 100],
+    ...                       "restored_by_h": [6.0, 12.0, 30.0]})
+    >>> restoration_times(table)
+    {50: 6.0, 90: 12.0, 100: 30.0}
+    """
+    total = int(repairs["households_restored_total"].iloc[-1]) if len(repairs) else 0
+    out: dict[int, float | None] = {}
+    for share in shares:
+        reached = repairs[repairs["households_restored_total"] >= total * share / 100]
+        out[share] = float(reached["restored_by_h"].iloc[0]) if total and len(reached) else None
+    return out

@@ -33,7 +33,18 @@ from ui.texts import TEXT
 from .conftest import sign_in
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ("overview", "progress", "map", "gaps", "evidence", "plans", "review", "data", "audit")
+PAGES = (
+    "overview",
+    "progress",
+    "map",
+    "gaps",
+    "evidence",
+    "plans",
+    "resilience",
+    "review",
+    "data",
+    "audit",
+)
 #: The demo's first period: the published mid-2024 figures (a later one may follow).
 JUNE = "2024-06-30"
 VINH_THANH = "546"

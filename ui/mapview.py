@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "PROVINCE_CENTRE",
     "add_boundaries",
     "assets_present",
+    "build_layer_map",
     "build_map",
     "static_url",
 ]
@@ -311,6 +313,49 @@ def build_map(  # noqa: PLR0913
     if selected and selected in data.unit_bounds:
         _selected_outline(data, selected, lang).add_to(m)
     view = fit or data.unit_bounds.get(selected or "") or _province_bounds(data)
+    if view is not None:
+        m.fit_bounds([list(view[0]), list(view[1])])
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    return m
+
+
+def build_layer_map(
+    data: MapData,
+    *,
+    lang: str,
+    extra: list[tuple[str, MapLayer, bool]],
+    selected: str | None = None,
+    show_fiber: bool = True,
+) -> folium.Map:
+    """Build a map of a page's own layers over the boundaries, power lines and fiber.
+
+    Without the villages by status and the sites that :func:`build_map` draws: for a page
+    whose own layers say the villages' state (the Ứng cứu thông tin page's scenario).
+
+    Parameters
+    ----------
+    data
+        The prepared layers (:func:`ui.maplayers.map_data`, filtered for the role).
+    lang
+        ``"vi"`` or ``"en"`` for layer names.
+    extra
+        The page's layers, bottom to top: (name, layer, points?).
+    selected
+        ``unit_id`` of the selected district or commune: outlined, and the map zoomed to it.
+    show_fiber
+        Draw every fiber route (else only the boundaries and power lines).
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _base_map(show_tiles=False)
+    _context_layers(m, data if show_fiber else replace(data, fiber={}), lang)
+    for name, layer, points in extra:
+        _geojson(layer, name, points=points).add_to(m)
+    if selected and selected in data.unit_bounds:
+        _selected_outline(data, selected, lang).add_to(m)
+    view = data.unit_bounds.get(selected or "") or _province_bounds(data)
     if view is not None:
         m.fit_bounds([list(view[0]), list(view[1])])
     folium.LayerControl(collapsed=True, position="topright").add_to(m)

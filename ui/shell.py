@@ -54,7 +54,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Page ids in menu order.
-PAGES = ("overview", "progress", "map", "gaps", "evidence", "plans", "review", "data", "audit")
+PAGES = (
+    "overview",
+    "progress",
+    "map",
+    "gaps",
+    "evidence",
+    "plans",
+    "resilience",
+    "review",
+    "data",
+    "audit",
+)
 
 #: Pages only some roles see (the others see every page).
 PAGE_ROLES: dict[str, tuple[str, ...]] = {"audit": ("department",)}

@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+from ui.texts_mix import MIX_TEXT
+from ui.texts_resilience import RESILIENCE_TEXT
+
 __all__ = ["TEXT"]
 
 #: key -> (Vietnamese, English). ``{name}`` fields are filled by :func:`ui.i18n.tr`.
@@ -808,6 +811,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "tg_refused": ("Không thêm được: {reason}", "Not added: {reason}"),
 }
 
-from ui.texts_mix import MIX_TEXT  # noqa: E402 - the cost section's texts, kept apart
-
+# The cost section and the Ứng cứu thông tin page keep their words in their own modules.
 TEXT.update(MIX_TEXT)
+TEXT.update(RESILIENCE_TEXT)

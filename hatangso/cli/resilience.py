@@ -2,7 +2,8 @@
 
 ``spof`` ranks the cuts and failures that would take households off the fiber network
 (and sites off their backhaul); ``scenario`` plays a hazard file hour by hour and says
-which sites go down, who loses fiber and 4G, which priority places are cut off. The
+which sites go down, who loses fiber and 4G, which priority places are cut off;
+``report`` writes the same as a one-page PDF for the leadership (báo cáo nhanh). The
 text is Vietnamese; ``--json`` gives every figure. The department only: the tables show
 every operator's network.
 """
@@ -80,6 +81,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     c.add_argument("--json", action="store_true", help="print every figure as JSON")
     c.set_defaults(handler=_cmd_scenario)
+    r = kinds.add_parser(
+        "report",
+        help="one-page PDF situation report of a hazard (báo cáo nhanh) for the leadership",
+    )
+    r.add_argument("store")
+    period_option(r)
+    as_option(r)
+    r.add_argument("--hazard", required=True, metavar="FILE", help="as for scenario")
+    r.add_argument(
+        "--outage-hours", type=float, required=True, help="hours without grid power in the areas"
+    )
+    r.add_argument(
+        "--crews", type=int, default=4, metavar="K", help="crews for the restoration (default 4)"
+    )
+    r.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
+    r.set_defaults(handler=_cmd_report)
 
 
 def _department(args: argparse.Namespace) -> Any:  # noqa: ANN401 - the store
@@ -274,6 +291,30 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
         print(_scenario_text(result, names, info.name, info.as_of))  # noqa: T201
         if repairs is not None:
             print(_repairs_text(repairs, args.crews))  # noqa: T201
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geodata.export import atomic_write
+    from hatangso.report.situation import build_situation, situation_pdf
+    from hatangso.resilience import load_scenario
+    from planner.restoration import restoration_order
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        msg = f"--out {out.name}: the situation report is a PDF; give a FILE.pdf."
+        raise InputError(msg)
+    store = _department(args)
+    info = store.info()
+    log.info("reading %s, period %s; playing %s", store.location, info.as_of, args.hazard)
+    view = load_scenario(store, args.hazard, args.outage_hours)
+    repairs = restoration_order(view.inputs, view.result, crews=args.crews)
+    report = build_situation(
+        store, view, hazard_name=Path(args.hazard).name, repairs=repairs, crews=args.crews
+    )
+    log.info("wrote %s", atomic_write(out, situation_pdf(report)))
     return EXIT_OK
 
 

@@ -26,10 +26,11 @@ from hatangso.formatting import fmt_date, fmt_num
 from hatangso.report.gapmap import render_map
 from hatangso.report.model import ReportData, ReportTable, nfc
 
-__all__ = ["pdf_bytes"]
+__all__ = ["font_paths", "pdf_bytes", "report_table"]
 
 
-def _font_paths() -> tuple[Path, Path]:
+def font_paths() -> tuple[Path, Path]:
+    """Return DejaVu Sans regular and bold as shipped inside matplotlib (every report uses it)."""
     import matplotlib as mpl
 
     folder = Path(mpl.get_data_path()) / "fonts" / "ttf"
@@ -63,7 +64,7 @@ def pdf_bytes(data: ReportData) -> bytes:
             self.cell(0, 5, f"Trang {self.page_no()}/{{nb}}", align="R")
             self.set_text_color(0)
 
-    regular, bold = _font_paths()
+    regular, bold = font_paths()
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
     pdf.set_title(nfc(data.title))
     pdf.set_creator("Hạ tầng số")
@@ -161,25 +162,56 @@ def _report_table(pdf: Any, table: ReportTable) -> None:  # noqa: ANN401
         pdf.ln(1)
 
 
-def _table(
+def report_table(
+    pdf: Any,  # noqa: ANN401 - fpdf2 has no types
+    frame: pd.DataFrame,
+    *,
+    widths: Sequence[float] | None = None,
+    size: float = 8.0,
+    width: float | None = None,
+) -> None:
+    """Write a table in the report's style (blue headings, numbers right, Vietnamese numbers).
+
+    Parameters
+    ----------
+    pdf
+        The ``fpdf.FPDF`` document, its fonts added as ``DejaVu``.
+    frame
+        The rows; numeric columns are aligned right and formatted by
+        :mod:`hatangso.formatting`.
+    widths
+        Relative column widths.
+    size
+        Font size (points).
+    width
+        The table's width (mm) from the left margin; default the whole line.
+    """
+    _table(pdf, frame, widths=widths, size=size, width=width)
+
+
+def _table(  # noqa: PLR0913 - the table's layout, keyword-only
     pdf: Any,  # noqa: ANN401
     frame: pd.DataFrame,
     *,
     widths: Sequence[float] | None = None,
     verdict_column: str | None = None,
+    size: float = 8.0,
+    width: float | None = None,
 ) -> None:
     from fpdf.fonts import FontFace
 
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     align = tuple("RIGHT" if n else "LEFT" for n in numeric)
-    pdf.set_font("DejaVu", size=8)
+    pdf.set_font("DejaVu", size=size)
     heading = FontFace(emphasis="BOLD", fill_color=(220, 230, 242))
+    placement: dict[str, Any] = {} if width is None else {"width": width, "align": "LEFT"}
     with pdf.table(
         col_widths=tuple(widths) if widths is not None else None,
         text_align=align,
         headings_style=heading,
-        line_height=4.6,
+        line_height=4.6 * size / 8.0,
         padding=1,
+        **placement,
     ) as out:
         header = out.row()
         for name in frame.columns:
