@@ -196,3 +196,24 @@ def test_the_leadership_gets_the_report_and_a_district_narrows_the_tables(
     lost = expected.result.by_commune(hour)
     wanted = lost[lost["commune_id"].map(expected.names).isin(inside)]
     assert len(communes) == len(wanted)
+
+
+def test_the_page_proposes_rings_and_backup_power_for_the_role(
+    storm_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the season: the same proposals as `plan rings|backup`, an operator's own only."""
+    from hatangso.hardening import load_backup, load_rings
+
+    store = Store(storm_store, period=JUNE)
+    at = _page(storm_store, "so.tttt", monkeypatch)
+    assert "Gia cố trước mùa mưa bão" in [s.value for s in at.subheader]
+    rings = _table(at, "Tuyến đang là điểm lỗi đơn")
+    direct = load_rings(store, top=10).plan.routes
+    assert list(rings["Tuyến đang là điểm lỗi đơn"]) == list(direct["bridge_route"])
+    assert list(rings["Số hộ được bảo vệ"]) == [fmt_int(v) for v in direct["households"]]
+    backup = _table(at, "Trạm")
+    sites = load_backup(store, outage_hours=24.0, top=10).plan.sites
+    assert list(backup["Trạm"]) == list(sites["site_id"])
+    viettel = _page(storm_store, "viettel", monkeypatch)
+    assert set(_table(viettel, "Tuyến đang là điểm lỗi đơn")["Nhà mạng"]) <= {"Viettel"}
+    assert set(_table(viettel, "Trạm")["Nhà mạng"]) == {"Viettel"}

@@ -23,6 +23,7 @@ from hatangso.formatting import fmt_int, fmt_num
 from hatangso.report.situation import HAZARD_KINDS_VI, worst_hour
 from hatangso.resilience import ScenarioView, restoration_times
 from ui.data import operator_name, units_table
+from ui.hardening import draw_hardening
 from ui.maplayers import map_data
 from ui.mapview import assets_present, build_layer_map
 from ui.resilience_data import (
@@ -401,3 +402,5 @@ def draw(context: Context) -> None:
     st.caption(context.unit_name())
     _spof(context)
     _scenario(context)
+    st.divider()
+    draw_hardening(context)  # before the season: rings and backup power

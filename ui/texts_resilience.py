@@ -180,4 +180,61 @@ RESILIENCE_TEXT: dict[str, tuple[str, str]] = {
         "Báo cáo nhanh dành cho Sở và lãnh đạo (tổng hợp mạng của mọi nhà mạng).",
         "The situation report is for the department and the leadership (every operator's network).",
     ),
+    "hd_title": ("Gia cố trước mùa mưa bão", "Hardening before the storm season"),
+    "hd_caption": (
+        (
+            "Khép vòng cáp quang cho các xã chỉ treo trên một tuyến, và kéo dài ắc quy hoặc đặt "
+            "máy phát cho các trạm sẽ mất điện; xếp theo số hộ được bảo vệ trên mỗi đồng. Lưu và "
+            "gửi nhà mạng thẩm định: hatangso plan rings|backup … --save TÊN."
+        ),
+        (
+            "Close fiber rings for communes hanging on one route, and give longer batteries or a "
+            "generator to the sites a power cut would silence; ranked by households protected per "
+            "VND. Save and send to the operators: hatangso plan rings|backup … --save NAME."
+        ),
+    ),
+    "hd_running": ("Đang tìm vòng cáp và phương án điện dự phòng…", "Finding rings and backup…"),
+    "hd_rings": ("Vòng cáp quang nên khép", "Fiber rings to close"),
+    "hd_no_rings": (
+        "Không có vòng nào: không xã nào chỉ treo trên một tuyến, hoặc không có đường bộ thứ hai.",
+        "No ring: no commune hangs on one route, or there is no second road.",
+    ),
+    "hd_rings_note": (
+        (
+            "{vulnerable} hộ mất cáp quang nếu một tuyến bị cắt; {no_path} nhánh không có đường "
+            "bộ thứ hai để khép vòng."
+        ),
+        (
+            "{vulnerable} households lose fiber to some single route cut; {no_path} blocks have no "
+            "second road to close a ring on."
+        ),
+    ),
+    "hd_outage": ("Thời gian mất điện (giờ)", "Power cut (hours)"),
+    "hd_backup": ("Điện dự phòng cho trạm", "Backup power for sites"),
+    "hd_no_backup": (
+        "Không trạm nào mất sóng vì mất điện trong thời gian này.",
+        "No site goes silent for power within that time.",
+    ),
+    "hd_backup_note": (
+        (
+            "Mất điện {hours} giờ trên toàn tỉnh: {down} trạm tắt vì hết điện, {lost} hộ mất "
+            "sóng 4G trước khi gia cố. Số hộ: hộ chỉ trạm đó giữ được sóng (giá ắc quy, máy "
+            "phát là giả định)."
+        ),
+        (
+            "A {hours}-hour power cut over the province: {down} sites go down for power, {lost} "
+            "households lose 4G before the upgrades. Households: those only that site keeps on 4G "
+            "(battery and generator prices are assumptions)."
+        ),
+    ),
+    "hd_c_operator": ("Nhà mạng", "Operator"),
+    "hd_c_bridge": ("Tuyến đang là điểm lỗi đơn", "Route now a single point of failure"),
+    "hd_c_km": ("Chiều dài vòng (km)", "Ring length (km)"),
+    "hd_c_cost": ("Chi phí", "Cost"),
+    "hd_c_households": ("Số hộ được bảo vệ", "Households protected"),
+    "hd_c_communes": ("Xã", "Communes"),
+    "hd_c_site": ("Trạm", "Site"),
+    "hd_c_option": ("Phương án", "Option"),
+    "hd_generator": ("máy phát điện", "generator"),
+    "hd_battery": ("ắc quy tới {hours} giờ", "batteries to {hours} h"),
 }
