@@ -287,6 +287,18 @@ class _Greedy:
         cut_off = self.served & ~self.has_fiber & ~self.has_4g
         return int(self.hh[cut_off & (fiber | mobile)].sum()), lit, fiber, mobile
 
+    def potential(self, lit: list[int]) -> int:
+        """Return the cut-off households within reach of a piece touching nodes ``lit``.
+
+        What a repair that lights these nodes but restores nobody yet may bring back with
+        the next repair on the way (an upper bound: their own pieces may still be cut).
+        """
+        on = np.zeros(len(self.g.lit), dtype=bool)
+        on[lit] = True
+        near = np.unique(self.pair_c[on[self.pair_u] | on[self.pair_v]])
+        cut_off = self.served & ~self.has_fiber & ~self.has_4g
+        return int(self.hh[near[cut_off[near]]].sum())
+
     def take(self, i: int, lit: list[int], fiber: Bools, mobile: Bools) -> None:
         """Make repair ``i``."""
         g = self.g
@@ -304,13 +316,17 @@ class _Greedy:
         """Return the repairs in the greedy order, each with the households it restores.
 
         Ties (and repairs restoring nobody yet) go first to those that join something to
-        the core: they open the way for the repairs behind them.
+        the core, the most cut-off households within reach of what they light per hour
+        first (:meth:`potential`): they open the way for the repairs behind them, and the
+        most promising way first (a one-step look ahead, without which such repairs were
+        made in the order of their ids and the last households waited weeks).
         """
         hours = [item[5] for item in self.items]
 
-        def key(i: int) -> tuple[float, int, int]:
+        def key(i: int) -> tuple[float, float, int, int]:
             value, lit, _, _ = self.gain(i)
-            return (-value / hours[i], -int(bool(lit)), i)
+            ahead = self.potential(lit) if lit and not value else 0
+            return (-value / hours[i], -ahead / hours[i], -int(bool(lit)), i)
 
         heap = [key(i) for i in range(len(self.items))]
         heapq.heapify(heap)
@@ -318,11 +334,12 @@ class _Greedy:
         chosen: list[tuple[int, int]] = []
         while heap:
             stale = heapq.heappop(heap)
-            i = stale[2]
+            i = stale[3]
             if i in done:
                 continue
             value, lit, fiber, mobile = self.gain(i)
-            now = (-value / hours[i], -int(bool(lit)), i)
+            ahead = self.potential(lit) if lit and not value else 0
+            now = (-value / hours[i], -ahead / hours[i], -int(bool(lit)), i)
             if heap and now > heap[0]:  # worth less than it was: back in line
                 heapq.heappush(heap, now)
                 continue
