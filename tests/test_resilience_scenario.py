@@ -286,3 +286,38 @@ def test_restoration_mends_upstream_first() -> None:
     assert table["restored_by_h"].tolist() == [6.0, 6.0]
     with pytest.raises(Exception, match="--crews must be 1 or more"):
         restoration_order(inputs, result, crews=0)
+
+
+def test_restoration_opens_the_way_to_the_most_households_first() -> None:
+    """Two cut branches, each a distribution cable then an access cable to one village.
+
+    Neither distribution cable restores anyone alone; the one leading to 100 households
+    (D2) goes before the one leading to 60 (D1), though D1 comes first in the data.
+    """
+    from planner.restoration import restoration_order
+
+    inputs = commune()
+    routes = gpd.GeoDataFrame(
+        {
+            "route_id": ["BB", "D1", "A1", "D2", "A2"],
+            "operator": ["VNPT"] * 5,
+            "level": ["backbone", "distribution", "access", "distribution", "access"],
+            "build": ["buried", "aerial", "aerial", "aerial", "aerial"],
+        },
+        geometry=[
+            line((0, 0), (20000, 0)),
+            line((2000, 0), (2000, 2000)),
+            line((2000, 2000), (2000, 4000)),
+            line((8000, 0), (8000, 2000)),
+            line((8000, 2000), (8000, 4000)),
+        ],
+        crs=CRS,
+    )
+    villages = inputs.villages.copy()
+    villages["geometry"] = [pt(8000, 4200), pt(2000, 4200), pt(16000, 3200)]  # 100, 60, 40
+    inputs = dataclasses.replace(inputs, fiber_routes=routes, villages=villages, mobile_sites=None)
+    result = run_scenario(inputs, storm(), hours=(24,))
+    table = restoration_order(inputs, result, crews=1)
+    assert table["element_id"].tolist() == ["D2", "A2", "D1", "A1"]
+    assert table["households_restored"].tolist() == [0, 100, 0, 60]
+    assert table["restored_by_h"].tolist()[1] == 12.0
