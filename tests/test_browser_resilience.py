@@ -70,3 +70,21 @@ def test_resilience_page_moves_over_the_hours(page: Any, app_url: str) -> None:
     page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
     _shot(page, "resilience_spof")
     assert not page.external_requests
+
+
+def test_a_hazard_can_be_drawn_with_tools_served_offline(page: Any, app_url: str) -> None:
+    """Vẽ trên bản đồ: Leaflet.draw's toolbar, from the app's own copy, no other host asked."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    open_as(page, f"{app_url}/?page=resilience&period={JUNE}")
+    page.get_by_text("Vẽ trên bản đồ").first.click()
+    page.get_by_text("Chưa có vùng nào được vẽ.").first.wait_for(timeout=TIMEOUT_MS)
+    frames = page.locator(MAP_FRAME)
+    frames.nth(1).wait_for(timeout=TIMEOUT_MS)  # the single points' map, then the drawing map
+    drawing = page.frame_locator(MAP_FRAME).nth(1)
+    drawing.locator(".leaflet-draw-toolbar").first.wait_for(timeout=TIMEOUT_MS)
+    assert drawing.locator(".leaflet-draw-draw-polygon").count() == 1
+    assert drawing.locator(".leaflet-draw-draw-polyline").count() == 1
+    assert any("vendor/leaflet-draw/leaflet.draw.js" in u for u in asked)
+    assert not [u for u in asked if not u.startswith(app_url) and u.startswith("http")]
+    _shot(page, "resilience_draw")

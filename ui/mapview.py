@@ -39,6 +39,7 @@ __all__ = [
     "assets_present",
     "build_layer_map",
     "build_map",
+    "draw_control",
     "static_url",
 ]
 
@@ -56,6 +57,8 @@ ASSET_FILES = (
     "leaflet.markercluster/MarkerCluster.css",
     "leaflet.markercluster/MarkerCluster.Default.css",
     "leaflet.featuregroup.subgroup/leaflet.featuregroup.subgroup.js",
+    "leaflet-draw/leaflet.draw.js",
+    "leaflet-draw/leaflet.draw.css",
 )
 
 _FEATURE_JS = """
@@ -112,6 +115,27 @@ def static_url(relative: str) -> str:
 def assets_present() -> bool:
     """Return whether ``static/vendor`` holds the map's scripts and stylesheets."""
     return all((ROOT / "static" / "vendor" / name).is_file() for name in ASSET_FILES)
+
+
+def draw_control(m: folium.Map) -> None:
+    """Add the drawing tools (a polygon, or a line for a storm's track) with local assets."""
+    from folium.plugins import Draw
+
+    draw = Draw(  # type: ignore[no-untyped-call]
+        export=False,
+        draw_options={
+            "polygon": True,
+            "polyline": True,
+            "rectangle": True,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+        },
+        edit_options={"edit": True, "remove": True},
+    )
+    draw.default_js = [("leaflet_draw_js", static_url("vendor/leaflet-draw/leaflet.draw.js"))]
+    draw.default_css = [("leaflet_draw_css", static_url("vendor/leaflet-draw/leaflet.draw.css"))]
+    draw.add_to(m)
 
 
 def _local_assets(m: folium.Map) -> None:

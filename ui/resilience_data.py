@@ -10,7 +10,9 @@ crew count changed does not play the hazard again. The analysis is
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -251,3 +253,41 @@ def routes_cut_layer(view: ScenarioView, route_ids: set[str], lang: str) -> Laye
         for rid, op in zip(shown["route_id"], shown["operator"], strict=True)
     ]
     return _layer(shown, styles)
+
+
+def drawn_hazard(
+    drawings: list[dict[str, Any]] | None, kind: str, wind_radius_m: float
+) -> HazardFile | None:
+    """Return the areas drawn on the map as a hazard file, ``None`` when nothing is drawn.
+
+    Polygons (and rectangles) are areas of ``kind``; a line is a storm's track, widened by
+    ``wind_radius_m`` (:mod:`geodata.hazard` reads the file as it reads an upload, with the
+    same checks). The drawings are EPSG:4326 GeoJSON features (Leaflet.draw's).
+
+    Examples
+    --------
+    >>> square = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+    ...     "coordinates": [[[109.1, 13.7], [109.3, 13.7], [109.3, 13.9], [109.1, 13.7]]]}}
+    >>> drawn_hazard([square], "flood", 30_000).name
+    've-tren-ban-do.geojson'
+    >>> drawn_hazard([], "flood", 30_000) is None
+    True
+    """
+    features = []
+    for i, d in enumerate(drawings or [], start=1):
+        geometry = d.get("geometry") or {}
+        line = geometry.get("type") in ("LineString", "MultiLineString")
+        if geometry.get("type") not in ("Polygon", "MultiPolygon", "LineString", "MultiLineString"):
+            continue
+        properties: dict[str, Any] = {
+            "hazard_id": f"V{i}",
+            "name": f"Vùng vẽ {i}",
+            "kind": "storm" if line else kind,
+        }
+        if line:
+            properties["wind_radius_m"] = float(wind_radius_m)
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    if not features:
+        return None
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    return HazardFile("ve-tren-ban-do.geojson", content)

@@ -25,10 +25,11 @@ from hatangso.resilience import ScenarioView, restoration_times
 from ui.data import operator_name, units_table
 from ui.hardening import draw_hardening
 from ui.maplayers import map_data
-from ui.mapview import assets_present, build_layer_map
+from ui.mapview import assets_present, build_layer_map, draw_control
 from ui.resilience_data import (
     HazardFile,
     demo_hazard,
+    drawn_hazard,
     hazard_layer,
     repairs_table,
     routes_cut_layer,
@@ -127,7 +128,47 @@ def _spof(context: Context) -> None:
                   use_container_width=True)  # fmt: skip
 
 
+def _drawn(context: Context) -> HazardFile | None:
+    """Let the user draw the hazard: polygons of one kind, or a storm's track (a line)."""
+    left, right = st.columns(2)
+    kinds = ["storm", "flood", "landslide", "power_outage"]
+    words = HAZARD_KINDS_VI if context.lang == "vi" else _HAZARD_KINDS_EN
+    kind = left.selectbox(
+        context.t("res_draw_kind"), kinds, format_func=lambda k: words.get(k, k), key="res_dk"
+    )
+    radius_km = right.number_input(
+        context.t("res_draw_radius"), min_value=1, max_value=300, value=40, step=5, key="res_dr"
+    )
+    st.caption(context.t("res_draw_help"))
+    fmap = build_layer_map(
+        map_data(context.version, context.lang, context.scope),
+        lang=context.lang,
+        extra=[],
+        selected=context.selected,
+    )
+    draw_control(fmap)
+    if not assets_present():
+        return None
+    out = st_folium(
+        fmap, key="res_draw_map", returned_objects=["all_drawings"], height=MAP_HEIGHT,
+        use_container_width=True,
+    )  # fmt: skip
+    drawn = drawn_hazard((out or {}).get("all_drawings"), str(kind), float(radius_km) * 1000.0)
+    if drawn is None:
+        st.info(context.t("res_draw_none"))
+    return drawn
+
+
 def _hazard(context: Context) -> HazardFile | None:
+    source = st.radio(
+        context.t("res_source"),
+        ["file", "draw"],
+        format_func=lambda s: context.t(f"res_source_{s}"),
+        horizontal=True,
+        key="res_source",
+    )
+    if source == "draw":
+        return _drawn(context)
     upload = st.file_uploader(
         context.t("res_upload"),
         type=["geojson", "json", "gpkg"],

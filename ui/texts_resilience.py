@@ -237,4 +237,26 @@ RESILIENCE_TEXT: dict[str, tuple[str, str]] = {
     "hd_c_option": ("Phương án", "Option"),
     "hd_generator": ("máy phát điện", "generator"),
     "hd_battery": ("ắc quy tới {hours} giờ", "batteries to {hours} h"),
+    "res_source": ("Vùng ảnh hưởng", "Hazard area"),
+    "res_source_file": ("Tệp (hoặc kịch bản minh hoạ)", "A file (or the illustrative scenario)"),
+    "res_source_draw": ("Vẽ trên bản đồ", "Draw on the map"),
+    "res_draw_kind": ("Loại vùng vẽ (đa giác)", "Kind of the areas drawn (polygons)"),
+    "res_draw_radius": (
+        "Bán kính gió mạnh của đường đi bão (km)",
+        "Storm track's wind radius (km)",
+    ),
+    "res_draw_help": (
+        (
+            "Vẽ đa giác hoặc hình chữ nhật cho vùng ngập, sạt lở, mất điện; vẽ đường cho đường đi "
+            "của bão (mở rộng theo bán kính gió). Công cụ vẽ ở góc trái bản đồ."
+        ),
+        (
+            "Draw polygons or rectangles for a flood, landslide or power-cut area; draw a line for "
+            "a storm's track (widened by its wind radius). The tools are at the map's left."
+        ),
+    ),
+    "res_draw_none": (
+        "Chưa có vùng nào được vẽ.",
+        "Nothing drawn yet.",
+    ),
 }
