@@ -18,9 +18,10 @@ from typing import Any
 from hatangso.cli.common import EXIT_OK, as_option, identity, log, period_option, record_audit
 from hatangso.formatting import fmt_int, fmt_num, fmt_pct, fmt_vnd
 
-__all__ = ["register_mix"]
+__all__ = ["TECH_LABELS", "register_mix"]
 
-_LABEL = {
+#: Each technology in the plans' Vietnamese text (plan mix, plan years).
+TECH_LABELS = {
     "fiber": "cáp quang",
     "fwa_existing": "vô tuyến cố định, trạm hiện có",
     "site_fwa": "trạm 4G mới + vô tuyến cố định",
@@ -171,7 +172,7 @@ def _table_lines(payload: dict[str, Any]) -> list[str]:
     for tech in techs:
         a = fmt_int(fib.get("households_by_tech", {}).get(tech, 0))
         b = fmt_int(mix.get("households_by_tech", {}).get(tech, 0))
-        lines.append(f"  {_LABEL.get(tech, tech):<32}{a:>20}{b:>20}")
+        lines.append(f"  {TECH_LABELS.get(tech, tech):<32}{a:>20}{b:>20}")
     lines += [
         f"{name}: không đạt mục tiêu — {d.get('reason', '')}"
         for name, d in (("Chỉ cáp quang", fib), ("Kết hợp", mix))
@@ -199,7 +200,7 @@ def _cross_lines(payload: dict[str, Any]) -> list[str]:
             f"{fmt_pct(cross['mix_cheaper_from_pct'], digits=2, trim=False)} hộ"
         )
     lines += [
-        f"  {_LABEL.get(tech, tech)} bắt đầu từ {fmt_pct(pct, digits=2, trim=False)}"
+        f"  {TECH_LABELS.get(tech, tech)} bắt đầu từ {fmt_pct(pct, digits=2, trim=False)}"
         for tech, pct in cross.get("tech_from_pct", {}).items()
     ]
     if "budget" in payload:

@@ -22,6 +22,7 @@ from hatangso.cli.common import (
     period_option,
     record_audit,
 )
+from hatangso.cli.plan_mix import TECH_LABELS
 from hatangso.formatting import fmt_int, fmt_pct, fmt_vnd
 
 if TYPE_CHECKING:
@@ -30,14 +31,6 @@ if TYPE_CHECKING:
     from coverage.engine import CoverageResult
 
 __all__ = ["register_years", "years_text"]
-
-_LABEL = {
-    "fiber": "cáp quang",
-    "fwa_existing": "vô tuyến cố định (trạm hiện có)",
-    "site_fwa": "trạm 4G mới + vô tuyến cố định",
-    "leo_household": "vệ tinh LEO mỗi hộ",
-    "leo_community": "Wi-Fi cộng đồng qua LEO",
-}
 
 
 def register_years(plan_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -221,7 +214,7 @@ def years_text(payload: dict[str, Any], projects: Any) -> str:  # noqa: ANN401 -
         for r in first.to_dict("records"):
             fund = "cần Quỹ" if r["needs_fund"] else "doanh nghiệp tự đầu tư"
             lines.append(
-                f"  {r['year']}  {r['project_id']:<14} {_LABEL.get(r['tech'], r['tech']):<32}"
+                f"  {r['year']}  {r['project_id']:<14} {TECH_LABELS.get(r['tech'], r['tech']):<32}"
                 f"{fmt_int(r['households']):>6} hộ  {fmt_vnd(r['capex_vnd']):>16}  {fund}"
             )
     if "out" in payload:
